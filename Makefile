@@ -1,0 +1,101 @@
+# jianguan — build, test and run. GNU make + pkg-config; see README.md.
+
+CC      ?= cc
+VERSION := 0.1.0
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libqrencode xlsxwriter
+CFLAGS  ?= -O2 -g
+WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
+CPPFLAGS += -D_GNU_SOURCE -DJIANGUAN_VERSION='"$(VERSION)"' -Isrc
+PY      := /usr/bin/python3
+
+B ?= build
+ifeq ($(SAN),1)
+B := build-asan
+CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread
+
+SRC      := $(shell find src -name '*.c' ! -path src/main.c | sort)
+OBJ      := $(SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/migrations.o $(B)/obj/gen/openapi.o
+MIGR     := $(sort $(wildcard src/db/migrations/*.sql))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+.PHONY: all deps web test unit api webtest asan run bench fuzz check-style clean
+all: $(B)/jianguan
+
+deps:
+	@tools/deps.sh test
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/gen/migrations.c: $(MIGR) tools/embed-migrations.sh
+	@mkdir -p $(dir $@)
+	tools/embed-migrations.sh $@ $(MIGR)
+
+$(B)/gen/openapi.c: docs/openapi.yaml tools/embed-file.sh
+	@mkdir -p $(dir $@)
+	tools/embed-file.sh openapi_yaml docs/openapi.yaml $@
+
+$(B)/obj/gen/%.o: $(B)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(CFLAGS) -c $< -o $@
+
+$(B)/libjianguan.a: $(OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/jianguan: $(B)/obj/src/main.o $(B)/libjianguan.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libjianguan.a
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libjianguan.a \
+		$(PKG_LIBS) -lcmocka
+
+# The web UI: npm packages from the lock file, built by Vite into web/dist.
+web: web/dist/index.html
+web/dist/index.html: $(shell find web/src -type f 2>/dev/null) web/index.html web/package.json web/vite.config.js
+	cd web && ( [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund )
+	cd web && npm run build
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+api: $(B)/jianguan
+	JIANGUAN_BIN=$(CURDIR)/$(B)/jianguan $(PY) -m pytest -q tests/api
+
+webtest: $(B)/jianguan web
+	JIANGUAN_BIN=$(CURDIR)/$(B)/jianguan node --test tests/web/
+
+test: deps
+	$(MAKE) all unit
+	$(MAKE) api
+	$(MAKE) webtest
+
+asan: deps
+	$(MAKE) SAN=1 all unit
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(MAKE) SAN=1 api
+
+run: deps all web
+	tools/run.sh $(B)/jianguan
+
+bench: $(B)/jianguan
+	@tools/deps.sh bench
+	bench/run.sh $(B)/jianguan
+
+fuzz:
+	tests/fuzz/run.sh
+
+check-style:
+	clang-format --dry-run -Werror $(shell find src tests/unit -name '*.[ch]')
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

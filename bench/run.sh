@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# jianguan HTTP benchmark: wrk against nginx (the ceiling) and jianguan (access log off / on).
+# Usage: bench/run.sh build/jianguan        (from the repo root; `make bench` does this)
+# Env:   BENCH_DURATION  measured run per target, wrk duration syntax (default 10s)
+#        BENCH_WARMUP    warm-up run per target (default 2s)
+# Writes bench/RESULTS.md (keeping everything from the `<!-- registry -->` marker onward) and
+# prints the table. Loopback only; every server is stopped by the EXIT trap, even on failure.
+set -euo pipefail
+
+BIN=${1:?usage: bench/run.sh path/to/jianguan}
+[[ -x $BIN ]] || { echo "bench: $BIN is not an executable" >&2; exit 1; }
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+RESULTS=$HERE/RESULTS.md
+NGINX=/usr/sbin/nginx
+DURATION=${BENCH_DURATION:-10s}
+WARMUP=${BENCH_WARMUP:-2s}
+THREADS=1
+CONNS=64
+MARKER='<!-- registry -->'
+
+for tool in wrk "$NGINX"; do
+    command -v "$tool" >/dev/null 2>&1 ||
+        { echo "bench: $tool missing (apt-get install -y wrk nginx-light)" >&2; exit 1; }
+done
+
+# Seconds in a wrk duration (10, 10s, 2m, 1h) — to bound each wrk run with timeout(1).
+secs() {
+    local d=$1
+    case $d in
+        *h) echo $((${d%h} * 3600)) ;; *m) echo $((${d%m} * 60)) ;;
+        *s) echo "${d%s}" ;; *) echo "$d" ;;
+    esac
+}
+WRK_LIMIT=$(($(secs "$DURATION") + 30))
+WARM_LIMIT=$(($(secs "$WARMUP") + 30))
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/jianguan-bench.XXXXXX")
+PIDS=()
+cleanup() {
+    local rc=$? pid
+    trap - EXIT INT TERM
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do
+        # bounded wait: SIGKILL after 10 s
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    if ((rc != 0)); then
+        echo "bench: failed (rc=$rc); server logs:" >&2
+        tail -n 20 "$T"/*.log >&2 2>/dev/null || true
+    fi
+    rm -rf "$T"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+stop() { # stop one server we started, by pid
+    local pid=$1 keep=() p
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
+    PIDS=("${keep[@]}")
+}
+
+# A loopback port nobody listens on.
+free_port() {
+    local p
+    for _ in $(seq 200); do
+        p=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+    done
+    echo "bench: no free port" >&2; return 1
+}
+
+# HTTP status of GET http://127.0.0.1:PORT/PATH [extra header]; empty when nothing answers.
+status() {
+    local port=$1 path=$2 hdr=${3:-}
+    if command -v curl >/dev/null 2>&1; then
+        curl -s -o /dev/null -m 2 -w '%{http_code}' ${hdr:+-H "$hdr"} "http://127.0.0.1:$port$path" || true
+    else # bash /dev/tcp, HTTP/1.0
+        timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 0
+            printf "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n" "$2" >&3
+            [[ -z $3 ]] || printf "%s\r\n" "$3" >&3
+            printf "\r\n" >&3
+            read -r _ code _ <&3 && echo "$code"' _ "$port" "$path" "$hdr" 2>/dev/null || true
+    fi
+}
+
+wait_ready() { # port path pid name
+    for _ in $(seq 100); do
+        [[ $(status "$1" "$2") == 200 ]] && return 0
+        kill -0 "$3" 2>/dev/null || { echo "bench: $4 exited during startup" >&2; return 1; }
+        sleep 0.1
+    done
+    echo "bench: $4 not ready on port $1 after 10 s" >&2; return 1
+}
+
+# ---- 1. database, user, token ----------------------------------------------------------------
+"$BIN" init --db "$T/b.db" >/dev/null
+printf 'bench-password-1\n' | "$BIN" user add --db "$T/b.db" --username bench --role bureau >/dev/null
+TOKEN=$("$BIN" user token --db "$T/b.db" --username bench)
+[[ -n $TOKEN ]] || { echo "bench: empty token" >&2; exit 1; }
+AUTH="Authorization: Bearer $TOKEN"
+
+# ---- 2. nginx, the ceiling -------------------------------------------------------------------
+NGINX_PORT=$(free_port)
+mkdir -p "$T/nginx"
+cat >"$T/nginx/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 2;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $T/nginx/body;
+    proxy_temp_path $T/nginx/proxy;
+    fastcgi_temp_path $T/nginx/fastcgi;
+    uwsgi_temp_path $T/nginx/uwsgi;
+    scgi_temp_path $T/nginx/scgi;
+    # jianguan never closes a keep-alive connection after N requests; nor should the ceiling.
+    keepalive_requests 1000000;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location / { return 200 '{"status":"ok"}'; default_type application/json; }
+    }
+}
+EOF
+"$NGINX" -p "$T/nginx" -e "$T/nginx/error.log" -c "$T/nginx/nginx.conf" 2>>"$T/nginx.log" &
+NGINX_PID=$!
+PIDS+=("$NGINX_PID")
+wait_ready "$NGINX_PORT" / "$NGINX_PID" nginx
+
+# ---- 3./4. wrk -------------------------------------------------------------------------------
+WRK_CMD="wrk -t$THREADS -c$CONNS -d$DURATION --latency"
+declare -A RPS P99 NOTE
+ORDER=()
+
+to_ms() { # 812.00us | 1.23ms | 1.02s | 1.00m  ->  milliseconds
+    awk -v v="$1" 'BEGIN {
+        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+        f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : (u == "h") ? 3600000 : -1
+        if (f < 0) exit 1
+        printf "%.3f", n * f }'
+}
+
+# bench LABEL PORT PATH [HEADER]
+bench() {
+    local label=$1 port=$2 path=$3 hdr=${4:-} out code rps p99 errs
+    local url="http://127.0.0.1:$port$path"
+    local args=(-t"$THREADS" -c"$CONNS" --latency)
+    [[ -n $hdr ]] && args+=(-H "$hdr")
+    code=$(status "$port" "$path" "$hdr")
+    [[ $code == 200 ]] || { echo "bench: $label answered '$code', not 200" >&2; exit 1; }
+    echo "== $label: warm-up $WARMUP, then $DURATION" >&2
+    timeout "$WARM_LIMIT" wrk "${args[@]}" -d"$WARMUP" "$url" >/dev/null
+    out=$(timeout "$WRK_LIMIT" wrk "${args[@]}" -d"$DURATION" "$url")
+    printf '%s\n' "$out" >>"$T/wrk.out"
+    rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+    [[ -n $rps && -n $p99 ]] || { echo "bench: cannot parse wrk output:" >&2; echo "$out" >&2; exit 1; }
+    RPS[$label]=$rps
+    P99[$label]=$(to_ms "$p99")
+    errs=$(grep -E '^ *(Non-2xx or 3xx responses|Socket errors):' <<<"$out" | sed 's/^ *//' | paste -sd';' || true)
+    NOTE[$label]=$errs
+    [[ -z $errs ]] || echo "bench: WARNING $label: $errs" >&2
+    ORDER+=("$label")
+}
+
+bench "nginx GET /" "$NGINX_PORT" /
+stop "$NGINX_PID"
+
+serve() { # access-log on|off -> sets JG_PORT, JG_PID
+    JG_PORT=$(free_port)
+    local log=$T/jianguan-log-$1.log
+    [[ $1 == on ]] && log=/dev/null # the access log goes to stderr: measure its cost, not a disk
+    "$BIN" serve --db "$T/b.db" --listen "127.0.0.1:$JG_PORT" --web-root '' --access-log "$1" 2>"$log" &
+    JG_PID=$!
+    PIDS+=("$JG_PID")
+    wait_ready "$JG_PORT" /healthz "$JG_PID" "jianguan (access log $1)"
+}
+
+serve off
+bench "jianguan GET /healthz" "$JG_PORT" /healthz
+bench "jianguan GET /api/v1/chains (bearer)" "$JG_PORT" /api/v1/chains "$AUTH"
+stop "$JG_PID"
+
+serve on
+bench "jianguan GET /healthz, access log on" "$JG_PORT" /healthz
+bench "jianguan GET /api/v1/chains (bearer), access log on" "$JG_PORT" /api/v1/chains "$AUTH"
+stop "$JG_PID"
+
+# ---- 6. RESULTS.md ---------------------------------------------------------------------------
+BASE=${RPS["nginx GET /"]}
+pct() { awk -v a="$1" -v b="$BASE" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 0 }'; }
+verdict() { awk -v p="$1" -v g="$2" 'BEGIN { print (p + 0 >= g) ? "MET" : "NOT MET" }'; }
+
+TABLE="| target | req/s | p99 ms | vs nginx |
+|---|---:|---:|---:|"
+for l in "${ORDER[@]}"; do
+    TABLE+=$'\n'"| $l | $(printf '%.0f' "${RPS[$l]}") | ${P99[$l]} | $(pct "${RPS[$l]}")% |"
+done
+H_PCT=$(pct "${RPS["jianguan GET /healthz"]}")
+C_PCT=$(pct "${RPS["jianguan GET /api/v1/chains (bearer)"]}")
+GOALS="Goals (access log off): \`/healthz\` ≥ 60% of nginx — ${H_PCT}% — **$(verdict "$H_PCT" 60)**; \
+authenticated \`/api/v1/chains\` ≥ 40% — ${C_PCT}% — **$(verdict "$C_PCT" 40)**."
+
+CPU=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+NGINX_V=$("$NGINX" -v 2>&1 | head -n1)
+WRK_V=$(wrk --version 2>&1 | head -n1) || true
+MHD_V=$(dpkg-query -W libmicrohttpd12 2>/dev/null | awk '{print $1 " " $2}') || MHD_V=unknown
+WARNINGS=
+for l in "${ORDER[@]}"; do
+    [[ -z ${NOTE[$l]} ]] || WARNINGS+=$'\n'"- WARNING $l: ${NOTE[$l]}"
+done
+
+KEEP=
+if [[ -f $RESULTS ]] && grep -qxF "$MARKER" "$RESULTS"; then
+    KEEP=$(sed -n "\\|^$MARKER\$|,\$p" "$RESULTS")
+else
+    KEEP=$MARKER
+fi
+
+{
+    cat <<EOF
+# jianguan benchmark
+
+Generated by \`bench/run.sh\` (\`make bench\`); rerun to refresh. Everything from the registry
+marker at the end onward is kept across reruns.
+
+- Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')
+- Machine: $(nproc) CPUs, ${CPU:-unknown CPU}, Linux $(uname -r)
+- Versions: ${NGINX_V}; ${WRK_V}; libmicrohttpd ${MHD_V}; jianguan $("$BIN" version 2>/dev/null | head -n1)
+- Command (each target, after a ${WARMUP} warm-up with the same options):
+  \`$WRK_CMD [-H 'Authorization: Bearer <token>'] http://127.0.0.1:<port><path>\`
+- Servers: nginx 1.22 \`worker_processes 2\`, \`access_log off\`, \`return 200 '{"status":"ok"}'\`,
+  \`keepalive_requests 1000000\`; \`jianguan serve --web-root '' --access-log off|on\`
+  (default threads = one per core; with the log on, stderr goes to /dev/null).
+  wrk and the servers share the same $(nproc) CPUs over loopback.
+
+$TABLE
+
+$GOALS
+${WARNINGS:+$'\n'Errors reported by wrk:$WARNINGS$'\n'}
+$KEEP
+EOF
+} >"$RESULTS.tmp"
+mv "$RESULTS.tmp" "$RESULTS"
+
+echo
+echo "$TABLE"
+echo
+echo "$GOALS"
+echo "(written to ${RESULTS#"$PWD"/})"

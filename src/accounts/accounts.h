@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * User accounts: creation with validated role, region, department and bound entity; argon2id
+ * password hashes; the login rule (at most LOGIN_MAX_FAILURES failures per user in
+ * LOGIN_WINDOW seconds). Used by the HTTP routes and by `jianguan user`.
+ */
+#ifndef JG_ACCOUNTS_H
+#define JG_ACCOUNTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/db.h"
+
+#define LOGIN_MAX_FAILURES 5
+#define LOGIN_WINDOW (15 * 60)
+#define PASSWORD_MIN 8
+#define PASSWORD_MAX 128
+
+struct user_new {
+    const char *username;
+    const char *display_name; /* NULL: the username */
+    const char *role;
+    const char *region; /* NULL: the city */
+    int64_t department; /* 0: none */
+    const char *entity; /* NULL: none */
+    const char *password;
+};
+
+/* Checks u and creates the user on w with an audit row by actor; *id gets the new id.
+ * Returns 0, ERR_INVALID with *field naming the bad field, or ERR_CONFLICT for a taken
+ * username. */
+int accounts_create(struct db *w, int64_t actor, const struct user_new *u, int64_t *id /* out */,
+                    const char **field /* out */);
+/* Sets a new password for username; returns 0, ERR_INVALID or ERR_NOTFOUND. */
+int accounts_set_password(struct db *w, int64_t actor, const char *username,
+                          const char *password);
+/* Hashes a password with argon2id; returns 0 or ERR_INTERNAL. out needs 128 bytes. */
+int accounts_hash_password(const char *password, char out[128]);
+/* Returns 1 if password matches the stored hash. */
+int accounts_password_ok(const char *hash, const char *password);
+/* Chinese message for a bad field from accounts_create. */
+const char *accounts_field_message(const char *field);
+
+/* Counts failed logins for username in the window ending at now. */
+int accounts_recent_failures(struct db *db, const char *username, int64_t now,
+                             int64_t *n /* out */);
+/* Records a failed login. */
+int accounts_note_failure(struct db *w, const char *username, const char *ip, int64_t now);
+/* Forgets the failures of username (after a successful login). */
+int accounts_clear_failures(struct db *w, const char *username);
+
+/* Login decision, pure: 1 if a login attempt may be checked at all given recent failures. */
+int accounts_login_allowed(int64_t recent_failures);
+
+#endif

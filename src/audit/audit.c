@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/* Hash-chained audit rows (BLAKE2b-256) and their verification. */
+#include "audit/audit.h"
+#include "core/err.h"
+#include "core/timeutil.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Each field is fed as an 8-byte little-endian length and its bytes, so no two different rows
+ * can serialise alike. */
+static void feed(crypto_generichash_state *st, const void *p, size_t len)
+{
+    unsigned char n[8];
+    for (int i = 0; i < 8; i++)
+        n[i] = (unsigned char)((uint64_t)len >> (8 * i));
+    crypto_generichash_update(st, n, sizeof n);
+    crypto_generichash_update(st, p, len);
+}
+
+static void feed_int(crypto_generichash_state *st, int64_t v)
+{
+    char buf[24];
+    int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
+    feed(st, buf, (size_t)n);
+}
+
+static void feed_str(crypto_generichash_state *st, const char *s)
+{
+    feed(st, s ? s : "", s ? strlen(s) : 0);
+}
+
+void audit_hash(const unsigned char prev[AUDIT_HASH_LEN], const struct audit_row *row,
+                unsigned char out[AUDIT_HASH_LEN])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, AUDIT_HASH_LEN);
+    feed(&st, prev, AUDIT_HASH_LEN);
+    feed_int(&st, row->id);
+    feed_int(&st, row->at);
+    feed_int(&st, row->actor);
+    feed_str(&st, row->ip);
+    feed_str(&st, row->action);
+    feed_str(&st, row->object);
+    feed_str(&st, row->detail);
+    crypto_generichash_final(&st, out, AUDIT_HASH_LEN);
+}
+
+int audit_record(struct db *w, int64_t actor, const char *ip, const char *action,
+                 const char *object, const char *detail)
+{
+    static const char head_sql[] = "SELECT last_id, last_hash FROM audit_head WHERE one = 1";
+    static const char insert_sql[] =
+        "INSERT INTO audit_log(id, at, actor, ip, action, object, detail, prev_hash, hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    static const char update_sql[] =
+        "INSERT INTO audit_head(one, last_id, last_hash) VALUES (1, ?, ?)"
+        " ON CONFLICT(one) DO UPDATE SET last_id = excluded.last_id,"
+        " last_hash = excluded.last_hash";
+    unsigned char prev[AUDIT_HASH_LEN] = {0}, hash[AUDIT_HASH_LEN];
+    struct audit_row row = {0, time_now(), actor, ip ? ip : "", action, object,
+                            detail ? detail : "{}"};
+    struct db_stmt *st;
+    int rc = db_prepare(w, head_sql, &st);
+    if (rc)
+        return rc;
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        row.id = db_col_int(st, 0);
+        if (db_col_len(st, 1) == AUDIT_HASH_LEN)
+            memcpy(prev, db_col_blob(st, 1), AUDIT_HASH_LEN);
+        rc = 0;
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    row.id++;
+    audit_hash(prev, &row, hash);
+    rc = db_prepare(w, insert_sql, &st);
+    if (rc)
+        return rc;
+    db_bind_int(st, 1, row.id);
+    db_bind_int(st, 2, row.at);
+    if (actor)
+        db_bind_int(st, 3, actor);
+    db_bind_text(st, 4, row.ip, -1);
+    db_bind_text(st, 5, row.action, -1);
+    db_bind_text(st, 6, row.object, -1);
+    db_bind_text(st, 7, row.detail, -1);
+    db_bind_blob(st, 8, prev, AUDIT_HASH_LEN);
+    db_bind_blob(st, 9, hash, AUDIT_HASH_LEN);
+    rc = db_run(st);
+    if (rc)
+        return rc;
+    rc = db_prepare(w, update_sql, &st);
+    if (rc)
+        return rc;
+    db_bind_int(st, 1, row.id);
+    db_bind_blob(st, 2, hash, AUDIT_HASH_LEN);
+    return db_run(st);
+}
+
+int audit_record_req(struct db *w, const struct req *req, const char *action,
+                     const char *object, const char *detail)
+{
+    return audit_record(w, req->user ? req->user->id : 0, req->ip, action, object, detail);
+}
+
+int audit_verify(struct db *db, int64_t *bad_id, const char **why, int64_t *rows)
+{
+    static const char rows_sql[] = "SELECT id, at, actor, ip, action, object, detail, prev_hash,"
+                                   " hash FROM audit_log ORDER BY id";
+    static const char head_sql[] = "SELECT last_id, last_hash FROM audit_head WHERE one = 1";
+    unsigned char prev[AUDIT_HASH_LEN] = {0}, hash[AUDIT_HASH_LEN];
+    int64_t expect = 1;
+    struct db_stmt *st;
+    *bad_id = 0;
+    *why = NULL;
+    *rows = 0;
+    int rc = db_prepare(db, rows_sql, &st);
+    if (rc)
+        return rc;
+    while ((rc = db_step(st)) == DB_ROW) {
+        struct audit_row row = {db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2),
+                                db_col_text(st, 3),  db_col_text(st, 4), db_col_text(st, 5),
+                                db_col_text(st, 6)};
+        if (row.id != expect) {
+            *bad_id = expect;
+            *why = row.id > expect ? "row missing (deleted)" : "unexpected row id";
+            break;
+        }
+        if (db_col_len(st, 7) != AUDIT_HASH_LEN ||
+            memcmp(db_col_blob(st, 7), prev, AUDIT_HASH_LEN) != 0) {
+            *bad_id = row.id;
+            *why = "previous-hash link broken";
+            break;
+        }
+        audit_hash(prev, &row, hash);
+        if (db_col_len(st, 8) != AUDIT_HASH_LEN ||
+            memcmp(db_col_blob(st, 8), hash, AUDIT_HASH_LEN) != 0) {
+            *bad_id = row.id;
+            *why = "hash mismatch (row edited)";
+            break;
+        }
+        memcpy(prev, hash, AUDIT_HASH_LEN);
+        expect++;
+        (*rows)++;
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    if (*why)
+        return ERR_CONFLICT;
+    /* The head names the newest row: rows deleted from the end show here. */
+    rc = db_prepare(db, head_sql, &st);
+    if (rc)
+        return rc;
+    int64_t last = 0;
+    int head_ok = 1;
+    if (db_step(st) == DB_ROW) {
+        last = db_col_int(st, 0);
+        head_ok = db_col_len(st, 1) == AUDIT_HASH_LEN &&
+                  memcmp(db_col_blob(st, 1), prev, AUDIT_HASH_LEN) == 0;
+    }
+    db_done(st);
+    if (last != expect - 1 || (last > 0 && !head_ok)) {
+        *bad_id = last > expect - 1 ? expect : last;
+        *why = last > expect - 1 ? "row missing (deleted)" : "chain head does not match";
+        return ERR_CONFLICT;
+    }
+    return 0;
+}

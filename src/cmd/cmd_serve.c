@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/* `jianguan serve`: open the database, start the server, wait for SIGTERM/SIGINT, drain. */
+#include "cmd/cmd.h"
+#include "core/log.h"
+#include "db/db.h"
+#include "http/server.h"
+#include "http/static.h"
+#include "refdata/refdata.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct opt serve_opts[] = {
+    {"db", "JIANGUAN_DB", "data/jianguan.db", "数据库文件路径", 0},
+    {"listen", "JIANGUAN_LISTEN", "127.0.0.1:8080", "监听地址 主机:端口", 0},
+    {"threads", "JIANGUAN_THREADS", "0", "工作线程数，0 为每核一个", 0},
+    {"max-body", "JIANGUAN_MAX_BODY", "1048576", "请求体上限（字节）", 0},
+    {"max-connections", "JIANGUAN_MAX_CONNECTIONS", "1024", "并发连接上限", 0},
+    {"timeout", "JIANGUAN_TIMEOUT", "30", "连接空闲超时（秒）", 0},
+    {"web-root", "JIANGUAN_WEB_ROOT", "web/dist", "网页界面目录（空则不提供）", 0},
+    {"access-log", "JIANGUAN_ACCESS_LOG", "on", "访问日志 on/off", 0},
+    {NULL, NULL, NULL, NULL, 0},
+};
+enum { O_DB, O_LISTEN, O_THREADS, O_MAX_BODY, O_MAX_CONN, O_TIMEOUT, O_WEB, O_ACCESS };
+
+/* Parses a non-negative integer option; returns 0 or prints and returns -1. */
+static int number(const char *name, const char *s, unsigned long long max,
+                  unsigned long long *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!*s || *end || v > max || s[0] == '-') {
+        fprintf(stderr, "选项 --%s 须为 0 到 %llu 之间的整数：%s\n", name, max, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    const char *v[OPT_MAX];
+    int rc = opts_parse(argc, argv, serve_opts, "jianguan serve [选项]", v);
+    if (rc)
+        return rc == 1 ? 0 : 2;
+    unsigned long long threads, max_body, max_conn, timeout;
+    if (number("threads", v[O_THREADS], 256, &threads) ||
+        number("max-body", v[O_MAX_BODY], 1ull << 30, &max_body) ||
+        number("max-connections", v[O_MAX_CONN], 100000, &max_conn) ||
+        number("timeout", v[O_TIMEOUT], 86400, &timeout))
+        return 2;
+    log_set_access(strcmp(v[O_ACCESS], "off") != 0);
+
+    /* Block the stop signals before any thread starts, so that only sigwait sees them. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (cmd_open_db(v[O_DB], 0))
+        return 1;
+    if (refdata_calendar_reload(db_read())) {
+        db_global_shutdown();
+        return 1;
+    }
+    if (v[O_WEB] && *v[O_WEB])
+        static_init(v[O_WEB]);
+    struct server_config cfg = {
+        .listen = v[O_LISTEN],
+        .threads = (unsigned)threads,
+        .max_body = (size_t)max_body,
+        .max_connections = (unsigned)(max_conn ? max_conn : 1),
+        .timeout = (unsigned)timeout,
+        .web_root = v[O_WEB],
+    };
+    if (server_start(&cfg)) {
+        static_free();
+        refdata_calendar_free();
+        db_global_shutdown();
+        return 1;
+    }
+    int sig = 0;
+    sigwait(&stop, &sig);
+    log_info("stopping", "signal %d: draining connections", sig);
+    server_stop();
+    static_free();
+    refdata_cache_free();
+    refdata_calendar_free();
+    db_global_shutdown();
+    log_info("stopped", NULL);
+    return 0;
+}

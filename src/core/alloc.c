@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* Allocation wrappers that abort on exhaustion, and the names of error codes. */
+#include "core/alloc.h"
+#include "core/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void oom(size_t n)
+{
+    fprintf(stderr, "{\"level\":\"fatal\",\"msg\":\"out of memory\",\"bytes\":%zu}\n", n);
+    abort();
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom(n);
+    return p;
+}
+
+void *xcalloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p)
+        oom(count * size);
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        oom(n);
+    return q;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+    char *p = xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *xstrdup(const char *s)
+{
+    return xstrndup(s, strlen(s));
+}
+
+const char *err_name(int err)
+{
+    switch (err) {
+    case ERR_OK: return "ok";
+    case ERR_INVALID: return "validation_failed";
+    case ERR_MALFORMED: return "malformed";
+    case ERR_UNAUTH: return "unauthorized";
+    case ERR_FORBIDDEN: return "forbidden";
+    case ERR_NOTFOUND: return "not_found";
+    case ERR_CONFLICT: return "conflict";
+    case ERR_TOOLARGE: return "too_large";
+    case ERR_MEDIA: return "unsupported_media_type";
+    case ERR_RATE: return "rate_limited";
+    case ERR_DB: return "storage_error";
+    case ERR_IO: return "io_error";
+    default: return "internal_error";
+    }
+}

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/* Bounded, always-terminated byte buffers. */
+#include "core/strbuf.h"
+#include "core/alloc.h"
+#include "core/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void strbuf_init(struct strbuf *sb, size_t max)
+{
+    sb->buf = NULL;
+    sb->len = 0;
+    sb->cap = 0;
+    sb->max = max;
+}
+
+void strbuf_dispose(struct strbuf *sb)
+{
+    free(sb->buf);
+    strbuf_init(sb, sb->max);
+}
+
+void strbuf_reset(struct strbuf *sb)
+{
+    sb->len = 0;
+    if (sb->buf)
+        sb->buf[0] = '\0';
+}
+
+/* Makes room for len more bytes plus the NUL; returns 0 or ERR_TOOLARGE. */
+static int reserve(struct strbuf *sb, size_t len)
+{
+    if (len > sb->max || sb->len > sb->max - len)
+        return ERR_TOOLARGE;
+    size_t need = sb->len + len + 1;
+    if (need <= sb->cap)
+        return 0;
+    size_t cap = sb->cap ? sb->cap : 64;
+    while (cap < need)
+        cap *= 2;
+    if (cap > sb->max + 1)
+        cap = sb->max + 1;
+    sb->buf = xrealloc(sb->buf, cap);
+    sb->cap = cap;
+    return 0;
+}
+
+int strbuf_append(struct strbuf *sb, const void *data, size_t len)
+{
+    if (reserve(sb, len))
+        return ERR_TOOLARGE;
+    if (len)
+        memcpy(sb->buf + sb->len, data, len);
+    sb->len += len;
+    sb->buf[sb->len] = '\0';
+    return 0;
+}
+
+int strbuf_puts(struct strbuf *sb, const char *s)
+{
+    return strbuf_append(sb, s, strlen(s));
+}
+
+int strbuf_putc(struct strbuf *sb, char c)
+{
+    return strbuf_append(sb, &c, 1);
+}
+
+int strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        return ERR_INTERNAL;
+    if (reserve(sb, (size_t)n))
+        return ERR_TOOLARGE;
+    vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+    sb->len += (size_t)n;
+    return 0;
+}
+
+int strbuf_printf(struct strbuf *sb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = strbuf_vprintf(sb, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int strbuf_json_string(struct strbuf *sb, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t start = sb->len;
+    int rc = strbuf_putc(sb, '"');
+    for (size_t i = 0; i < len && !rc; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            rc = strbuf_append(sb, esc, 2);
+        } else if (c < 0x20) {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            rc = strbuf_append(sb, esc, 6);
+        } else {
+            rc = strbuf_putc(sb, (char)c);
+        }
+    }
+    if (!rc)
+        rc = strbuf_putc(sb, '"');
+    if (rc) {
+        sb->len = start;
+        if (sb->buf)
+            sb->buf[start] = '\0';
+    }
+    return rc;
+}
+
+int strbuf_csv_field(struct strbuf *sb, const char *s, size_t len)
+{
+    int quote = 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
+            quote = 1;
+    if (!quote)
+        return strbuf_append(sb, s, len);
+    size_t start = sb->len;
+    int rc = strbuf_putc(sb, '"');
+    for (size_t i = 0; i < len && !rc; i++)
+        rc = s[i] == '"' ? strbuf_append(sb, "\"\"", 2) : strbuf_putc(sb, s[i]);
+    if (!rc)
+        rc = strbuf_putc(sb, '"');
+    if (rc) {
+        sb->len = start;
+        if (sb->buf)
+            sb->buf[start] = '\0';
+    }
+    return rc;
+}
+
+const char *strbuf_get(const struct strbuf *sb)
+{
+    return sb->buf ? sb->buf : "";
+}
+
+char *strbuf_take(struct strbuf *sb, size_t *len)
+{
+    char *p = sb->buf ? sb->buf : xstrdup("");
+    if (len)
+        *len = sb->len;
+    strbuf_init(sb, sb->max);
+    return p;
+}

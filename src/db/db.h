@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The only door to the database. Modules see connections, cached prepared statements with
+ * typed binds, row iteration and transactions; they never see SQLite. Statement text uses `?`
+ * placeholders and portable SQL so that a PostgreSQL backend (libpq, `?` rewritten to `$n`)
+ * can be added behind this header without touching a module.
+ *
+ * Connections: one write connection guarded by a mutex (db_write_begin/db_write_end) and one
+ * read connection per thread (db_read), opened on first use and closed when the thread ends.
+ * Reads see committed data only.
+ */
+#ifndef JG_DB_H
+#define JG_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;      /* one connection */
+struct db_stmt; /* a prepared statement, owned by its connection's cache */
+
+enum db_step_result { DB_DONE = 0, DB_ROW = 1 };
+
+/* Opens the database at path for the process: creates it if missing, applies pending
+ * migrations and keeps the write connection. Returns 0 or ERR_DB (message logged). */
+int db_global_init(const char *path);
+/* Closes the write connection and the calling thread's read connection. */
+void db_global_shutdown(void);
+/* Returns the path given to db_global_init. */
+const char *db_path(void);
+
+/* Returns this thread's read connection, opening it on first use; NULL on failure. */
+struct db *db_read(void);
+/* Locks the writer and begins an immediate transaction; returns the write connection, or NULL
+ * (lock released) on failure. Every call must be paired with db_write_end. */
+struct db *db_write_begin(void);
+/* Commits when rc is 0, rolls back otherwise, and unlocks. Returns rc, or ERR_DB when the
+ * commit itself failed. */
+int db_write_end(struct db *w, int rc);
+
+/* Runs a script of statements without parameters; returns 0 or ERR_DB. */
+int db_exec(struct db *db, const char *sql);
+/* Returns in *out the connection's statement for sql, prepared on first use (sql should be a
+ * string literal) and reset with no bindings. Do not nest two uses of the same sql.
+ * Returns 0 or ERR_DB. */
+int db_prepare(struct db *db, const char *sql, struct db_stmt **out);
+/* Resets a statement after use so it holds no read lock; safe on NULL. */
+void db_done(struct db_stmt *st);
+
+/* Binds parameter idx (1-based). Text and blob are copied; NULL text binds SQL NULL;
+ * len < 0 means strlen. Return 0 or ERR_DB. */
+int db_bind_int(struct db_stmt *st, int idx, int64_t v);
+int db_bind_double(struct db_stmt *st, int idx, double v);
+int db_bind_text(struct db_stmt *st, int idx, const char *s, int len);
+int db_bind_blob(struct db_stmt *st, int idx, const void *p, int len);
+int db_bind_null(struct db_stmt *st, int idx);
+
+/* Advances: DB_ROW, DB_DONE, or a negative error (ERR_CONFLICT for a unique or foreign-key
+ * violation, ERR_INVALID for a CHECK violation, ERR_DB otherwise). */
+int db_step(struct db_stmt *st);
+/* Column accessors for the current row (0-based). Text is NUL-terminated and valid until the
+ * next step or db_done; NULL for SQL NULL. */
+int db_col_count(struct db_stmt *st);
+const char *db_col_name(struct db_stmt *st, int i);
+int db_col_is_null(struct db_stmt *st, int i);
+enum db_type { DB_NULL, DB_INT, DB_FLOAT, DB_TEXT, DB_BLOB };
+int db_col_type(struct db_stmt *st, int i);
+int64_t db_col_int(struct db_stmt *st, int i);
+double db_col_double(struct db_stmt *st, int i);
+const char *db_col_text(struct db_stmt *st, int i);
+const void *db_col_blob(struct db_stmt *st, int i);
+int db_col_len(struct db_stmt *st, int i);
+
+/* Steps a write statement to completion and resets it; returns 0 or an error as db_step. */
+int db_run(struct db_stmt *st);
+
+/* Rowid of the last insert and rows changed by the last statement on this connection. */
+int64_t db_last_id(struct db *db);
+int db_changes(struct db *db);
+/* The connection's last error message (for logs, never for users). */
+const char *db_errmsg(struct db *db);
+/* Size of the database in bytes (page count times page size), or -1. */
+int64_t db_size_bytes(struct db *db);
+
+/* Opens a private connection (for tools and tests); db_open_memory gives an empty in-memory
+ * database with migrations applied. Close with db_close. */
+int db_open(const char *path, struct db **out);
+int db_open_memory(struct db **out);
+void db_close(struct db *db);
+/* Applies every pending migration to db; returns 0 or ERR_DB. */
+int db_migrate(struct db *db);
+
+#endif

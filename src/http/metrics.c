@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/* Request counters and histograms in Prometheus text format. */
+#include "http/metrics.h"
+#include "http/router.h"
+#include "core/alloc.h"
+#include "db/db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
+                               409, 413, 415, 422, 429, 500, 503};
+#define NSTATUS (int)(sizeof statuses / sizeof statuses[0])
+#define NOTHER NSTATUS /* an unlisted status */
+
+static const double buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                 0.01,   0.025,   0.05,   0.1,   0.25,   1.0};
+#define NBUCKET (int)(sizeof buckets / sizeof buckets[0])
+
+static uint64_t *counts; /* [(nroutes + 1) * (NSTATUS + 1)], row 0 = no route */
+static int nrows;
+static uint64_t hist[NBUCKET + 1];
+static uint64_t hist_sum_ns, hist_count;
+static int64_t open_conns;
+
+void metrics_init(int nroutes)
+{
+    free(counts);
+    nrows = nroutes + 1;
+    counts = xcalloc((size_t)nrows * (NSTATUS + 1), sizeof *counts);
+}
+
+void metrics_free(void)
+{
+    free(counts);
+    counts = NULL;
+}
+
+void metrics_observe(int route, int status, uint64_t ns)
+{
+    int s = NOTHER;
+    for (int i = 0; i < NSTATUS; i++)
+        if (statuses[i] == status)
+            s = i;
+    int row = route + 1;
+    if (counts && row >= 0 && row < nrows)
+        __atomic_fetch_add(&counts[row * (NSTATUS + 1) + s], 1, __ATOMIC_RELAXED);
+    double secs = (double)ns / 1e9;
+    int b = 0;
+    while (b < NBUCKET && secs > buckets[b])
+        b++;
+    __atomic_fetch_add(&hist[b], 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&hist_sum_ns, ns, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&hist_count, 1, __ATOMIC_RELAXED);
+}
+
+void metrics_connection(int delta)
+{
+    __atomic_fetch_add(&open_conns, delta, __ATOMIC_RELAXED);
+}
+
+int metrics_render(struct strbuf *out)
+{
+    int rc = strbuf_puts(out, "# HELP jianguan_requests_total Requests answered, by route and"
+                              " status.\n# TYPE jianguan_requests_total counter\n");
+    for (int row = 0; !rc && row < nrows; row++) {
+        const struct route *r = router_get(row - 1);
+        for (int s = 0; !rc && s <= NSTATUS; s++) {
+            uint64_t v = __atomic_load_n(&counts[row * (NSTATUS + 1) + s], __ATOMIC_RELAXED);
+            if (!v)
+                continue;
+            char status[8];
+            if (s == NOTHER)
+                memcpy(status, "other", 6);
+            else
+                snprintf(status, sizeof status, "%d", statuses[s]);
+            rc = strbuf_printf(out, "jianguan_requests_total{method=\"%s\",route=\"%s\","
+                               "status=\"%s\"} %llu\n", r ? r->method : "",
+                               r ? r->pattern : "unmatched", status, (unsigned long long)v);
+        }
+    }
+    if (!rc)
+        rc = strbuf_puts(out, "# HELP jianguan_request_duration_seconds Time to answer.\n"
+                              "# TYPE jianguan_request_duration_seconds histogram\n");
+    uint64_t cum = 0;
+    for (int b = 0; !rc && b <= NBUCKET; b++) {
+        cum += __atomic_load_n(&hist[b], __ATOMIC_RELAXED);
+        if (b < NBUCKET)
+            rc = strbuf_printf(out, "jianguan_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                               buckets[b], (unsigned long long)cum);
+        else
+            rc = strbuf_printf(out, "jianguan_request_duration_seconds_bucket{le=\"+Inf\"} "
+                               "%llu\n", (unsigned long long)cum);
+    }
+    if (!rc)
+        rc = strbuf_printf(
+            out,
+            "jianguan_request_duration_seconds_sum %.6f\n"
+            "jianguan_request_duration_seconds_count %llu\n"
+            "# HELP jianguan_open_connections Connections open now.\n"
+            "# TYPE jianguan_open_connections gauge\njianguan_open_connections %lld\n",
+            (double)__atomic_load_n(&hist_sum_ns, __ATOMIC_RELAXED) / 1e9,
+            (unsigned long long)__atomic_load_n(&hist_count, __ATOMIC_RELAXED),
+            (long long)__atomic_load_n(&open_conns, __ATOMIC_RELAXED));
+    struct db *db = db_read();
+    if (!rc && db)
+        rc = strbuf_printf(out, "# HELP jianguan_database_bytes Size of the database file.\n"
+                                "# TYPE jianguan_database_bytes gauge\njianguan_database_bytes "
+                                "%lld\n", (long long)db_size_bytes(db));
+    return rc;
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Request accessors and the answer helpers every handler uses: JSON bodies, error bodies in
+ * the shape of DESIGN.md, query integers and the data-scope rule.
+ */
+#include "http/http.h"
+#include "http/server.h"
+#include "core/alloc.h"
+#include "core/err.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *req_param(const struct req *req, const char *name)
+{
+    for (int i = 0; i < req->nparams; i++)
+        if (strcmp(req->param_names[i], name) == 0)
+            return req->param_values[i];
+    return NULL;
+}
+
+const char *req_query(const struct req *req, const char *name)
+{
+    return server_query(req, name);
+}
+
+const char *req_header(const struct req *req, const char *name)
+{
+    return server_header(req, name);
+}
+
+void *req_alloc(struct req *req, size_t n)
+{
+    if (req->nallocs == req->cap_allocs) {
+        req->cap_allocs = req->cap_allocs ? req->cap_allocs * 2 : 8;
+        req->allocs = xrealloc(req->allocs, req->cap_allocs * sizeof *req->allocs);
+    }
+    void *p = xmalloc(n);
+    req->allocs[req->nallocs++] = p;
+    return p;
+}
+
+char *req_strdup(struct req *req, const char *s)
+{
+    size_t n = strlen(s);
+    char *p = req_alloc(req, n + 1);
+    memcpy(p, s, n + 1);
+    return p;
+}
+
+int req_query_int_or_reply(struct req *req, struct resp *resp, const char *name, int64_t def,
+                           int64_t min, int64_t max, int64_t *out)
+{
+    const char *s = req_query(req, name);
+    if (!s || !*s) {
+        *out = def;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < min || v > max) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "参数 %s 须为 %lld 到 %lld 之间的整数", name, (long long)min,
+                 (long long)max);
+        return reply_error(resp, ERR_INVALID, "validation_failed", msg, name);
+    }
+    *out = v;
+    return 0;
+}
+
+int http_status_of(int err)
+{
+    switch (err) {
+    case ERR_INVALID: return 422;
+    case ERR_MALFORMED: return 400;
+    case ERR_UNAUTH: return 401;
+    case ERR_FORBIDDEN: return 403;
+    case ERR_NOTFOUND: return 404;
+    case ERR_CONFLICT: return 409;
+    case ERR_TOOLARGE: return 413;
+    case ERR_MEDIA: return 415;
+    case ERR_RATE: return 429;
+    default: return 500;
+    }
+}
+
+int reply_error(struct resp *resp, int err, const char *code, const char *message,
+                const char *field)
+{
+    resp->status = http_status_of(err);
+    resp->content_type = "application/json";
+    strbuf_reset(&resp->body);
+    strbuf_puts(&resp->body, "{\"error\":{\"code\":");
+    strbuf_json_string(&resp->body, code, strlen(code));
+    strbuf_puts(&resp->body, ",\"message\":");
+    strbuf_json_string(&resp->body, message, strlen(message));
+    if (field) {
+        strbuf_puts(&resp->body, ",\"field\":");
+        strbuf_json_string(&resp->body, field, strlen(field));
+    }
+    strbuf_puts(&resp->body, "}}");
+    return err;
+}
+
+/* jansson dump callback appending to a strbuf. */
+static int dump_to_strbuf(const char *buffer, size_t size, void *data)
+{
+    return strbuf_append(data, buffer, size) ? -1 : 0;
+}
+
+int reply_json(struct resp *resp, int status, json_t *obj)
+{
+    strbuf_reset(&resp->body);
+    int rc = json_dump_callback(obj, dump_to_strbuf, &resp->body, JSON_COMPACT);
+    json_decref(obj);
+    if (rc)
+        return reply_error(resp, ERR_TOOLARGE, "response_too_large", "结果过大，请缩小查询范围",
+                           NULL);
+    resp->status = status;
+    resp->content_type = "application/json";
+    return 0;
+}
+
+int reply_raw(struct resp *resp, int status, const char *content_type, const char *bytes,
+              size_t len)
+{
+    strbuf_reset(&resp->body);
+    if (strbuf_append(&resp->body, bytes, len))
+        return reply_error(resp, ERR_TOOLARGE, "response_too_large", "结果过大，请缩小查询范围",
+                           NULL);
+    resp->status = status;
+    resp->content_type = content_type;
+    return 0;
+}
+
+void resp_header(struct resp *resp, const char *name, const char *value)
+{
+    if (resp->nheaders == (int)(sizeof resp->headers / sizeof resp->headers[0]))
+        return;
+    resp->headers[resp->nheaders].name = xstrdup(name);
+    resp->headers[resp->nheaders].value = xstrdup(value);
+    resp->nheaders++;
+}
+
+const char *scope_region(const struct principal *p)
+{
+    if (!p || p->role == ROLE_ADMIN || strcmp(p->region, CITY_REGION) == 0)
+        return NULL;
+    return p->region;
+}
+
+int scope_allows(const struct principal *p, const char *region)
+{
+    const char *own = scope_region(p);
+    return !own || (region && strcmp(own, region) == 0) ? 0 : ERR_FORBIDDEN;
+}

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The platform's routing table and dispatcher. Module tables are listed once, in `tables`;
+ * everything a handler may assume (the caller is known and allowed, the body is a JSON object
+ * with the declared fields of the declared types) is established here first.
+ */
+#include "http/router.h"
+#include "http/auth.h"
+#include "http/server.h"
+#include "http/static.h"
+#include "core/alloc.h"
+#include "core/err.h"
+#include "core/log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+extern const struct route system_routes[];
+extern const struct route accounts_routes[];
+extern const struct route refdata_routes[];
+extern const struct route audit_routes[];
+
+static const struct route *const tables[] = {
+    system_routes, accounts_routes, refdata_routes, audit_routes, NULL,
+};
+
+static const struct route **routes;
+static int nroutes;
+
+int router_init(void)
+{
+    int n = 0;
+    for (int t = 0; tables[t]; t++)
+        for (const struct route *r = tables[t]; r->method; r++)
+            n++;
+    free(routes);
+    routes = xcalloc((size_t)n, sizeof *routes);
+    nroutes = 0;
+    for (int t = 0; tables[t]; t++)
+        for (const struct route *r = tables[t]; r->method; r++)
+            routes[nroutes++] = r;
+    return 0;
+}
+
+int router_count(void)
+{
+    return nroutes;
+}
+
+const struct route *router_get(int i)
+{
+    return i >= 0 && i < nroutes ? routes[i] : NULL;
+}
+
+/* Matches path against pattern; on success records the {name} segments in req. */
+static int match(const char *pattern, const char *path, struct req *req)
+{
+    const char *p = pattern, *s = path;
+    int n = 0;
+    const char *names[ROUTE_MAX_PARAMS];
+    const char *vals[ROUTE_MAX_PARAMS];
+    size_t lens[ROUTE_MAX_PARAMS];
+    size_t name_lens[ROUTE_MAX_PARAMS];
+    while (*p && *s) {
+        if (*p == '{') {
+            const char *close = strchr(p, '}');
+            const char *seg_end = strchr(s, '/');
+            size_t len = seg_end ? (size_t)(seg_end - s) : strlen(s);
+            if (!close || len == 0 || n == ROUTE_MAX_PARAMS)
+                return 0;
+            /* A literal suffix after the parameter ("{uscc}/qr.svg" has none; "{id}.png"
+             * does): the segment must end with it. */
+            const char *lit = close + 1;
+            size_t lit_len = strcspn(lit, "/");
+            if (lit_len >= len || memcmp(s + len - lit_len, lit, lit_len) != 0)
+                return 0;
+            names[n] = p + 1;
+            name_lens[n] = (size_t)(close - p - 1);
+            vals[n] = s;
+            lens[n] = len - lit_len;
+            n++;
+            p = lit + lit_len;
+            s += len;
+            continue;
+        }
+        if (*p != *s)
+            return 0;
+        p++;
+        s++;
+    }
+    if (*p || *s)
+        return 0;
+    if (req) {
+        for (int i = 0; i < n; i++) {
+            char *name = req_alloc(req, name_lens[i] + 1);
+            memcpy(name, names[i], name_lens[i]);
+            name[name_lens[i]] = '\0';
+            char *val = req_alloc(req, lens[i] + 1);
+            memcpy(val, vals[i], lens[i]);
+            val[lens[i]] = '\0';
+            req->param_names[i] = name;
+            req->param_values[i] = val;
+        }
+        req->nparams = n;
+    }
+    return 1;
+}
+
+/* Finds the route for req; returns its index, -1 for no path, -2 for a wrong method (Allow
+ * header set on resp). */
+static int find_route(struct req *req, struct resp *resp)
+{
+    const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
+    char allow[128] = "";
+    size_t alen = 0;
+    for (int i = 0; i < nroutes; i++) {
+        if (!match(routes[i]->pattern, req->path, NULL))
+            continue;
+        if (strcmp(routes[i]->method, method) == 0) {
+            match(routes[i]->pattern, req->path, req);
+            return i;
+        }
+        int w = snprintf(allow + alen, sizeof allow - alen, "%s%s", alen ? ", " : "",
+                         routes[i]->method);
+        if (w > 0 && (size_t)w < sizeof allow - alen)
+            alen += (size_t)w;
+    }
+    if (alen) {
+        resp_header(resp, "Allow", allow);
+        return -2;
+    }
+    return -1;
+}
+
+/* Reads the caller's credentials (Bearer header, else the session cookie) into req->user.
+ * Returns 0 with req->user NULL when none were sent, ERR_UNAUTH when they were bad. */
+static int authenticate(struct req *req)
+{
+    const char *h = req_header(req, "Authorization");
+    const char *token = NULL;
+    int via_cookie = 0;
+    if (h && strncasecmp(h, "Bearer ", 7) == 0) {
+        token = h + 7;
+    } else if (h) {
+        return ERR_UNAUTH;
+    } else {
+        token = server_cookie(req, SESSION_COOKIE);
+        via_cookie = 1;
+    }
+    if (!token || !*token)
+        return 0;
+    struct db *db = db_read();
+    if (!db)
+        return ERR_DB;
+    int rc = auth_token_lookup(db, token, &req->user_buf);
+    if (rc)
+        return rc;
+    req->user_buf.via_cookie = via_cookie;
+    req->user = &req->user_buf;
+    req->token = token;
+    return 0;
+}
+
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+static int type_ok(json_t *v, int type)
+{
+    switch (type) {
+    case FIELD_STRING: return json_is_string(v);
+    case FIELD_INT: return json_is_integer(v);
+    case FIELD_BOOL: return json_is_boolean(v);
+    case FIELD_NUMBER: return json_is_number(v);
+    case FIELD_OBJECT: return json_is_object(v);
+    case FIELD_ARRAY: return json_is_array(v);
+    default: return 0;
+    }
+}
+
+static const char *type_label(int type)
+{
+    switch (type) {
+    case FIELD_STRING: return "字符串";
+    case FIELD_INT: return "整数";
+    case FIELD_BOOL: return "布尔值";
+    case FIELD_NUMBER: return "数字";
+    case FIELD_OBJECT: return "对象";
+    default: return "数组";
+    }
+}
+
+/* Parses and checks a JSON body against the route's field list; answers on failure. */
+static int parse_body_or_reply(struct req *req, struct resp *resp)
+{
+    const char *ct = req_header(req, "Content-Type");
+    if (!ct || strncasecmp(ct, "application/json", 16) != 0)
+        return reply_error(resp, ERR_MEDIA, "unsupported_media_type",
+                           "不支持的内容类型，请使用 application/json", NULL);
+    json_error_t jerr;
+    req->json = json_loadb(strbuf_get(&req->body), req->body.len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!req->json) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "请求体不是有效的 JSON（第 %d 行第 %d 列：%s）", jerr.line,
+                 jerr.column, jerr.text);
+        return reply_error(resp, ERR_MALFORMED, "malformed_json", msg, NULL);
+    }
+    if (!json_is_object(req->json))
+        return reply_error(resp, ERR_MALFORMED, "malformed_json", "请求体须为 JSON 对象", NULL);
+    for (const struct field_spec *f = req->route->body; f && f->name; f++) {
+        json_t *v = json_object_get(req->json, f->name);
+        char msg[256];
+        if (!v || json_is_null(v)) {
+            if (v && (f->flags & FIELD_NULLABLE))
+                continue;
+            if (!(f->flags & FIELD_REQUIRED) && !v)
+                continue;
+            snprintf(msg, sizeof msg, "缺少必填字段：%s", f->label ? f->label : f->name);
+            if (v)
+                snprintf(msg, sizeof msg, "%s不能为空", f->label ? f->label : f->name);
+            return reply_error(resp, ERR_INVALID, "validation_failed", msg, f->name);
+        }
+        if (!type_ok(v, f->type)) {
+            snprintf(msg, sizeof msg, "%s须为%s", f->label ? f->label : f->name,
+                     type_label(f->type));
+            return reply_error(resp, ERR_INVALID, "validation_failed", msg, f->name);
+        }
+        if (f->type == FIELD_STRING && f->max && utf8_chars(json_string_value(v)) > f->max) {
+            snprintf(msg, sizeof msg, "%s不能超过 %zu 个字符", f->label ? f->label : f->name,
+                     f->max);
+            return reply_error(resp, ERR_INVALID, "validation_failed", msg, f->name);
+        }
+        if (f->type == FIELD_STRING && strlen(json_string_value(v)) != json_string_length(v)) {
+            snprintf(msg, sizeof msg, "%s含有非法字符", f->label ? f->label : f->name);
+            return reply_error(resp, ERR_INVALID, "validation_failed", msg, f->name);
+        }
+    }
+    return 0;
+}
+
+static void generic_error(struct resp *resp, int err)
+{
+    switch (err) {
+    case ERR_INVALID:
+        reply_error(resp, err, "validation_failed", "数据校验失败", NULL);
+        break;
+    case ERR_MALFORMED:
+        reply_error(resp, err, "malformed", "请求格式错误", NULL);
+        break;
+    case ERR_UNAUTH:
+        reply_error(resp, err, "unauthorized", "请先登录", NULL);
+        break;
+    case ERR_FORBIDDEN:
+        reply_error(resp, err, "forbidden", "无权执行此操作", NULL);
+        break;
+    case ERR_NOTFOUND:
+        reply_error(resp, err, "not_found", "资源不存在", NULL);
+        break;
+    case ERR_CONFLICT:
+        reply_error(resp, err, "conflict", "数据冲突，请刷新后重试", NULL);
+        break;
+    case ERR_TOOLARGE:
+        reply_error(resp, err, "too_large", "请求体过大", NULL);
+        break;
+    case ERR_RATE:
+        reply_error(resp, err, "rate_limited", "请求过于频繁，请稍后再试", NULL);
+        break;
+    default:
+        reply_error(resp, ERR_INTERNAL, "internal_error", "服务器内部错误", NULL);
+        break;
+    }
+}
+
+void router_dispatch(struct req *req, struct resp *resp)
+{
+    int rc;
+    int i = find_route(req, resp);
+    if (i == -1 && static_serve(req, resp) == 0)
+        return;
+    if (i == -1) {
+        reply_error(resp, ERR_NOTFOUND, "not_found", "请求的地址不存在", NULL);
+        return;
+    }
+    if (i == -2) {
+        resp->status = 405;
+        reply_error(resp, ERR_INVALID, "method_not_allowed", "不支持该请求方法", NULL);
+        resp->status = 405;
+        return;
+    }
+    req->route = routes[i];
+    req->route_index = i;
+    rc = authenticate(req);
+    if (rc == ERR_UNAUTH) {
+        reply_error(resp, rc, "unauthorized", "登录已失效或凭证无效，请重新登录", NULL);
+        return;
+    }
+    if (rc) {
+        generic_error(resp, rc);
+        return;
+    }
+    if (req->route->roles != ROLES_PUBLIC) {
+        if (!req->user) {
+            reply_error(resp, ERR_UNAUTH, "unauthorized", "请先登录", NULL);
+            return;
+        }
+        if (!(req->user->role & (req->route->roles | ROLE_ADMIN))) {
+            reply_error(resp, ERR_FORBIDDEN, "forbidden", "当前角色无权执行此操作", NULL);
+            return;
+        }
+    }
+    if (req->user && req->user->via_cookie && strcmp(req->method, "GET") != 0 &&
+        strcmp(req->method, "HEAD") != 0) {
+        const char *csrf = req_header(req, "X-CSRF-Token");
+        if (!csrf || strcmp(csrf, req->user->csrf) != 0) {
+            reply_error(resp, ERR_FORBIDDEN, "csrf_failed", "缺少或错误的 X-CSRF-Token 请求头",
+                        NULL);
+            return;
+        }
+    }
+    if ((req->route->flags & ROUTE_BODY_JSON) && parse_body_or_reply(req, resp))
+        return;
+    rc = req->route->handler(req, resp);
+    if (rc && resp->status == 0)
+        generic_error(resp, rc);
+    else if (!rc && resp->status == 0)
+        resp->status = 204;
+}

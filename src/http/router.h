@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The route table of the whole platform, merged from every module's table at start-up, and
+ * the dispatcher: 404 or 405, authentication, role, CSRF, body validation, then the handler,
+ * and the one place that turns an error code into an HTTP answer.
+ */
+#ifndef JG_ROUTER_H
+#define JG_ROUTER_H
+
+#include "http/http.h"
+
+/* Builds the table from the modules' tables; returns 0. */
+int router_init(void);
+/* Number of routes and the route at index i (for metrics and help). */
+int router_count(void);
+const struct route *router_get(int i);
+/* Fills resp for req. Never fails: every failure becomes an error response. */
+void router_dispatch(struct req *req, struct resp *resp);
+
+#endif

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libmicrohttpd glue. One epoll thread pool; each request gets a context on the first call of
+ * the access handler, its body on the following calls (bounded: past the limit the bytes are
+ * drained and the answer is 413), and is dispatched on the last call, as libmicrohttpd wants
+ * for keep-alive. The completion callback logs the request and frees its context.
+ */
+#include "http/server.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "core/alloc.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A declared body larger than this is refused at once and the connection closed, instead
+ * of being drained: draining protects well-behaved clients, not floods. */
+#define DRAIN_LIMIT_FACTOR 16
+
+struct ctx {
+    struct req req;
+    struct resp resp;
+    uint64_t start_ns;
+    int too_large;
+};
+
+static struct MHD_Daemon *daemon_handle;
+static struct server_config config;
+static uint32_t boot_id;
+static uint64_t request_counter;
+
+const char *server_query(const struct req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *server_header(const struct req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *server_cookie(const struct req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+static void client_ip(struct MHD_Connection *conn, char *out, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    out[0] = '\0';
+    if (!ci || !ci->client_addr)
+        return;
+    if (ci->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
+                  out, (socklen_t)cap);
+    else if (ci->client_addr->sa_family == AF_INET6)
+        inet_ntop(AF_INET6,
+                  &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr, out,
+                  (socklen_t)cap);
+}
+
+static struct ctx *ctx_new(struct MHD_Connection *conn, const char *url, const char *method)
+{
+    struct ctx *c = xcalloc(1, sizeof *c);
+    c->start_ns = time_mono_ns();
+    c->req.conn = conn;
+    c->req.method = method;
+    c->req.path = url;
+    c->req.route_index = -1;
+    strbuf_init(&c->req.body, config.max_body);
+    strbuf_init(&c->resp.body, 256u << 20);
+    snprintf(c->req.id, sizeof c->req.id, "%08x-%08llx", boot_id,
+             (unsigned long long)__atomic_add_fetch(&request_counter, 1, __ATOMIC_RELAXED));
+    client_ip(conn, c->req.ip, sizeof c->req.ip);
+    return c;
+}
+
+static void ctx_free(struct ctx *c)
+{
+    for (size_t i = 0; i < c->req.nallocs; i++)
+        free(c->req.allocs[i]);
+    free(c->req.allocs);
+    json_decref(c->req.json);
+    strbuf_dispose(&c->req.body);
+    strbuf_dispose(&c->resp.body);
+    for (int i = 0; i < c->resp.nheaders; i++) {
+        free(c->resp.headers[i].name);
+        free(c->resp.headers[i].value);
+    }
+    free(c);
+}
+
+static void access_log(const struct ctx *c, uint64_t ns)
+{
+    if (!log_access_enabled())
+        return;
+    char ts[RFC3339_LEN + 1];
+    time_format_rfc3339(time_now(), ts);
+    struct strbuf sb;
+    strbuf_init(&sb, 8192);
+    strbuf_printf(&sb, "{\"ts\":\"%s\",\"type\":\"access\",\"id\":\"%s\",\"ip\":\"%s\","
+                  "\"method\":", ts, c->req.id, c->req.ip);
+    strbuf_json_string(&sb, c->req.method, strlen(c->req.method));
+    strbuf_puts(&sb, ",\"path\":");
+    strbuf_json_string(&sb, c->req.path, strlen(c->req.path));
+    strbuf_printf(&sb, ",\"route\":\"%s\",\"status\":%d,\"ms\":%.3f,\"bytes\":%zu",
+                  c->req.route ? c->req.route->pattern : "", c->resp.status, (double)ns / 1e6,
+                  c->resp.static_body ? c->resp.static_len : c->resp.body.len);
+    if (c->req.user)
+        strbuf_printf(&sb, ",\"user\":%lld", (long long)c->req.user->id);
+    strbuf_puts(&sb, "}\n");
+    log_line(strbuf_get(&sb), sb.len);
+    strbuf_dispose(&sb);
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct ctx *c)
+{
+    struct MHD_Response *r;
+    if (c->resp.static_body) {
+        r = MHD_create_response_from_buffer(c->resp.static_len, (void *)c->resp.static_body,
+                                            MHD_RESPMEM_PERSISTENT);
+    } else {
+        size_t len;
+        char *bytes = strbuf_take(&c->resp.body, &len);
+        c->resp.body.len = len; /* keep the size for the access log */
+        r = MHD_create_response_from_buffer(len, bytes, MHD_RESPMEM_MUST_FREE);
+        if (!r)
+            free(bytes);
+    }
+    if (!r)
+        return MHD_NO;
+    if (c->resp.content_type)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, c->resp.content_type);
+    MHD_add_response_header(r, "X-Request-Id", c->req.id);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    for (int i = 0; i < c->resp.nheaders; i++)
+        MHD_add_response_header(r, c->resp.headers[i].name, c->resp.headers[i].value);
+    enum MHD_Result ok = MHD_queue_response(conn, (unsigned)c->resp.status, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    struct ctx *c = *con_cls;
+    if (!c) {
+        c = ctx_new(conn, url, method);
+        *con_cls = c;
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > (unsigned long long)config.max_body *
+                                                DRAIN_LIMIT_FACTOR) {
+            reply_error(&c->resp, ERR_TOOLARGE, "too_large", "请求体过大", NULL);
+            return send_response(conn, c);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!c->too_large && strbuf_append(&c->req.body, upload_data, *upload_data_size)) {
+            c->too_large = 1;
+            strbuf_dispose(&c->req.body);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (c->resp.status) /* already answered (refused on the first call) */
+        return MHD_YES;
+    if (c->too_large) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "请求体过大（上限 %zu 字节）", config.max_body);
+        reply_error(&c->resp, ERR_TOOLARGE, "too_large", msg, NULL);
+    } else {
+        router_dispatch(&c->req, &c->resp);
+    }
+    return send_response(conn, c);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    struct ctx *c = *con_cls;
+    if (!c)
+        return;
+    uint64_t ns = time_mono_ns() - c->start_ns;
+    if (c->resp.status) {
+        metrics_observe(c->req.route_index, c->resp.status, ns);
+        access_log(c, ns);
+    }
+    ctx_free(c);
+    *con_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)socket_context;
+    metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+}
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    log_msg(LOG_WARN, "libmicrohttpd", "%s", msg);
+}
+
+/* Parses "host:port" or "[v6]:port"; returns 0 or ERR_INVALID. */
+static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+    char host[128];
+    const char *colon = strrchr(s, ':');
+    if (!colon || (size_t)(colon - s) >= sizeof host)
+        return ERR_INVALID;
+    memcpy(host, s, (size_t)(colon - s));
+    host[colon - s] = '\0';
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535)
+        return ERR_INVALID;
+    memset(ss, 0, sizeof *ss);
+    size_t hl = strlen(host);
+    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+        host[hl - 1] = '\0';
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
+            return ERR_INVALID;
+        *len = sizeof *a;
+        return 0;
+    }
+    struct sockaddr_in *a = (struct sockaddr_in *)ss;
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, *host ? host : "0.0.0.0", &a->sin_addr) != 1)
+        return ERR_INVALID;
+    *len = sizeof *a;
+    return 0;
+}
+
+int server_start(const struct server_config *cfg)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    config = *cfg;
+    if (parse_listen(cfg->listen, &ss, &sslen)) {
+        log_error("bad listen address", "%s", cfg->listen);
+        return ERR_INVALID;
+    }
+    unsigned threads = cfg->threads;
+    if (!threads) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n > 0 ? (unsigned)n : 1;
+    }
+    randombytes_buf(&boot_id, sizeof boot_id);
+    router_init();
+    metrics_init(router_count());
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    daemon_handle = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+        mhd_logger, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    if (!daemon_handle) {
+        log_error("cannot start HTTP server", "listen %s", cfg->listen);
+        metrics_free();
+        return ERR_IO;
+    }
+    log_info("serving", "http://%s threads=%u max_body=%zu max_connections=%u timeout=%us",
+             cfg->listen, threads, cfg->max_body, cfg->max_connections, cfg->timeout);
+    return 0;
+}
+
+void server_stop(void)
+{
+    if (!daemon_handle)
+        return;
+    MHD_stop_daemon(daemon_handle);
+    daemon_handle = NULL;
+    metrics_free();
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The HTTP server on libmicrohttpd: connection handling, body limits, request ids, the access
+ * log, and start/stop. Requests are handed to the router (router.h) once their body is in.
+ */
+#ifndef JG_SERVER_H
+#define JG_SERVER_H
+
+#include <stddef.h>
+
+#include "http/http.h"
+
+struct server_config {
+    const char *listen;        /* "127.0.0.1:8080" or "[::1]:8080" */
+    unsigned threads;          /* pool size; 0 = one per core */
+    size_t max_body;           /* bytes; larger bodies get 413 */
+    unsigned max_connections;  /* concurrent connections */
+    unsigned timeout;          /* idle seconds before a connection is closed */
+    const char *web_root;      /* built UI (web/dist), NULL for none */
+};
+
+/* Starts serving with cfg; returns 0 or ERR_IO (message logged). */
+int server_start(const struct server_config *cfg);
+/* Stops accepting, finishes requests in flight and stops the threads. */
+void server_stop(void);
+
+/* Accessors used by request.c; they read the live connection of req. */
+const char *server_query(const struct req *req, const char *name);
+const char *server_header(const struct req *req, const char *name);
+const char *server_cookie(const struct req *req, const char *name);
+
+#endif

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for core/strbuf: bounds, escaping, ownership. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/strbuf.h"
+
+static void test_append_and_limit(void **state)
+{
+    (void)state;
+    struct strbuf sb;
+    strbuf_init(&sb, 8);
+    assert_string_equal(strbuf_get(&sb), "");
+    assert_int_equal(strbuf_puts(&sb, "abcd"), 0);
+    assert_int_equal(strbuf_puts(&sb, "efgh"), 0);
+    assert_int_equal(sb.len, 8);
+    /* Past the maximum: refused, contents unchanged. */
+    assert_int_equal(strbuf_putc(&sb, 'x'), ERR_TOOLARGE);
+    assert_int_equal(strbuf_printf(&sb, "%d", 1), ERR_TOOLARGE);
+    assert_string_equal(strbuf_get(&sb), "abcdefgh");
+    strbuf_reset(&sb);
+    assert_int_equal(sb.len, 0);
+    assert_int_equal(strbuf_printf(&sb, "%s-%d", "a", 42), 0);
+    assert_string_equal(strbuf_get(&sb), "a-42");
+    strbuf_dispose(&sb);
+}
+
+static void test_json_string(void **state)
+{
+    (void)state;
+    struct strbuf sb;
+    strbuf_init(&sb, 1024);
+    const char in[] = "a\"b\\c\n\x01中";
+    assert_int_equal(strbuf_json_string(&sb, in, strlen(in)), 0);
+    assert_string_equal(strbuf_get(&sb), "\"a\\\"b\\\\c\\u000a\\u0001中\"");
+    strbuf_dispose(&sb);
+    /* Too small: nothing half-written. */
+    strbuf_init(&sb, 6);
+    strbuf_puts(&sb, "ab");
+    assert_int_equal(strbuf_json_string(&sb, "\"\"\"", 3), ERR_TOOLARGE);
+    assert_string_equal(strbuf_get(&sb), "ab");
+    strbuf_dispose(&sb);
+}
+
+static void test_csv_field(void **state)
+{
+    (void)state;
+    struct strbuf sb;
+    strbuf_init(&sb, 1024);
+    strbuf_csv_field(&sb, "plain", 5);
+    strbuf_putc(&sb, ',');
+    strbuf_csv_field(&sb, "a,b", 3);
+    strbuf_putc(&sb, ',');
+    strbuf_csv_field(&sb, "say \"hi\"", 8);
+    strbuf_putc(&sb, ',');
+    strbuf_csv_field(&sb, "l1\nl2", 5);
+    assert_string_equal(strbuf_get(&sb), "plain,\"a,b\",\"say \"\"hi\"\"\",\"l1\nl2\"");
+    strbuf_dispose(&sb);
+}
+
+static void test_take(void **state)
+{
+    (void)state;
+    struct strbuf sb;
+    strbuf_init(&sb, 100);
+    size_t len = 99;
+    char *empty = strbuf_take(&sb, &len);
+    assert_string_equal(empty, "");
+    assert_int_equal(len, 0);
+    free(empty);
+    strbuf_puts(&sb, "hello");
+    char *p = strbuf_take(&sb, &len);
+    assert_string_equal(p, "hello");
+    assert_int_equal(len, 5);
+    assert_null(sb.buf);
+    assert_int_equal(sb.len, 0);
+    free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_append_and_limit),
+        cmocka_unit_test(test_json_string),
+        cmocka_unit_test(test_csv_field),
+        cmocka_unit_test(test_take),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

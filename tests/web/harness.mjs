@@ -1,0 +1,223 @@
+// Browser-test harness: starts the real jianguan backend on a fresh demo database,
+// creates test users, and launches Debian's chromium through playwright-core.
+//
+// Environment:
+//   JIANGUAN_BIN       backend binary (default: build/jianguan)
+//   JIANGUAN_WEB_ROOT  built UI (default: web/dist)
+//   CHROMIUM_PATH      browser (default: /usr/bin/chromium)
+//   JIANGUAN_KEEP_TMP  set to 1 to keep the temp dir (database, server log)
+
+import { spawn, spawnSync } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+export const BIN = process.env.JIANGUAN_BIN || path.join(ROOT, 'build/jianguan')
+export const WEB_ROOT = process.env.JIANGUAN_WEB_ROOT || path.join(ROOT, 'web/dist')
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+export const PASSWORD = 'pw-123456'
+
+const require = createRequire(path.join(ROOT, 'web/package.json'))
+
+export function loadPlaywright() {
+  try {
+    return require('playwright-core')
+  } catch (e) {
+    throw new Error(`playwright-core not installed: run "cd web && npm ci" first (${e.message})`)
+  }
+}
+
+// Run a jianguan subcommand; returns stdout, throws with stderr on failure.
+export function jianguan(args, input) {
+  const r = spawnSync(BIN, args, { input: input ?? '', encoding: 'utf8', timeout: 120_000 })
+  if (r.error) throw new Error(`${BIN} ${args.join(' ')}: ${r.error.message}`)
+  if (r.status !== 0) {
+    throw new Error(`${BIN} ${args.join(' ')} exited ${r.status}:\n${r.stderr}${r.stdout}`)
+  }
+  return r.stdout
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.unref()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address()
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+export class Backend {
+  constructor() {
+    this.tmp = null
+    this.db = null
+    this.proc = null
+    this.base = null
+    this.logFile = null
+    this.exited = null
+  }
+
+  // Fresh database with demo data, then `serve` on a free loopback port.
+  async start() {
+    if (!existsSync(BIN)) throw new Error(`backend binary not found: ${BIN} (build it, or set JIANGUAN_BIN)`)
+    if (!existsSync(path.join(WEB_ROOT, 'index.html'))) {
+      throw new Error(`UI not built: ${WEB_ROOT}/index.html missing (run "cd web && npm ci && npm run build")`)
+    }
+    this.tmp = mkdtempSync(path.join(os.tmpdir(), 'jianguan-web-'))
+    this.db = path.join(this.tmp, 't.db')
+    jianguan(['init', '--db', this.db])
+    jianguan(['demo', '--db', this.db, '--scale', 'small', '--seed', '1'])
+
+    const port = await freePort()
+    this.base = `http://127.0.0.1:${port}`
+    this.logFile = path.join(this.tmp, 'serve.log')
+    const log = openSync(this.logFile, 'a')
+    this.proc = spawn(BIN, ['serve', '--db', this.db, '--listen', `127.0.0.1:${port}`, '--web-root', WEB_ROOT], {
+      stdio: ['ignore', log, log],
+    })
+    closeSync(log)
+    this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => resolve({ code, signal })))
+    let done = false
+    this.exited.then(() => (done = true))
+
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      if (done) throw new Error(`jianguan serve exited early:\n${this.log()}`)
+      try {
+        const r = await fetch(`${this.base}/healthz`)
+        if (r.status === 200) break
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`jianguan serve not healthy after 30 s:\n${this.log()}`)
+      await sleep(100)
+    }
+    return this
+  }
+
+  log() {
+    try {
+      return readFileSync(this.logFile, 'utf8').slice(-4000)
+    } catch {
+      return ''
+    }
+  }
+
+  // `jianguan user add`, password on stdin; returns the new user's id.
+  addUser(username, role, extra = []) {
+    const out = jianguan(['user', 'add', '--db', this.db, '--username', username, '--role', role, ...extra], `${PASSWORD}\n`)
+    const m = out.match(/\d+/)
+    if (!m) throw new Error(`user add printed no id: ${out}`)
+    return Number(m[0])
+  }
+
+  async stop() {
+    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
+      this.proc.kill('SIGTERM')
+      const t = sleep(10_000).then(() => 'timeout')
+      if ((await Promise.race([this.exited, t])) === 'timeout') {
+        this.proc.kill('SIGKILL')
+        await this.exited
+      }
+    }
+    if (this.tmp && process.env.JIANGUAN_KEEP_TMP !== '1') rmSync(this.tmp, { recursive: true, force: true })
+  }
+
+  // ---- direct API access (Bearer token), for test data ----
+
+  async login(username, password = PASSWORD) {
+    const r = await fetch(`${this.base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    })
+    const body = await r.json()
+    if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${JSON.stringify(body)}`)
+    return body // {token, csrf_token, user}
+  }
+
+  async get(token, pathAndQuery) {
+    const r = await fetch(`${this.base}/api/v1${pathAndQuery}`, { headers: { Authorization: `Bearer ${token}` } })
+    const text = await r.text()
+    if (r.status !== 200) throw new Error(`GET ${pathAndQuery}: ${r.status} ${text}`)
+    return JSON.parse(text)
+  }
+}
+
+export async function launchBrowser() {
+  const { chromium } = loadPlaywright()
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+}
+
+// A new browser context and page, logged in through the login form.
+export async function loginPage(browser, backend, username, password = PASSWORD) {
+  const context = await browser.newContext({ baseURL: backend.base, locale: 'zh-CN', acceptDownloads: true, viewport: { width: 1440, height: 900 } })
+  const page = await context.newPage()
+  await page.goto('/login')
+  await page.getByTestId('login-username').locator('input').fill(username)
+  await page.getByTestId('login-password').locator('input').fill(password)
+  await page.getByTestId('login-submit').click()
+  await page.getByTestId('user-name').waitFor()
+  return { context, page }
+}
+
+// Wait until the entity list has answered the latest query.
+export async function listReady(page) {
+  await page.locator('[data-testid="entity-list"][data-state="ready"]').waitFor()
+}
+
+// Visible text of one column of the entity table.
+export async function columnTexts(page, col) {
+  return page.locator(`[data-testid="entity-table"] .el-table__body [data-col="${col}"]`).allInnerTexts()
+}
+
+// Pick an option of an Element Plus select whose dropdown has popper-class `jg-pop-<name>`.
+export async function pickOption(page, name, optionText) {
+  await page.getByTestId(`filter-${name}`).click()
+  const exact = new RegExp(`^\\s*${optionText.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`)
+  const item = page.locator(`.jg-pop-${name} .el-select-dropdown__item`).filter({ hasText: exact }).first()
+  await item.waitFor({ state: 'visible' })
+  await item.click()
+}
+
+// Poll `fn` until it returns a truthy value (or stops throwing); returns that value.
+export async function eventually(fn, { timeout = 10_000, interval = 100, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeout
+  let last
+  for (;;) {
+    try {
+      const v = await fn()
+      if (v) return v
+      last = new Error(`${what} not met`)
+    } catch (e) {
+      last = e
+    }
+    if (Date.now() > deadline) throw last
+    await sleep(interval)
+  }
+}
+
+// Waits for the API response to a request matching `pred(url)` while running `action`.
+export async function withResponse(page, pred, action) {
+  const [resp] = await Promise.all([page.waitForResponse((r) => pred(new URL(r.url()), r)), action()])
+  return resp
+}
