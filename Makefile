@@ -2,7 +2,7 @@
 
 CC      ?= cc
 VERSION := 0.1.0
-PKGS    := libmicrohttpd jansson sqlite3 libsodium libqrencode xlsxwriter
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libqrencode xlsxwriter zlib
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 CPPFLAGS += -D_GNU_SOURCE -DJIANGUAN_VERSION='"$(VERSION)"' -Isrc

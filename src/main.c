@@ -13,6 +13,7 @@ static const struct {
 } commands[] = {
     {"serve", cmd_serve, "启动服务（API 与网页界面）"},
     {"init", cmd_init, "创建或升级数据库并载入基础数据"},
+    {"demo", cmd_demo, "生成参考城市（聊城）的演示数据"},
     {"user", cmd_user, "用户管理：add / passwd / list / token"},
     {"verify", cmd_verify, "校验：audit（审计链）"},
     {"version", cmd_version, "显示版本"},

@@ -4,7 +4,7 @@
 set -eu
 level=${1:-build}
 pkgs="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
-      libqrencode-dev libxlsxwriter-dev libcsv-dev"
+      libqrencode-dev libxlsxwriter-dev libcsv-dev zlib1g-dev"
 case $level in
     test|bench) pkgs="$pkgs libcmocka-dev python3 python3-pytest chromium clang libclang-rt-14-dev" ;;
 esac

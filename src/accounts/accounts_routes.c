@@ -217,10 +217,10 @@ static int users_create(struct req *req, struct resp *resp)
 }
 
 const struct route accounts_routes[] = {
-    {"POST", "/api/v1/auth/login", auth_login, ROLES_PUBLIC, login_body, ROUTE_BODY_JSON},
-    {"POST", "/api/v1/auth/logout", auth_logout, ROLES_ANY, NULL, 0},
-    {"GET", "/api/v1/auth/me", auth_me, ROLES_ANY, NULL, 0},
-    {"GET", "/api/v1/users", users_list, ROLE_ADMIN, NULL, 0},
-    {"POST", "/api/v1/users", users_create, ROLE_ADMIN, user_body, ROUTE_BODY_JSON},
+    {"POST", "/api/v1/auth/login", auth_login, ROLES_PUBLIC, login_body, ROUTE_BODY_JSON, 0},
+    {"POST", "/api/v1/auth/logout", auth_logout, ROLES_ANY, NULL, 0, 0},
+    {"GET", "/api/v1/auth/me", auth_me, ROLES_ANY, NULL, 0, 0},
+    {"GET", "/api/v1/users", users_list, ROLE_ADMIN, NULL, 0, 0},
+    {"POST", "/api/v1/users", users_create, ROLE_ADMIN, user_body, ROUTE_BODY_JSON, 0},
     {0},
 };

@@ -7,6 +7,7 @@
 #ifndef JG_AUDIT_H
 #define JG_AUDIT_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "db/db.h"
@@ -30,6 +31,12 @@ int audit_record(struct db *w, int64_t actor, const char *ip, const char *action
 /* The same for a request: the actor and ip come from req. */
 int audit_record_req(struct db *w, const struct req *req, const char *action,
                      const char *object, const char *detail);
+
+/* The audit rows of object (all objects when NULL), newest first, as a JSON array of
+ * {id, at, actor, actor_name, ip, action, object, detail}; *total gets the count. NULL on a
+ * database error. */
+json_t *audit_history(struct db *db, const char *object, int64_t page, int64_t size,
+                      int64_t *total /* out */);
 
 /* Walks the chain. Returns 0 when intact; otherwise ERR_CONFLICT with the first bad row's id
  * in *bad_id and a reason ("hash mismatch", "missing", ...) in *why. */

@@ -74,6 +74,7 @@ struct route {
     unsigned roles;                /* enum role bits; ROLES_PUBLIC for anyone */
     const struct field_spec *body; /* NULL-name-terminated, when ROUTE_BODY_JSON */
     unsigned flags;
+    size_t max_body; /* bytes; 0 = the server's limit */
 };
 
 struct header {

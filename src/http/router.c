@@ -20,9 +20,10 @@ extern const struct route system_routes[];
 extern const struct route accounts_routes[];
 extern const struct route refdata_routes[];
 extern const struct route audit_routes[];
+extern const struct route registry_routes[];
 
 static const struct route *const tables[] = {
-    system_routes, accounts_routes, refdata_routes, audit_routes, NULL,
+    system_routes, accounts_routes, refdata_routes, audit_routes, registry_routes, NULL,
 };
 
 static const struct route **routes;
@@ -131,6 +132,15 @@ static int find_route(struct req *req, struct resp *resp)
         return -2;
     }
     return -1;
+}
+
+size_t router_max_body(const char *method, const char *path, size_t def)
+{
+    for (int i = 0; i < nroutes; i++)
+        if (routes[i]->max_body && strcmp(routes[i]->method, method) == 0 &&
+            match(routes[i]->pattern, path, NULL))
+            return routes[i]->max_body;
+    return def;
 }
 
 /* Reads the caller's credentials (Bearer header, else the session cookie) into req->user.

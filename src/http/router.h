@@ -14,6 +14,8 @@ int router_init(void);
 /* Number of routes and the route at index i (for metrics and help). */
 int router_count(void);
 const struct route *router_get(int i);
+/* The body limit of the route for method and path, or def when it sets none. */
+size_t router_max_body(const char *method, const char *path, size_t def);
 /* Fills resp for req. Never fails: every failure becomes an error response. */
 void router_dispatch(struct req *req, struct resp *resp);
 

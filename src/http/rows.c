@@ -21,7 +21,7 @@ json_t *row_to_json(struct db_stmt *st)
         default: v = json_null(); break;
         }
         if (nl > 5 && strcmp(name + nl - 5, "_json") == 0) {
-            json_t *parsed = json_is_string(v) ? json_loads(json_string_value(v), 0, NULL) : NULL;
+            json_t *parsed = json_is_string(v) ? json_loads(json_string_value(v), JSON_DECODE_ANY, NULL) : NULL;
             char key[64];
             snprintf(key, sizeof key, "%.*s", (int)(nl - 5), name);
             json_object_set_new(o, key, parsed ? parsed : json_null());

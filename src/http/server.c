@@ -35,8 +35,14 @@ struct ctx {
 
 static struct MHD_Daemon *daemon_handle;
 static struct server_config config;
+static char public_url[256];
 static uint32_t boot_id;
 static uint64_t request_counter;
+
+const char *server_public_url(void)
+{
+    return public_url;
+}
 
 const char *server_query(const struct req *req, const char *name)
 {
@@ -77,7 +83,7 @@ static struct ctx *ctx_new(struct MHD_Connection *conn, const char *url, const c
     c->req.method = method;
     c->req.path = url;
     c->req.route_index = -1;
-    strbuf_init(&c->req.body, config.max_body);
+    strbuf_init(&c->req.body, router_max_body(method, url, config.max_body));
     strbuf_init(&c->resp.body, 256u << 20);
     snprintf(c->req.id, sizeof c->req.id, "%08x-%08llx", boot_id,
              (unsigned long long)__atomic_add_fetch(&request_counter, 1, __ATOMIC_RELAXED));
@@ -163,7 +169,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = c;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > (unsigned long long)config.max_body *
+        if (cl && strtoull(cl, NULL, 10) > (unsigned long long)c->req.body.max *
                                                 DRAIN_LIMIT_FACTOR) {
             reply_error(&c->resp, ERR_TOOLARGE, "too_large", "请求体过大", NULL);
             return send_response(conn, c);
@@ -182,7 +188,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     if (c->too_large) {
         char msg[96];
-        snprintf(msg, sizeof msg, "请求体过大（上限 %zu 字节）", config.max_body);
+        snprintf(msg, sizeof msg, "请求体过大（上限 %zu 字节）", c->req.body.max);
         reply_error(&c->resp, ERR_TOOLARGE, "too_large", msg, NULL);
     } else {
         router_dispatch(&c->req, &c->resp);
@@ -265,6 +271,13 @@ int server_start(const struct server_config *cfg)
     struct sockaddr_storage ss;
     socklen_t sslen;
     config = *cfg;
+    if (cfg->public_url && *cfg->public_url)
+        snprintf(public_url, sizeof public_url, "%s", cfg->public_url);
+    else
+        snprintf(public_url, sizeof public_url, "http://%s", cfg->listen);
+    size_t ulen = strlen(public_url);
+    while (ulen > 0 && public_url[ulen - 1] == '/')
+        public_url[--ulen] = '\0';
     if (parse_listen(cfg->listen, &ss, &sslen)) {
         log_error("bad listen address", "%s", cfg->listen);
         return ERR_INVALID;

@@ -17,12 +17,16 @@ struct server_config {
     unsigned max_connections;  /* concurrent connections */
     unsigned timeout;          /* idle seconds before a connection is closed */
     const char *web_root;      /* built UI (web/dist), NULL for none */
+    const char *public_url;    /* how the public reaches us (QR codes); NULL: http://listen */
 };
 
 /* Starts serving with cfg; returns 0 or ERR_IO (message logged). */
 int server_start(const struct server_config *cfg);
 /* Stops accepting, finishes requests in flight and stops the threads. */
 void server_stop(void);
+
+/* The public base URL without a trailing slash ("https://jg.liaocheng.gov.cn"). */
+const char *server_public_url(void);
 
 /* Accessors used by request.c; they read the live connection of req. */
 const char *server_query(const struct req *req, const char *name);

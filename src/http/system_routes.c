@@ -40,8 +40,8 @@ static int openapi(struct req *req, struct resp *resp)
 }
 
 const struct route system_routes[] = {
-    {"GET", "/healthz", healthz, ROLES_PUBLIC, NULL, 0},
-    {"GET", "/metrics", metrics, ROLES_PUBLIC, NULL, 0},
-    {"GET", "/api/v1/openapi.yaml", openapi, ROLES_PUBLIC, NULL, 0},
+    {"GET", "/healthz", healthz, ROLES_PUBLIC, NULL, 0, 0},
+    {"GET", "/metrics", metrics, ROLES_PUBLIC, NULL, 0, 0},
+    {"GET", "/api/v1/openapi.yaml", openapi, ROLES_PUBLIC, NULL, 0, 0},
     {0},
 };

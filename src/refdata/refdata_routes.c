@@ -233,12 +233,12 @@ static int workdays_add(struct req *req, struct resp *resp)
 }
 
 const struct route refdata_routes[] = {
-    {"GET", "/api/v1/regions", regions_list, ROLES_ANY, NULL, 0},
-    {"GET", "/api/v1/chains", chains_list, ROLES_ANY, NULL, 0},
-    {"GET", "/api/v1/departments", departments_list, ROLES_ANY, NULL, 0},
-    {"GET", "/api/v1/calendar", calendar_list, ROLES_ANY, NULL, 0},
-    {"PUT", "/api/v1/calendar/{date}", calendar_put, ROLE_ADMIN, calendar_body, ROUTE_BODY_JSON},
-    {"DELETE", "/api/v1/calendar/{date}", calendar_delete, ROLE_ADMIN, NULL, 0},
-    {"GET", "/api/v1/workdays/add", workdays_add, ROLES_ANY, NULL, 0},
+    {"GET", "/api/v1/regions", regions_list, ROLES_ANY, NULL, 0, 0},
+    {"GET", "/api/v1/chains", chains_list, ROLES_ANY, NULL, 0, 0},
+    {"GET", "/api/v1/departments", departments_list, ROLES_ANY, NULL, 0, 0},
+    {"GET", "/api/v1/calendar", calendar_list, ROLES_ANY, NULL, 0, 0},
+    {"PUT", "/api/v1/calendar/{date}", calendar_put, ROLE_ADMIN, calendar_body, ROUTE_BODY_JSON, 0},
+    {"DELETE", "/api/v1/calendar/{date}", calendar_delete, ROLE_ADMIN, NULL, 0, 0},
+    {"GET", "/api/v1/workdays/add", workdays_add, ROLES_ANY, NULL, 0, 0},
     {0},
 };

@@ -168,13 +168,16 @@ export async function launchBrowser() {
   })
 }
 
+// Note: Element Plus puts a data-testid given to <el-input> on the native <input> itself.
+
 // A new browser context and page, logged in through the login form.
 export async function loginPage(browser, backend, username, password = PASSWORD) {
   const context = await browser.newContext({ baseURL: backend.base, locale: 'zh-CN', acceptDownloads: true, viewport: { width: 1440, height: 900 } })
   const page = await context.newPage()
+  page.setDefaultTimeout(15_000)
   await page.goto('/login')
-  await page.getByTestId('login-username').locator('input').fill(username)
-  await page.getByTestId('login-password').locator('input').fill(password)
+  await page.getByTestId('login-username').fill(username)
+  await page.getByTestId('login-password').fill(password)
   await page.getByTestId('login-submit').click()
   await page.getByTestId('user-name').waitFor()
   return { context, page }

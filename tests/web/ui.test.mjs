@@ -62,8 +62,8 @@ test('login: a wrong password shows the API message, the right one opens the lay
     await page.waitForURL((u) => u.pathname === '/login')
     assert.equal(new URL(page.url()).searchParams.get('redirect'), '/entities')
 
-    await page.getByTestId('login-username').locator('input').fill('webadmin')
-    await page.getByTestId('login-password').locator('input').fill('wrong-password')
+    await page.getByTestId('login-username').fill('webadmin')
+    await page.getByTestId('login-password').fill('wrong-password')
     const bad = await withResponse(page, isApi('/auth/login'), () => page.getByTestId('login-submit').click())
     assert.equal(bad.status(), 401)
     const badBody = await bad.json()
@@ -74,7 +74,7 @@ test('login: a wrong password shows the API message, the right one opens the lay
     assert.ok(shown.includes(msg), `login error shows "${msg}", got "${shown}"`)
     assert.equal(new URL(page.url()).pathname, '/login')
 
-    await page.getByTestId('login-password').locator('input').fill(PASSWORD)
+    await page.getByTestId('login-password').fill(PASSWORD)
     const ok = await withResponse(page, isApi('/auth/login'), () => page.getByTestId('login-submit').click())
     assert.equal(ok.status(), 200)
     const { user } = await ok.json()
@@ -117,7 +117,7 @@ test('entity list: search by a two-character Chinese fragment', T, async () => {
 
     await page.goto('/entities')
     await listReady(page)
-    await page.getByTestId('filter-q').locator('input').fill(frag)
+    await page.getByTestId('filter-q').fill(frag)
     await withResponse(page, (u) => u.pathname === '/api/v1/entities' && u.searchParams.get('q') === frag, () =>
       page.getByTestId('search').click(),
     )
@@ -201,7 +201,7 @@ test('entity page: fields, QR code, history; an edit is saved and recorded', T, 
     // Edit the address; the page and the history show it.
     const address = `聊城市东昌府区测试路${Date.now() % 100000}号`
     await page.getByTestId('entity-edit').click()
-    await page.getByTestId('edit-address').locator('input').fill(address)
+    await page.getByTestId('edit-address').fill(address)
     const resp = await withResponse(page, (u, r) => u.pathname === `/api/v1/entities/${first.uscc}` && r.request().method() === 'PATCH', () =>
       page.getByTestId('edit-save').click(),
     )
@@ -224,7 +224,7 @@ test('entity list: export CSV and Excel with the current filters', T, async () =
     const expected = await backend.get(adminToken, `/entities?q=${encodeURIComponent(frag)}&page_size=1`)
     await page.goto(`/entities?q=${encodeURIComponent(frag)}`)
     await listReady(page)
-    assert.equal(await page.getByTestId('filter-q').locator('input').inputValue(), frag, 'URL filter fills the form')
+    assert.equal(await page.getByTestId('filter-q').inputValue(), frag, 'URL filter fills the form')
 
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()])
     const csvUrl = new URL(csv.url())

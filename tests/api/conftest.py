@@ -1,0 +1,332 @@
+"""Black-box harness for the jianguan HTTP API.
+
+Starts the real binary (`$JIANGUAN_BIN`, default <repo>/build/jianguan) on a free loopback
+port against a database in a temporary directory, and talks to it with http.client and raw
+sockets only (stdlib). A template database (init + four users + API tokens) is built once per
+test session and copied for every server, so a fresh server costs no password hashing.
+"""
+
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = os.environ.get("JIANGUAN_BIN") or str(REPO / "build" / "jianguan")
+PASSWORD = "password-1"
+
+# name -> (role, region or None for the default 371500)
+USERS = {
+    "admin": ("admin", None),
+    "county": ("bureau", "371502"),
+    "city": ("bureau", None),
+    "inspector": ("inspector", None),
+}
+
+SANITIZER_MARKERS = ("runtime error", "AddressSanitizer", "LeakSanitizer")
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def has_chinese(s):
+    return isinstance(s, str) and bool(CJK.search(s))
+
+
+def run_cli(*args, input=None, env=None, timeout=60):
+    """Runs the binary; returns CompletedProcess with text stdout/stderr."""
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    return subprocess.run(
+        [BIN, *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+    )
+
+
+def assert_no_sanitizer_report(text, what):
+    for marker in SANITIZER_MARKERS:
+        assert marker not in text, f"{what} reported {marker!r}:\n{text[-4000:]}"
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def copy_db(src, dst):
+    """Copies a SQLite database consistently (WAL included) with the backup API."""
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
+    a.close()
+    b.close()
+
+
+class Template:
+    """The database every server starts from: init, the four users, one API token each."""
+
+    def __init__(self, root):
+        self.dir = Path(root)
+        self.db = str(self.dir / "template.db")
+        r = run_cli("init", "--db", self.db)
+        assert r.returncode == 0, r.stderr
+        assert_no_sanitizer_report(r.stderr, "init")
+        self.ids = {}
+        for name, (role, region) in USERS.items():
+            args = ["user", "add", "--db", self.db, "--username", name, "--role", role]
+            if region:
+                args += ["--region", region]
+            r = run_cli(*args, input=PASSWORD + "\n")
+            assert r.returncode == 0, r.stderr
+            assert_no_sanitizer_report(r.stderr, "user add")
+            lines = r.stdout.splitlines()
+            assert len(lines) == 1 and lines[0].isdigit(), r.stdout
+            self.ids[name] = int(lines[0])
+        self.tokens = {}
+        for name in USERS:
+            r = run_cli("user", "token", "--db", self.db, "--username", name)
+            assert r.returncode == 0, r.stderr
+            token = r.stdout.strip()
+            assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token), r.stdout
+            self.tokens[name] = token
+
+
+class Response:
+    def __init__(self, status, headers, body, raw):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.raw = raw
+
+    # (status, headers, body) unpacking
+    def __iter__(self):
+        return iter((self.status, self.headers, self.body))
+
+    def error(self):
+        assert isinstance(self.body, dict) and "error" in self.body, self.raw[:500]
+        return self.body["error"]
+
+
+class Server:
+    def __init__(self, template, extra_args=()):
+        self.template = template
+        self.tmp = tempfile.mkdtemp(prefix="jg-api-")
+        self.db = os.path.join(self.tmp, "t.db")
+        copy_db(template.db, self.db)
+        self.ids = dict(template.ids)
+        self.tokens = dict(template.tokens)
+        self.port = free_port()
+        self.log_path = os.path.join(self.tmp, "server.log")
+        self.extra_args = list(extra_args)
+        self.proc = None
+        self.start()
+
+    # -- life cycle -------------------------------------------------------------------------
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [BIN, "serve", "--db", self.db, "--listen", f"127.0.0.1:{self.port}",
+             "--web-root", "", *self.extra_args],
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"server exited {self.proc.returncode}:\n{self.log_text()}")
+            try:
+                if self.req("GET", "/healthz").status == 200:
+                    return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.proc.kill()
+                raise AssertionError("server did not answer /healthz within 10 s")
+            time.sleep(0.05)
+
+    def stop(self):
+        """SIGTERM; the server must drain and exit 0 within 10 s, with a clean log."""
+        if self.proc is None:
+            return
+        proc, self.proc = self.proc, None
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise AssertionError("server did not exit within 10 s of SIGTERM")
+        finally:
+            self.log.close()
+        assert rc == 0, f"server exit status {rc}:\n{self.log_text()[-4000:]}"
+        assert_no_sanitizer_report(self.log_text(), "server")
+
+    def cleanup(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def log_text(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    # -- HTTP -------------------------------------------------------------------------------
+    def req(self, method, path, body=None, token=None, headers=None, raw=None, timeout=30):
+        """One request on a new connection. body: JSON-encoded with application/json;
+        raw: bytes sent as is (set Content-Type in headers yourself)."""
+        h = {}
+        data = None
+        if body is not None:
+            data = json.dumps(body, ensure_ascii=False).encode()
+            h["Content-Type"] = "application/json"
+        if raw is not None:
+            data = raw
+        if token:
+            h["Authorization"] = f"Bearer {token}"
+        if headers:
+            h.update(headers)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=data, headers=h)
+            r = conn.getresponse()
+            payload = r.read()
+            status, hdrs = r.status, r.headers
+        finally:
+            conn.close()
+        ctype = hdrs.get("Content-Type", "")
+        parsed = payload
+        if ctype.startswith("application/json") and payload:
+            parsed = json.loads(payload.decode("utf-8"))
+        elif ctype.startswith("text/") or ctype.startswith("application/yaml"):
+            parsed = payload.decode("utf-8")
+        return Response(status, hdrs, parsed, payload)
+
+    def login(self, username, password=PASSWORD):
+        r = self.req("POST", "/api/v1/auth/login", {"username": username, "password": password})
+        assert r.status == 200, (r.status, r.raw[:300])
+        return r.body["token"]
+
+    # -- database and CLI -------------------------------------------------------------------
+    def sql(self, query, params=()):
+        conn = sqlite3.connect(self.db, timeout=10)
+        try:
+            return conn.execute(query, params).fetchall()
+        finally:
+            conn.close()
+
+    def scalar(self, query, params=()):
+        return self.sql(query, params)[0][0]
+
+    def cli(self, *args, **kw):
+        return run_cli(*args, **kw)
+
+
+def raw_exchange(port, data, timeout=15, chunk_sends=None):
+    """Sends bytes on a new TCP connection and reads until the server closes it.
+    Returns (bytes received, how it ended: "eof", "reset" or "timeout")."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    got = b""
+    how = "eof"
+    try:
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may answer and close before reading everything
+        while True:
+            try:
+                d = s.recv(65536)
+            except ConnectionResetError:
+                how = "reset"
+                break
+            except socket.timeout:
+                how = "timeout"
+                break
+            if not d:
+                break
+            got += d
+    finally:
+        s.close()
+    return got, how
+
+
+def parse_raw_response(data):
+    """Splits a raw HTTP/1.x answer into (status, {lower-name: value}, body)."""
+    head, sep, body = data.partition(b"\r\n\r\n")
+    assert sep, f"no end of headers in {data[:200]!r}"
+    lines = head.decode("iso-8859-1").split("\r\n")
+    m = re.fullmatch(r"HTTP/1\.[01] (\d{3})( .*)?", lines[0])
+    assert m, f"bad status line {lines[0]!r}"
+    headers = {}
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        assert colon, f"bad header line {line!r}"
+        headers[name.strip().lower()] = value.strip()
+    return int(m.group(1)), headers, body
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory):
+    assert os.access(BIN, os.X_OK), f"no binary at {BIN}: run make -C {REPO} all"
+    return Template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def server(template):
+    """A server shared by read-mostly tests. Tests that change state restore it."""
+    s = Server(template)
+    yield s
+    try:
+        s.stop()
+    finally:
+        s.cleanup()
+
+
+@pytest.fixture
+def fresh_server(template):
+    """A server of its own, for tests whose state matters (rate limits, audit, fuzz)."""
+    s = Server(template)
+    yield s
+    try:
+        s.stop()
+    finally:
+        s.cleanup()
+
+
+@pytest.fixture
+def server_factory(template):
+    """Starts servers with extra serve options; all are stopped and checked at teardown."""
+    made = []
+
+    def make(*extra):
+        s = Server(template, extra)
+        made.append(s)
+        return s
+
+    yield make
+    errors = []
+    for s in made:
+        try:
+            s.stop()
+        except AssertionError as e:
+            errors.append(str(e))
+        finally:
+            s.cleanup()
+    assert not errors, errors

@@ -1,0 +1,143 @@
+"""The audit chain: the API's list, refused requests leave no trace, `verify audit` catches
+edited and deleted rows."""
+
+import os
+import sqlite3
+
+from conftest import PASSWORD, assert_no_sanitizer_report, copy_db, run_cli
+
+
+def verify(db):
+    r = run_cli("verify", "audit", "--db", db)
+    assert_no_sanitizer_report(r.stderr, "verify audit")
+    return r
+
+
+def audit_rows(s):
+    return s.sql("SELECT id, actor, action, object FROM audit_log ORDER BY id")
+
+
+def test_audit_chain(fresh_server):
+    s = fresh_server
+    admin_token = s.login("admin")
+    r = s.req("POST", "/api/v1/users", {"username": "auditee", "password": "secret-pass-1",
+                                        "role": "bureau", "region": "371503"},
+              token=admin_token)
+    assert r.status == 201
+    new_id = r.body["id"]
+    r = s.req("PUT", "/api/v1/calendar/2026-12-01", {"kind": "holiday", "name": "审计"},
+              token=admin_token)
+    assert r.status == 200
+
+    # -- the list, newest first, with the actor's name ------------------------------------
+    r = s.req("GET", "/api/v1/audit?page_size=200", token=admin_token)
+    assert r.status == 200
+    items = r.body["items"]
+    assert r.body["total"] == s.scalar("SELECT count(*) FROM audit_log") == len(items)
+    ids = [i["id"] for i in items]
+    assert ids == sorted(ids, reverse=True)
+    assert items[0]["action"] == "calendar.set"
+    assert items[0]["object"] == "calendar:2026-12-01"
+    assert items[0]["actor_name"] == "admin"
+    assert items[0]["detail"] == {"kind": "holiday", "name": "审计"}
+    assert items[0]["at"].endswith("+08:00")
+    create = next(i for i in items if i["action"] == "user.create"
+                  and i["object"] == f"user:{new_id}")
+    assert create["actor_name"] == "admin" and create["actor"] == s.ids["admin"]
+    assert create["detail"]["username"] == "auditee"
+    assert create["detail"]["region"] == "371503"
+    login = next(i for i in items if i["action"] == "auth.login")
+    assert login["actor_name"] == "admin" and login["ip"] == "127.0.0.1"
+    assert ids.index(login["id"]) > ids.index(create["id"])  # older, further down
+    init = items[-1]
+    assert init["action"] == "system.init" and init["actor_name"] is None and init["id"] == 1
+    r = s.req("GET", f"/api/v1/audit?object=user:{new_id}", token=admin_token)
+    assert [i["action"] for i in r.body["items"]] == ["user.create"]
+
+    # Non-admins may not read it.
+    assert s.req("GET", "/api/v1/audit", token=s.tokens["county"]).status == 403
+    assert s.req("GET", "/api/v1/audit").status == 401
+
+    # -- refused requests add nothing, failed logins add one auth.login_failed ------------
+    before = audit_rows(s)
+    users_before = s.scalar("SELECT count(*) FROM users")
+    refused = [
+        s.req("POST", "/api/v1/users", {"username": "x2", "password": "secret-pass-1",
+                                        "role": "bureau"}, token=s.tokens["county"]),
+        s.req("POST", "/api/v1/users", {"username": "auditee", "password": "secret-pass-1",
+                                        "role": "bureau"}, token=admin_token),
+        s.req("POST", "/api/v1/users", {"username": "x3", "password": "secret-pass-1",
+                                        "role": "nope"}, token=admin_token),
+        s.req("POST", "/api/v1/users", raw=b"{", token=admin_token,
+              headers={"Content-Type": "application/json"}),
+        s.req("PUT", "/api/v1/calendar/2026-12-02", {"kind": "holiday"}),
+        s.req("PUT", "/api/v1/calendar/2026-12-02", {"kind": "bad"}, token=admin_token),
+        s.req("DELETE", "/api/v1/calendar/2026-12-03", token=admin_token),
+        s.req("POST", "/api/v1/auth/logout"),
+    ]
+    assert [r.status for r in refused] == [403, 409, 422, 400, 401, 422, 404, 401]
+    assert audit_rows(s) == before
+    assert s.scalar("SELECT count(*) FROM users") == users_before
+
+    r = s.req("POST", "/api/v1/auth/login", {"username": "auditee", "password": "wrong-pass"})
+    assert r.status == 401
+    after = audit_rows(s)
+    assert after[:-1] == before and len(after) == len(before) + 1
+    assert after[-1][1:] == (new_id, "auth.login_failed", "auth")
+
+    # -- the chain verifies while the server runs -----------------------------------------
+    v = verify(s.db)
+    assert v.returncode == 0, v.stdout + v.stderr
+    assert "intact" in v.stdout
+    nrows = s.scalar("SELECT count(*) FROM audit_log")
+    assert f"{nrows} rows" in v.stdout
+
+    s.stop()
+    last = s.scalar("SELECT max(id) FROM audit_log")
+    assert last == nrows and last >= 6
+
+    def copy(name):
+        path = os.path.join(s.tmp, name)
+        copy_db(s.db, path)
+        return path
+
+    def tamper(path, sql, params=()):
+        conn = sqlite3.connect(path)
+        with conn:
+            conn.execute(sql, params)
+        conn.close()
+
+    # (a) an edited row is named.
+    edited = create["id"]
+    a = copy("edited.db")
+    tamper(a, "UPDATE audit_log SET detail = ? WHERE id = ?",
+           ('{"username":"someone-else"}', edited))
+    v = verify(a)
+    assert v.returncode == 1, v.stdout
+    assert f"row {edited}:" in v.stdout and "intact" not in v.stdout
+
+    # (a') so is an edited actor, with the detail left alone.
+    a2 = copy("actor.db")
+    tamper(a2, "UPDATE audit_log SET actor = ? WHERE id = ?", (s.ids["county"], edited))
+    v = verify(a2)
+    assert v.returncode == 1 and f"row {edited}:" in v.stdout
+
+    # (b) a deleted middle row is named.
+    middle = last // 2
+    assert 1 < middle < last
+    b = copy("middle.db")
+    tamper(b, "DELETE FROM audit_log WHERE id = ?", (middle,))
+    v = verify(b)
+    assert v.returncode == 1, v.stdout
+    assert f"row {middle}:" in v.stdout
+
+    # (c) deleting the newest row is caught by the head.
+    c = copy("last.db")
+    tamper(c, "DELETE FROM audit_log WHERE id = ?", (last,))
+    v = verify(c)
+    assert v.returncode == 1, v.stdout
+    assert f"row {last}:" in v.stdout
+
+    # The untouched database still verifies.
+    v = verify(s.db)
+    assert v.returncode == 0 and "intact" in v.stdout
