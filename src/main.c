@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* jianguan: the entry point. Dispatch only: each command lives in src/cmd/. */
 #include "cmd/cmd.h"
+#include "core/alloc.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    alloc_tune();
     if (sodium_init() < 0) {
         fprintf(stderr, "libsodium 初始化失败\n");
         return 1;

@@ -50,14 +50,27 @@ static int auth_login(struct req *req, struct resp *resp)
     const char *username = json_string_value(json_object_get(req->json, "username"));
     const char *password = json_string_value(json_object_get(req->json, "password"));
     int64_t now = time_now(), failures = 0, id = 0;
-    struct db *db = db_read();
-    if (!db || accounts_recent_failures(db, username, now, &failures))
+    /* Take an attempt first, in the writer's transaction: concurrent guesses then cannot all
+     * pass the count before any of them is recorded. The attempt stays recorded as a failure
+     * unless the password turns out right. */
+    struct db *w = db_write_begin();
+    if (!w)
         return ERR_DB;
-    if (!accounts_login_allowed(failures)) {
+    int rc = accounts_recent_failures(w, username, now, &failures);
+    int allowed = !rc && accounts_login_allowed(failures);
+    if (allowed)
+        rc = accounts_note_failure(w, username, req->ip, now);
+    rc = db_write_end(w, rc);
+    if (rc)
+        return rc;
+    if (!allowed) {
         resp_header(resp, "Retry-After", "900");
         return reply_error(resp, ERR_RATE, "too_many_attempts",
                            "登录失败次数过多，请 15 分钟后再试", NULL);
     }
+    struct db *db = db_read();
+    if (!db)
+        return ERR_DB;
     struct db_stmt *st;
     int ok = 0;
     if (db_prepare(db, find_sql, &st))
@@ -74,14 +87,11 @@ static int auth_login(struct req *req, struct resp *resp)
     db_done(st);
 
     char token[TOKEN_LEN + 1], csrf[TOKEN_LEN + 1], object[32];
-    struct db *w = db_write_begin();
+    w = db_write_begin();
     if (!w)
         return ERR_DB;
-    int rc;
     if (!ok) {
-        rc = accounts_note_failure(w, username, req->ip, now);
-        if (!rc)
-            rc = audit_record(w, id, req->ip, "auth.login_failed", "auth", NULL);
+        rc = audit_record(w, id, req->ip, "auth.login_failed", "auth", NULL);
         rc = db_write_end(w, rc);
         if (rc)
             return rc;

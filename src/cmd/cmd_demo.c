@@ -149,6 +149,8 @@ int cmd_demo(int argc, char **argv)
     int64_t *officers = calloc(s.key + 1, sizeof *officers);
     struct demo_result res;
     struct db *w = db_write_begin();
+    if (w)
+        db_bulk_mode(w, 1);
     rc = w ? refdata_load(w) : ERR_DB;
     if (!rc && entities_empty(w) != 1) {
         fprintf(stderr, "数据库已有市场主体：演示数据只能生成到空库中\n");
@@ -190,8 +192,10 @@ int cmd_demo(int argc, char **argv)
                  v[O_SCALE], (unsigned long long)seed, res.entities);
         rc = audit_record(w, 0, NULL, "demo.generate", "database", detail);
     }
-    if (w)
+    if (w) {
         rc = db_write_end(w, rc);
+        db_bulk_mode(w, 0);
+    }
     free(officers);
     rng_dispose(&people);
     rng_dispose(&city);

@@ -86,6 +86,9 @@ int64_t db_size_bytes(struct db *db);
 int db_open(const char *path, struct db **out);
 int db_open_memory(struct db **out);
 void db_close(struct db *db);
+/* Tunes the write connection w for one long bulk transaction (a large page cache), or back.
+ * Durability is unchanged: the commit is still synchronous. */
+void db_bulk_mode(struct db *w, int on);
 /* Applies every pending migration to db; returns 0 or ERR_DB. */
 int db_migrate(struct db *db);
 

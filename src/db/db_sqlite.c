@@ -327,6 +327,11 @@ int64_t db_size_bytes(struct db *db)
     return size;
 }
 
+void db_bulk_mode(struct db *w, int on)
+{
+    db_exec(w, on ? "PRAGMA cache_size = -1048576" : "PRAGMA cache_size = -2000");
+}
+
 int db_migrate(struct db *db)
 {
     static const char create[] =

@@ -305,6 +305,12 @@ void router_dispatch(struct req *req, struct resp *resp)
     req->route = routes[i];
     req->route_index = i;
     rc = authenticate(req);
+    if (rc == ERR_UNAUTH && req->route->roles == ROLES_PUBLIC) {
+        /* A stale cookie or a foreign Authorization header must not shut anyone out of the
+         * public routes, the login among them: the caller is simply anonymous. */
+        rc = 0;
+        req->user = NULL;
+    }
     if (rc == ERR_UNAUTH) {
         reply_error(resp, rc, "unauthorized", "登录已失效或凭证无效，请重新登录", NULL);
         return;

@@ -189,11 +189,6 @@ def test_rate_limit(fresh_server):
     assert s.req("GET", ME, token=s.tokens["county"]).status == 200
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the login limit is checked on the read connection before the (slow) password "
-    "check and the failure is written afterwards, so concurrent wrong logins all pass the "
-    "check: more than LOGIN_MAX_FAILURES=5 guesses get through (src/accounts/accounts_routes.c "
-    "auth_login; the count must be taken inside the write transaction)"))
 def test_rate_limit_holds_under_concurrency(server_factory):
     s = server_factory("--threads", "8")
     body = json.dumps({"username": "county", "password": "not-the-password"}).encode()
@@ -220,11 +215,6 @@ def test_rate_limit_holds_under_concurrency(server_factory):
     assert statuses.count(401) <= 5 and checked <= 5, (sorted(statuses), checked)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a dead jg_session cookie (session revoked by `user passwd`, or expired) makes "
-    "POST /api/v1/auth/login answer 401 unauthorized: router.c authenticate() fails every "
-    "route, public ones included, on bad credentials, so the web UI (credentials: "
-    "'same-origin') cannot log in again until the browser drops the cookie"))
 def test_login_with_stale_cookie(fresh_server):
     s = fresh_server
     r = s.req("POST", LOGIN, {"username": "city", "password": PASSWORD})
