@@ -7,6 +7,7 @@ CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 CPPFLAGS += -D_GNU_SOURCE -DJIANGUAN_VERSION='"$(VERSION)"' -Isrc
 PY      := /usr/bin/python3
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 
 B ?= build
 ifeq ($(SAN),1)

@@ -26,7 +26,8 @@ int strbuf_append(struct strbuf *sb, const void *data, size_t len);
 int strbuf_puts(struct strbuf *sb, const char *s);
 int strbuf_putc(struct strbuf *sb, char c);
 int strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
+int strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* Appends s as a JSON string literal, quotes included. */
 int strbuf_json_string(struct strbuf *sb, const char *s, size_t len);
 /* Appends s as one CSV field (RFC 4180 quoting when needed). */

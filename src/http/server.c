@@ -223,7 +223,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
 }
 
-static void mhd_logger(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_logger(void *cls, const char *fmt,
+                                                          va_list ap)
 {
     (void)cls;
     char msg[512];
