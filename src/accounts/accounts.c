@@ -37,8 +37,7 @@ static int username_ok(const char *s)
         return 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-              c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
             return 0;
     }
     return 1;
@@ -153,13 +152,11 @@ int accounts_create(struct db *w, int64_t actor, const struct user_new *u, int64
     return rc;
 }
 
-int accounts_set_password(struct db *w, int64_t actor, const char *username,
-                          const char *password)
+int accounts_set_password(struct db *w, int64_t actor, const char *username, const char *password)
 {
     static const char sql[] = "UPDATE users SET password_hash = ? WHERE username = ?";
-    static const char revoke_sql[] =
-        "DELETE FROM sessions WHERE kind = 'session' AND user_id ="
-        " (SELECT id FROM users WHERE username = ?)";
+    static const char revoke_sql[] = "DELETE FROM sessions WHERE kind = 'session' AND user_id ="
+                                     " (SELECT id FROM users WHERE username = ?)";
     if (!password_ok(password))
         return ERR_INVALID;
     char hash[128];

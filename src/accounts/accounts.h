@@ -33,8 +33,7 @@ struct user_new {
 int accounts_create(struct db *w, int64_t actor, const struct user_new *u, int64_t *id /* out */,
                     const char **field /* out */);
 /* Sets a new password for username; returns 0, ERR_INVALID or ERR_NOTFOUND. */
-int accounts_set_password(struct db *w, int64_t actor, const char *username,
-                          const char *password);
+int accounts_set_password(struct db *w, int64_t actor, const char *username, const char *password);
 /* Hashes a password with argon2id; returns 0 or ERR_INTERNAL. out needs 128 bytes. */
 int accounts_hash_password(const char *password, char out[128]);
 /* Returns 1 if password matches the stored hash. */

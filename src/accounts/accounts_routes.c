@@ -31,9 +31,9 @@ static json_t *user_json(struct db *db, int64_t id)
         o = row_to_json(st);
     db_done(st);
     if (o)
-        json_object_set_new(o, "role_name",
-                            json_string(role_label(role_of(json_string_value(
-                                json_object_get(o, "role"))))));
+        json_object_set_new(
+            o, "role_name",
+            json_string(role_label(role_of(json_string_value(json_object_get(o, "role"))))));
     return o;
 }
 

@@ -59,8 +59,8 @@ int audit_record(struct db *w, int64_t actor, const char *ip, const char *action
         " ON CONFLICT(one) DO UPDATE SET last_id = excluded.last_id,"
         " last_hash = excluded.last_hash";
     unsigned char prev[AUDIT_HASH_LEN] = {0}, hash[AUDIT_HASH_LEN];
-    struct audit_row row = {0, time_now(), actor, ip ? ip : "", action, object,
-                            detail ? detail : "{}"};
+    struct audit_row row = {
+        0, time_now(), actor, ip ? ip : "", action, object, detail ? detail : "{}"};
     struct db_stmt *st;
     int rc = db_prepare(w, head_sql, &st);
     if (rc)
@@ -101,8 +101,8 @@ int audit_record(struct db *w, int64_t actor, const char *ip, const char *action
     return db_run(st);
 }
 
-int audit_record_req(struct db *w, const struct req *req, const char *action,
-                     const char *object, const char *detail)
+int audit_record_req(struct db *w, const struct req *req, const char *action, const char *object,
+                     const char *detail)
 {
     return audit_record(w, req->user ? req->user->id : 0, req->ip, action, object, detail);
 }
@@ -122,8 +122,8 @@ int audit_verify(struct db *db, int64_t *bad_id, const char **why, int64_t *rows
     if (rc)
         return rc;
     while ((rc = db_step(st)) == DB_ROW) {
-        struct audit_row row = {db_col_int(st, 0), db_col_int(st, 1), db_col_int(st, 2),
-                                db_col_text(st, 3),  db_col_text(st, 4), db_col_text(st, 5),
+        struct audit_row row = {db_col_int(st, 0),  db_col_int(st, 1),  db_col_int(st, 2),
+                                db_col_text(st, 3), db_col_text(st, 4), db_col_text(st, 5),
                                 db_col_text(st, 6)};
         if (row.id != expect) {
             *bad_id = expect;

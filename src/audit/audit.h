@@ -29,8 +29,8 @@ void audit_hash(const unsigned char prev[AUDIT_HASH_LEN], const struct audit_row
 int audit_record(struct db *w, int64_t actor, const char *ip, const char *action,
                  const char *object, const char *detail);
 /* The same for a request: the actor and ip come from req. */
-int audit_record_req(struct db *w, const struct req *req, const char *action,
-                     const char *object, const char *detail);
+int audit_record_req(struct db *w, const struct req *req, const char *action, const char *object,
+                     const char *detail);
 
 /* The audit rows of object (all objects when NULL), newest first, as a JSON array of
  * {id, at, actor, actor_name, ip, action, object, detail}; *total gets the count. NULL on a

@@ -5,8 +5,7 @@
 #include "core/err.h"
 #include "http/rows.h"
 
-json_t *audit_history(struct db *db, const char *object, int64_t page, int64_t size,
-                      int64_t *total)
+json_t *audit_history(struct db *db, const char *object, int64_t page, int64_t size, int64_t *total)
 {
     static const char count_sql[] =
         "SELECT count(*) FROM audit_log WHERE (?1 IS NULL OR object = ?1)";

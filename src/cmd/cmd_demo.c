@@ -82,8 +82,8 @@ static int make_officers(struct db *w, struct rng *r, size_t n, int64_t *ids)
     return 0;
 }
 
-static int write_credentials(const char *path, const struct login *logins, size_t n,
-                             const char *db, const char *scale, uint64_t seed)
+static int write_credentials(const char *path, const struct login *logins, size_t n, const char *db,
+                             const char *scale, uint64_t seed)
 {
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -102,9 +102,9 @@ static int write_credentials(const char *path, const struct login *logins, size_
 int cmd_demo(int argc, char **argv)
 {
     const char *v[OPT_MAX];
-    int rc = opts_parse(argc, argv, demo_opts,
-                        "jianguan demo --db 路径 --scale small|city [--seed N] [--credentials 文件]",
-                        v);
+    int rc =
+        opts_parse(argc, argv, demo_opts,
+                   "jianguan demo --db 路径 --scale small|city [--seed N] [--credentials 文件]", v);
     if (rc)
         return rc == 1 ? 0 : 2;
     if (strcmp(v[O_SCALE], "small") && strcmp(v[O_SCALE], "city")) {
@@ -161,8 +161,8 @@ int cmd_demo(int argc, char **argv)
     const char *field = NULL;
     if (!rc) {
         random_password(logins[3].password);
-        struct user_new u = {"officer", logins[3].display, "officer", "371500", 0, NULL,
-                             logins[3].password};
+        struct user_new u = {"officer", logins[3].display, "officer", "371500", 0,
+                             NULL,      logins[3].password};
         rc = accounts_create(w, 0, &u, &first, &field);
         officers[0] = first;
     }
@@ -178,8 +178,8 @@ int cmd_demo(int argc, char **argv)
         const char *entity = logins[i].entity >= 0 && (size_t)logins[i].entity < res.nkey
                                  ? res.key_uscc[logins[i].entity]
                                  : NULL;
-        struct user_new u = {logins[i].username, logins[i].display, logins[i].role,
-                             logins[i].region, logins[i].department, entity,
+        struct user_new u = {logins[i].username, logins[i].display,    logins[i].role,
+                             logins[i].region,   logins[i].department, entity,
                              logins[i].password};
         rc = accounts_create(w, 0, &u, &id, &field);
         if (rc)
@@ -206,8 +206,8 @@ int cmd_demo(int argc, char **argv)
     }
     if (write_credentials(cred, logins, nlogins, v[O_DB], v[O_SCALE], seed))
         return 1;
-    printf("已生成聊城市演示数据：%zu 个市场主体，%zu 名驻企服务员，用时 %.1f 秒\n",
-           res.entities, s.key, (double)(time_mono_ns() - t0) / 1e9);
+    printf("已生成聊城市演示数据：%zu 个市场主体，%zu 名驻企服务员，用时 %.1f 秒\n", res.entities,
+           s.key, (double)(time_mono_ns() - t0) / 1e9);
     printf("演示账号（已写入 %s）：\n", cred);
     for (size_t i = 0; i < nlogins; i++)
         printf("  %-16s %-18s %s\n", logins[i].username, logins[i].password, logins[i].role);

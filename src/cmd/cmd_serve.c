@@ -22,14 +22,14 @@ static const struct opt serve_opts[] = {
     {"timeout", "JIANGUAN_TIMEOUT", "30", "连接空闲超时（秒）", 0},
     {"web-root", "JIANGUAN_WEB_ROOT", "web/dist", "网页界面目录（空则不提供）", 0},
     {"access-log", "JIANGUAN_ACCESS_LOG", "on", "访问日志 on/off", 0},
-    {"public-url", "JIANGUAN_PUBLIC_URL", NULL, "公众访问地址（二维码指向），默认 http://监听地址", 0},
+    {"public-url", "JIANGUAN_PUBLIC_URL", NULL, "公众访问地址（二维码指向），默认 http://监听地址",
+     0},
     {NULL, NULL, NULL, NULL, 0},
 };
 enum { O_DB, O_LISTEN, O_THREADS, O_MAX_BODY, O_MAX_CONN, O_TIMEOUT, O_WEB, O_ACCESS, O_PUBLIC };
 
 /* Parses a non-negative integer option; returns 0 or prints and returns -1. */
-static int number(const char *name, const char *s, unsigned long long max,
-                  unsigned long long *out)
+static int number(const char *name, const char *s, unsigned long long max, unsigned long long *out)
 {
     char *end;
     unsigned long long v = strtoull(s, &end, 10);

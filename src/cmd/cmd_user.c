@@ -16,7 +16,8 @@ static const struct opt user_opts[] = {
     {"username", NULL, NULL, "用户名", 0},
     {"role", NULL, NULL,
      "角色：admin bureau inspector officer chain_office department city_office enterprise"
-     " station slaughterhouse", 0},
+     " station slaughterhouse",
+     0},
     {"region", NULL, "371500", "行政区划代码", 0},
     {"department", NULL, NULL, "部门编号", 0},
     {"entity", NULL, NULL, "绑定的市场主体统一社会信用代码（企业、充装站、屠宰企业账号）", 0},
@@ -82,9 +83,10 @@ static int user_passwd(const char **v)
     if (w)
         rc = db_write_end(w, rc);
     if (rc) {
-        fprintf(stderr, "%s\n", rc == ERR_NOTFOUND  ? "用户不存在"
-                                : rc == ERR_INVALID ? accounts_field_message("password")
-                                                    : "修改密码失败");
+        fprintf(stderr, "%s\n",
+                rc == ERR_NOTFOUND  ? "用户不存在"
+                : rc == ERR_INVALID ? accounts_field_message("password")
+                                    : "修改密码失败");
         return 1;
     }
     printf("已修改密码：%s\n", v[O_USERNAME]);

@@ -140,14 +140,10 @@ void uscc_build(char reg_auth, char type, const char *division6, const char *org
 const char *uscc_message(int result)
 {
     switch (result) {
-    case USCC_OK:
-        return "";
-    case USCC_BAD_CHECK:
-        return "统一社会信用代码校验位错误";
-    case USCC_BAD_ORG_CHECK:
-        return "组织机构代码校验位错误";
+    case USCC_OK: return "";
+    case USCC_BAD_CHECK: return "统一社会信用代码校验位错误";
+    case USCC_BAD_ORG_CHECK: return "组织机构代码校验位错误";
     case USCC_MALFORMED:
-    default:
-        return "统一社会信用代码格式错误";
+    default: return "统一社会信用代码格式错误";
     }
 }

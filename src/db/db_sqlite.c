@@ -45,12 +45,9 @@ static int map_rc(sqlite3 *h, int rc)
 {
     switch (rc & 0xff) {
     case SQLITE_OK:
-    case SQLITE_DONE:
-        return DB_DONE;
-    case SQLITE_ROW:
-        return DB_ROW;
-    case SQLITE_CONSTRAINT:
-        return rc == SQLITE_CONSTRAINT_CHECK ? ERR_INVALID : ERR_CONFLICT;
+    case SQLITE_DONE: return DB_DONE;
+    case SQLITE_ROW: return DB_ROW;
+    case SQLITE_CONSTRAINT: return rc == SQLITE_CONSTRAINT_CHECK ? ERR_INVALID : ERR_CONFLICT;
     default:
         log_error("database error", "%s", h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
         return ERR_DB;

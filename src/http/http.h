@@ -27,8 +27,8 @@ enum role {
     ROLE_SLAUGHTERHOUSE = 1 << 9
 };
 #define ROLES_PUBLIC 0u /* no login needed */
-#define ROLES_STAFF                                                                        \
-    (ROLE_ADMIN | ROLE_BUREAU | ROLE_INSPECTOR | ROLE_OFFICER | ROLE_CHAIN_OFFICE |        \
+#define ROLES_STAFF                                                                                \
+    (ROLE_ADMIN | ROLE_BUREAU | ROLE_INSPECTOR | ROLE_OFFICER | ROLE_CHAIN_OFFICE |                \
      ROLE_DEPARTMENT | ROLE_CITY_OFFICE)
 #define ROLES_ANY (ROLES_STAFF | ROLE_ENTERPRISE | ROLE_STATION | ROLE_SLAUGHTERHOUSE)
 
@@ -53,9 +53,9 @@ enum field_type { FIELD_STRING, FIELD_INT, FIELD_BOOL, FIELD_NUMBER, FIELD_OBJEC
 #define FIELD_NULLABLE 2u
 struct field_spec {
     const char *name;
-    int type;       /* enum field_type */
-    unsigned flags; /* FIELD_REQUIRED, FIELD_NULLABLE */
-    size_t max;     /* strings: most characters (not bytes); 0 = no limit */
+    int type;          /* enum field_type */
+    unsigned flags;    /* FIELD_REQUIRED, FIELD_NULLABLE */
+    size_t max;        /* strings: most characters (not bytes); 0 = no limit */
     const char *label; /* Chinese name for messages */
 };
 
@@ -90,13 +90,13 @@ struct req {
     char *param_values[ROUTE_MAX_PARAMS]; /* decoded path parameters */
     int nparams;
     struct strbuf body;
-    json_t *json; /* the parsed body of a ROUTE_BODY_JSON route */
+    json_t *json;           /* the parsed body of a ROUTE_BODY_JSON route */
     struct principal *user; /* NULL on public routes without credentials */
     struct principal user_buf;
     const char *token; /* the credential presented, when user is set */
-    char id[24]; /* request id, echoed as X-Request-Id */
+    char id[24];       /* request id, echoed as X-Request-Id */
     char ip[48];
-    void *conn; /* the server's connection handle */
+    void *conn;    /* the server's connection handle */
     void **allocs; /* request-scoped allocations, freed with the request */
     size_t nallocs, cap_allocs;
 };

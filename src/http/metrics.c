@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
-                               409, 413, 415, 422, 429, 500, 503};
+static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404,
+                               405, 409, 413, 415, 422, 429, 500, 503};
 #define NSTATUS (int)(sizeof statuses / sizeof statuses[0])
 #define NOTHER NSTATUS /* an unlisted status */
 
@@ -75,9 +75,11 @@ int metrics_render(struct strbuf *out)
                 memcpy(status, "other", 6);
             else
                 snprintf(status, sizeof status, "%d", statuses[s]);
-            rc = strbuf_printf(out, "jianguan_requests_total{method=\"%s\",route=\"%s\","
-                               "status=\"%s\"} %llu\n", r ? r->method : "",
-                               r ? r->pattern : "unmatched", status, (unsigned long long)v);
+            rc = strbuf_printf(out,
+                               "jianguan_requests_total{method=\"%s\",route=\"%s\","
+                               "status=\"%s\"} %llu\n",
+                               r ? r->method : "", r ? r->pattern : "unmatched", status,
+                               (unsigned long long)v);
         }
     }
     if (!rc)
@@ -90,8 +92,10 @@ int metrics_render(struct strbuf *out)
             rc = strbuf_printf(out, "jianguan_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
                                buckets[b], (unsigned long long)cum);
         else
-            rc = strbuf_printf(out, "jianguan_request_duration_seconds_bucket{le=\"+Inf\"} "
-                               "%llu\n", (unsigned long long)cum);
+            rc = strbuf_printf(out,
+                               "jianguan_request_duration_seconds_bucket{le=\"+Inf\"} "
+                               "%llu\n",
+                               (unsigned long long)cum);
     }
     if (!rc)
         rc = strbuf_printf(
@@ -105,8 +109,10 @@ int metrics_render(struct strbuf *out)
             (long long)__atomic_load_n(&open_conns, __ATOMIC_RELAXED));
     struct db *db = db_read();
     if (!rc && db)
-        rc = strbuf_printf(out, "# HELP jianguan_database_bytes Size of the database file.\n"
-                                "# TYPE jianguan_database_bytes gauge\njianguan_database_bytes "
-                                "%lld\n", (long long)db_size_bytes(db));
+        rc = strbuf_printf(out,
+                           "# HELP jianguan_database_bytes Size of the database file.\n"
+                           "# TYPE jianguan_database_bytes gauge\njianguan_database_bytes "
+                           "%lld\n",
+                           (long long)db_size_bytes(db));
     return rc;
 }

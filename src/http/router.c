@@ -253,37 +253,30 @@ static int parse_body_or_reply(struct req *req, struct resp *resp)
     return 0;
 }
 
+/* The answer to an error a handler returned without answering itself. */
+static const struct {
+    int err;
+    const char *code, *message;
+} generic[] = {
+    {ERR_INVALID, "validation_failed", "数据校验失败"},
+    {ERR_MALFORMED, "malformed", "请求格式错误"},
+    {ERR_UNAUTH, "unauthorized", "请先登录"},
+    {ERR_FORBIDDEN, "forbidden", "无权执行此操作"},
+    {ERR_NOTFOUND, "not_found", "资源不存在"},
+    {ERR_CONFLICT, "conflict", "数据冲突，请刷新后重试"},
+    {ERR_TOOLARGE, "too_large", "请求体过大"},
+    {ERR_MEDIA, "unsupported_media_type", "不支持的内容类型"},
+    {ERR_RATE, "rate_limited", "请求过于频繁，请稍后再试"},
+};
+
 static void generic_error(struct resp *resp, int err)
 {
-    switch (err) {
-    case ERR_INVALID:
-        reply_error(resp, err, "validation_failed", "数据校验失败", NULL);
-        break;
-    case ERR_MALFORMED:
-        reply_error(resp, err, "malformed", "请求格式错误", NULL);
-        break;
-    case ERR_UNAUTH:
-        reply_error(resp, err, "unauthorized", "请先登录", NULL);
-        break;
-    case ERR_FORBIDDEN:
-        reply_error(resp, err, "forbidden", "无权执行此操作", NULL);
-        break;
-    case ERR_NOTFOUND:
-        reply_error(resp, err, "not_found", "资源不存在", NULL);
-        break;
-    case ERR_CONFLICT:
-        reply_error(resp, err, "conflict", "数据冲突，请刷新后重试", NULL);
-        break;
-    case ERR_TOOLARGE:
-        reply_error(resp, err, "too_large", "请求体过大", NULL);
-        break;
-    case ERR_RATE:
-        reply_error(resp, err, "rate_limited", "请求过于频繁，请稍后再试", NULL);
-        break;
-    default:
-        reply_error(resp, ERR_INTERNAL, "internal_error", "服务器内部错误", NULL);
-        break;
-    }
+    for (size_t i = 0; i < sizeof generic / sizeof generic[0]; i++)
+        if (generic[i].err == err) {
+            reply_error(resp, err, generic[i].code, generic[i].message, NULL);
+            return;
+        }
+    reply_error(resp, ERR_INTERNAL, "internal_error", "服务器内部错误", NULL);
 }
 
 void router_dispatch(struct req *req, struct resp *resp)

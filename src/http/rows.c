@@ -21,7 +21,8 @@ json_t *row_to_json(struct db_stmt *st)
         default: v = json_null(); break;
         }
         if (nl > 5 && strcmp(name + nl - 5, "_json") == 0) {
-            json_t *parsed = json_is_string(v) ? json_loads(json_string_value(v), JSON_DECODE_ANY, NULL) : NULL;
+            json_t *parsed =
+                json_is_string(v) ? json_loads(json_string_value(v), JSON_DECODE_ANY, NULL) : NULL;
             char key[64];
             snprintf(key, sizeof key, "%.*s", (int)(nl - 5), name);
             json_object_set_new(o, key, parsed ? parsed : json_null());
@@ -49,8 +50,8 @@ json_t *rows_to_json(struct db_stmt *st)
 
 int reply_page(struct resp *resp, json_t *items, int64_t total, int64_t page, int64_t size)
 {
-    json_t *o = json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total,
-                          "page", (json_int_t)page, "page_size", (json_int_t)size);
+    json_t *o = json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total, "page",
+                          (json_int_t)page, "page_size", (json_int_t)size);
     return reply_json(resp, 200, o);
 }
 

@@ -114,8 +114,10 @@ static void access_log(const struct ctx *c, uint64_t ns)
     time_format_rfc3339(time_now(), ts);
     struct strbuf sb;
     strbuf_init(&sb, 8192);
-    strbuf_printf(&sb, "{\"ts\":\"%s\",\"type\":\"access\",\"id\":\"%s\",\"ip\":\"%s\","
-                  "\"method\":", ts, c->req.id, c->req.ip);
+    strbuf_printf(&sb,
+                  "{\"ts\":\"%s\",\"type\":\"access\",\"id\":\"%s\",\"ip\":\"%s\","
+                  "\"method\":",
+                  ts, c->req.id, c->req.ip);
     strbuf_json_string(&sb, c->req.method, strlen(c->req.method));
     strbuf_puts(&sb, ",\"path\":");
     strbuf_json_string(&sb, c->req.path, strlen(c->req.path));
@@ -157,9 +159,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct ctx *c)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)cls;
     (void)version;
@@ -167,10 +168,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!c) {
         c = ctx_new(conn, url, method);
         *con_cls = c;
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > (unsigned long long)c->req.body.max *
-                                                DRAIN_LIMIT_FACTOR) {
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl &&
+            strtoull(cl, NULL, 10) > (unsigned long long)c->req.body.max * DRAIN_LIMIT_FACTOR) {
             reply_error(&c->resp, ERR_TOOLARGE, "too_large", "请求体过大", NULL);
             return send_response(conn, c);
         }
@@ -223,8 +224,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
 }
 
-__attribute__((format(printf, 2, 0))) static void mhd_logger(void *cls, const char *fmt,
-                                                          va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     char msg[512];
@@ -295,12 +295,12 @@ int server_start(const struct server_config *cfg)
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     daemon_handle = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(32 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_logger, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        cfg->timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     if (!daemon_handle) {
         log_error("cannot start HTTP server", "listen %s", cfg->listen);
         metrics_free();

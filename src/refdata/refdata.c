@@ -16,8 +16,8 @@ static pthread_rwlock_t g_cal_lock = PTHREAD_RWLOCK_INITIALIZER;
 static const struct {
     const char *code, *name;
 } factors[] = {
-    {"funding", "资金"},  {"land", "用地"},        {"energy", "用能"},
-    {"finance", "融资"},  {"talent", "人才"},      {"approval", "审批"},
+    {"funding", "资金"},     {"land", "用地"},       {"energy", "用能"},
+    {"finance", "融资"},     {"talent", "人才"},     {"approval", "审批"},
     {"environment", "环保"}, {"policy", "政策咨询"}, {"other", "其他"},
 };
 
@@ -115,8 +115,8 @@ int refdata_calendar_reload(struct db *db)
             cal.days = xrealloc(cal.days, cap * sizeof *cal.days);
         }
         cal.days[cal.n].day = day;
-        cal.days[cal.n].kind = strcmp(db_col_text(st, 1), "workday") == 0 ? DAY_WORKDAY
-                                                                          : DAY_HOLIDAY;
+        cal.days[cal.n].kind =
+            strcmp(db_col_text(st, 1), "workday") == 0 ? DAY_WORKDAY : DAY_HOLIDAY;
         cal.n++;
     }
     db_done(st);

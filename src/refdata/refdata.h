@@ -29,8 +29,8 @@ struct holiday_row {
     const char *name;
 };
 
-extern const struct region_row refdata_regions[];   /* ends with a NULL code */
-extern const struct chain_row refdata_chains[];     /* ends with id 0 */
+extern const struct region_row refdata_regions[]; /* ends with a NULL code */
+extern const struct chain_row refdata_chains[];   /* ends with id 0 */
 extern const struct department_row refdata_departments[];
 extern const struct holiday_row refdata_holidays[];
 

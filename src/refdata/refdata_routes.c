@@ -51,7 +51,8 @@ static int cache_build(int i)
     if (i == CACHE_DEPARTMENTS) {
         size_t k;
         json_t *d;
-        json_array_foreach(items, k, d) {
+        json_array_foreach(items, k, d)
+        {
             const char *name = refdata_factor_name(json_string_value(json_object_get(d, "factor")));
             json_object_set_new(d, "factor_name", json_string(name ? name : ""));
         }
@@ -181,8 +182,9 @@ static int calendar_put(struct req *req, struct resp *resp)
         rc = refdata_calendar_reload(db_read());
     if (rc)
         return rc;
-    return reply_json(resp, 200, json_pack("{s:s,s:s,s:s}", "date", date, "kind", kind, "name",
-                                           name ? name : ""));
+    return reply_json(
+        resp, 200,
+        json_pack("{s:s,s:s,s:s}", "date", date, "kind", kind, "name", name ? name : ""));
 }
 
 static int calendar_delete(struct req *req, struct resp *resp)
@@ -228,8 +230,9 @@ static int workdays_add(struct req *req, struct resp *resp)
         return rc;
     char out[DATE_LEN + 1];
     date_format(refdata_add_workdays(from, (int)days), out);
-    return reply_json(resp, 200, json_pack("{s:s,s:I,s:s}", "from", from_s, "days",
-                                           (json_int_t)days, "date", out));
+    return reply_json(
+        resp, 200,
+        json_pack("{s:s,s:I,s:s}", "from", from_s, "days", (json_int_t)days, "date", out));
 }
 
 const struct route refdata_routes[] = {

@@ -14,16 +14,26 @@ struct label {
 };
 
 static const struct label kinds[] = {
-    {"enterprise", "企业"}, {"individual", "个体工商户"}, {"cooperative", "农民专业合作社"},
-    {"other", "其他"},      {NULL, NULL},
+    {"enterprise", "企业"},
+    {"individual", "个体工商户"},
+    {"cooperative", "农民专业合作社"},
+    {"other", "其他"},
+    {NULL, NULL},
 };
 static const struct label tiers[] = {
-    {"none", "无"},           {"above_scale", "规上企业"},         {"specialized", "专精特新"},
-    {"little_giant", "专精特新“小巨人”"}, {"champion", "单项冠军"}, {"unicorn", "独角兽"},
+    {"none", "无"},
+    {"above_scale", "规上企业"},
+    {"specialized", "专精特新"},
+    {"little_giant", "专精特新“小巨人”"},
+    {"champion", "单项冠军"},
+    {"unicorn", "独角兽"},
     {NULL, NULL},
 };
 static const struct label statuses[] = {
-    {"active", "存续"}, {"deregistered", "注销"}, {"revoked", "吊销"}, {NULL, NULL},
+    {"active", "存续"},
+    {"deregistered", "注销"},
+    {"revoked", "吊销"},
+    {NULL, NULL},
 };
 
 static const char *label_of(const struct label *t, const char *v)
@@ -93,11 +103,11 @@ static int industry_ok(const char *s)
     return 1;
 }
 
-#define FAIL(f, m)                                                                             \
-    do {                                                                                       \
-        *field = (f);                                                                          \
-        *msg = (m);                                                                            \
-        return ERR_INVALID;                                                                    \
+#define FAIL(f, m)                                                                                 \
+    do {                                                                                           \
+        *field = (f);                                                                              \
+        *msg = (m);                                                                                \
+        return ERR_INVALID;                                                                        \
     } while (0)
 
 int registry_check(const struct entity *e, int creating, const char **field, const char **msg)

@@ -31,7 +31,7 @@ struct demo_result {
 void registry_demo_scale(const char *scale, struct demo_scale *s);
 /* Inserts the entities on w (inside the caller's transaction), assigning key enterprises to
  * officers round-robin. Deterministic for the state of r. Returns 0 or an error. */
-int registry_demo(struct db *w, struct rng *r, const struct demo_scale *s,
-                  const int64_t *officers, size_t nofficers, struct demo_result *out /* out */);
+int registry_demo(struct db *w, struct rng *r, const struct demo_scale *s, const int64_t *officers,
+                  size_t nofficers, struct demo_result *out /* out */);
 
 #endif

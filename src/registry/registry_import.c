@@ -24,8 +24,23 @@
 
 /* The columns an import understands; read-only ones (as an export writes them) are skipped. */
 enum col {
-    C_USCC, C_NAME, C_KIND, C_REGION, C_LEGAL_REP, C_ADDRESS, C_INDUSTRY, C_CHAIN, C_TIER,
-    C_CREDIT, C_STATUS, C_ESTABLISHED, C_REPORT_YEAR, C_OFFICER, C_KEY, C_SKIP, C_NCOLS
+    C_USCC,
+    C_NAME,
+    C_KIND,
+    C_REGION,
+    C_LEGAL_REP,
+    C_ADDRESS,
+    C_INDUSTRY,
+    C_CHAIN,
+    C_TIER,
+    C_CREDIT,
+    C_STATUS,
+    C_ESTABLISHED,
+    C_REPORT_YEAR,
+    C_OFFICER,
+    C_KEY,
+    C_SKIP,
+    C_NCOLS
 };
 static const struct {
     const char *name;
@@ -123,8 +138,8 @@ static void problem(struct problems *pr, int line, const char *field, const char
 {
     pr->count++;
     if (json_array_size(pr->lines) < MAX_REPORTED)
-        json_array_append_new(pr->lines, json_pack("{s:i,s:s?,s:s}", "line", line, "field", field,
-                                                   "message", msg));
+        json_array_append_new(
+            pr->lines, json_pack("{s:i,s:s?,s:s}", "line", line, "field", field, "message", msg));
 }
 
 /* Builds the entity of one data row; records a problem and returns -1 when it is bad. */
@@ -234,8 +249,8 @@ static int reply_rejected(struct resp *resp, struct problems *pr)
 {
     char msg[128];
     snprintf(msg, sizeof msg, "导入文件有 %zu 行错误，未写入任何数据", pr->count);
-    json_t *err = json_pack("{s:s,s:s,s:I,s:O}", "code", "import_rejected", "message", msg,
-                            "count", (json_int_t)pr->count, "lines", pr->lines);
+    json_t *err = json_pack("{s:s,s:s,s:I,s:O}", "code", "import_rejected", "message", msg, "count",
+                            (json_int_t)pr->count, "lines", pr->lines);
     return reply_json(resp, 422, json_pack("{s:o}", "error", err)) ? ERR_INVALID : ERR_INVALID;
 }
 
@@ -243,8 +258,8 @@ int registry_import(struct req *req, struct resp *resp)
 {
     const char *ct = req_header(req, "Content-Type");
     if (!ct || (strncasecmp(ct, "text/csv", 8) && strncasecmp(ct, "application/csv", 15)))
-        return reply_error(resp, ERR_MEDIA, "unsupported_media_type",
-                           "请以 text/csv 上传 CSV 文件", NULL);
+        return reply_error(resp, ERR_MEDIA, "unsupported_media_type", "请以 text/csv 上传 CSV 文件",
+                           NULL);
     const char *body = strbuf_get(&req->body);
     size_t len = req->body.len;
     if (len >= 3 && !memcmp(body, "\xEF\xBB\xBF", 3)) {
@@ -333,8 +348,9 @@ int registry_import(struct req *req, struct resp *resp)
     if (w)
         rc = db_write_end(w, rc);
     if (!rc)
-        rc = reply_json(resp, 201, json_pack("{s:I,s:I,s:O}", "inserted", (json_int_t)inserted,
-                                             "updated", (json_int_t)updated, "flagged", flagged));
+        rc = reply_json(resp, 201,
+                        json_pack("{s:I,s:I,s:O}", "inserted", (json_int_t)inserted, "updated",
+                                  (json_int_t)updated, "flagged", flagged));
 out:
     json_decref(flagged);
     json_decref(pr.lines);

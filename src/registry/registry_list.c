@@ -16,9 +16,8 @@
 
 /* Parameter numbers are fixed per filter, so binding does not depend on the composition. */
 static const char *const filter_sql[LIST_NFILTERS] = {
-    " AND e.region = ?1",  " AND e.chain = ?2",  " AND e.tier = ?3",
-    " AND e.credit = ?4",  " AND e.kind = ?5",   " AND e.status = ?6",
-    " AND e.officer = ?7", " AND e.key = ?8",
+    " AND e.region = ?1", " AND e.chain = ?2",  " AND e.tier = ?3",    " AND e.credit = ?4",
+    " AND e.kind = ?5",   " AND e.status = ?6", " AND e.officer = ?7", " AND e.key = ?8",
 };
 static const char *const search_sql[LIST_NSEARCH] = {
     "",

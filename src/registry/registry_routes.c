@@ -32,16 +32,26 @@
 int registry_import(struct req *req, struct resp *resp);
 
 static const struct export_label labels[] = {
-    {"uscc", "统一社会信用代码"}, {"name", "名称"},
-    {"kind", "主体类型"},         {"region", "区划代码"},
-    {"region_name", "行政区划"},  {"legal_rep", "法定代表人"},
-    {"address", "住所"},          {"industry", "行业代码"},
-    {"chain", "产业链编号"},      {"chain_name", "产业链"},
-    {"tier", "企业层级"},         {"credit", "信用等级"},
-    {"status", "登记状态"},       {"established", "成立日期"},
-    {"annual_report_year", "年报年度"}, {"officer", "驻企服务员编号"},
-    {"officer_name", "驻企服务员"}, {"uscc_flagged", "代码校验存疑"},
-    {"key", "远航企业"},          {NULL, NULL},
+    {"uscc", "统一社会信用代码"},
+    {"name", "名称"},
+    {"kind", "主体类型"},
+    {"region", "区划代码"},
+    {"region_name", "行政区划"},
+    {"legal_rep", "法定代表人"},
+    {"address", "住所"},
+    {"industry", "行业代码"},
+    {"chain", "产业链编号"},
+    {"chain_name", "产业链"},
+    {"tier", "企业层级"},
+    {"credit", "信用等级"},
+    {"status", "登记状态"},
+    {"established", "成立日期"},
+    {"annual_report_year", "年报年度"},
+    {"officer", "驻企服务员编号"},
+    {"officer_name", "驻企服务员"},
+    {"uscc_flagged", "代码校验存疑"},
+    {"key", "远航企业"},
+    {NULL, NULL},
 };
 
 /* Decides whether the caller may see the entity uscc; answers 404/403 otherwise. */
@@ -72,8 +82,8 @@ static int entity_access_or_reply(struct req *req, struct resp *resp, const char
     else if (p->role == ROLE_OFFICER)
         allowed = officer == p->id;
     if (!allowed)
-        return reply_error(resp, ERR_FORBIDDEN, "forbidden", "无权查看其他辖区或非本人负责的市场主体",
-                           NULL);
+        return reply_error(resp, ERR_FORBIDDEN, "forbidden",
+                           "无权查看其他辖区或非本人负责的市场主体", NULL);
     return 0;
 }
 
@@ -101,15 +111,23 @@ static int entities_list(struct req *req, struct resp *resp)
     if (rc)
         return rc;
     const char *vals[LIST_NFILTERS] = {
-        req_query(req, "region"), NULL, req_query(req, "tier"), req_query(req, "credit"),
-        req_query(req, "kind"),   req_query(req, "status"), NULL, req_query(req, "key"),
+        req_query(req, "region"),
+        NULL,
+        req_query(req, "tier"),
+        req_query(req, "credit"),
+        req_query(req, "kind"),
+        req_query(req, "status"),
+        NULL,
+        req_query(req, "key"),
     };
     for (int i = 0; i < LIST_NFILTERS; i++)
         if (vals[i] && !*vals[i])
             vals[i] = NULL;
     /* The filters are entity fields: the entity rules judge their values. */
-    struct entity f = {.region = vals[LIST_REGION], .tier = vals[LIST_TIER],
-                       .credit = vals[LIST_CREDIT], .kind = vals[LIST_KIND],
+    struct entity f = {.region = vals[LIST_REGION],
+                       .tier = vals[LIST_TIER],
+                       .credit = vals[LIST_CREDIT],
+                       .kind = vals[LIST_KIND],
                        .status = vals[LIST_STATUS]};
     const char *field, *msg;
     if (registry_check(&f, 0, &field, &msg))
@@ -118,7 +136,8 @@ static int entities_list(struct req *req, struct resp *resp)
         return reply_error(resp, ERR_INVALID, "validation_failed", "key 须为 true 或 false", "key");
     const char *own = scope_region(req->user);
     if (own && vals[LIST_REGION] && strcmp(own, vals[LIST_REGION]))
-        return reply_error(resp, ERR_FORBIDDEN, "forbidden", "无权查看其他辖区的市场主体", "region");
+        return reply_error(resp, ERR_FORBIDDEN, "forbidden", "无权查看其他辖区的市场主体",
+                           "region");
     if (own)
         vals[LIST_REGION] = own;
     if (req->user->role == ROLE_OFFICER)
@@ -134,7 +153,8 @@ static int entities_list(struct req *req, struct resp *resp)
     char pattern[512], hi[64];
     const char *q = req_query(req, "q");
     if (q && strlen(q) > 100)
-        return reply_error(resp, ERR_INVALID, "validation_failed", "搜索词不能超过 100 个字符", "q");
+        return reply_error(resp, ERR_INVALID, "validation_failed", "搜索词不能超过 100 个字符",
+                           "q");
     int search = registry_search_mode(q, pattern, sizeof pattern, hi, sizeof hi);
 
     struct db *db = db_read();
@@ -282,8 +302,7 @@ static void entity_from_json(json_t *j, struct entity *e)
 }
 
 /* Checks e for a write by req: the rules, the caller's region, the officer. */
-static int entity_check_or_reply(struct req *req, struct resp *resp, struct entity *e,
-                                 int creating)
+static int entity_check_or_reply(struct req *req, struct resp *resp, struct entity *e, int creating)
 {
     const char *field, *msg;
     if (registry_check(e, creating, &field, &msg))
@@ -307,8 +326,7 @@ static int entity_write(struct req *req, struct resp *resp, struct entity *e, in
     if (!rc)
         rc = creating ? registry_insert(w, e) : registry_update(w, e);
     if (!rc)
-        rc = audit_record_req(w, req, creating ? "entity.create" : "entity.update", object,
-                              detail);
+        rc = audit_record_req(w, req, creating ? "entity.create" : "entity.update", object, detail);
     if (w)
         rc = db_write_end(w, rc);
     free(detail);
@@ -402,10 +420,10 @@ static int entity_qr_png(struct req *req, struct resp *resp)
 
 const struct route registry_routes[] = {
     {"GET", "/api/v1/entities", entities_list, ROLES_STAFF, NULL, 0, 0},
-    {"POST", "/api/v1/entities", entity_create, ROLES_REGISTRY_WRITE, entity_body,
-     ROUTE_BODY_JSON, 0},
-    {"POST", "/api/v1/entities/import", registry_import, ROLES_REGISTRY_WRITE, NULL,
-     ROUTE_BODY_RAW, 32u << 20},
+    {"POST", "/api/v1/entities", entity_create, ROLES_REGISTRY_WRITE, entity_body, ROUTE_BODY_JSON,
+     0},
+    {"POST", "/api/v1/entities/import", registry_import, ROLES_REGISTRY_WRITE, NULL, ROUTE_BODY_RAW,
+     32u << 20},
     {"GET", "/api/v1/entities/{uscc}", entity_get, ROLES_STAFF | ROLES_ENTITY_OWNERS, NULL, 0, 0},
     {"PATCH", "/api/v1/entities/{uscc}", entity_patch, ROLES_REGISTRY_WRITE, patch_body,
      ROUTE_BODY_JSON, 0},

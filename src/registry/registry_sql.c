@@ -16,8 +16,8 @@ const char registry_columns[] =
     " CASE e.uscc_flagged WHEN 1 THEN 'true' ELSE 'false' END AS uscc_flagged_json,"
     " CASE e.key WHEN 1 THEN 'true' ELSE 'false' END AS key_json";
 
-#define FROM_ENTITIES                                                                          \
-    " FROM entities e JOIN regions r ON r.code = e.region LEFT JOIN chains c ON c.id = e.chain" \
+#define FROM_ENTITIES                                                                              \
+    " FROM entities e JOIN regions r ON r.code = e.region LEFT JOIN chains c ON c.id = e.chain"    \
     " LEFT JOIN users o ON o.id = e.officer"
 
 json_t *registry_entity_json(struct db *db, const char *uscc)
@@ -135,8 +135,7 @@ int registry_update(struct db *w, const struct entity *e)
         return rc;
     unsigned g = e->given;
     db_bind_text(st, 1, e->uscc, -1);
-    const char *texts[] = {e->name,   e->kind,     e->region, e->legal_rep, e->address,
-                           e->industry};
+    const char *texts[] = {e->name, e->kind, e->region, e->legal_rep, e->address, e->industry};
     for (int k = 0; k < 6; k++) {
         db_bind_int(st, 2 + 2 * k, (g >> k) & 1);
         db_bind_text(st, 3 + 2 * k, texts[k], -1);

@@ -94,8 +94,7 @@ static void test_delete_detected(void **state)
     db_close(db);
     /* A forged tail: a row re-hashed after an edit breaks the next link. */
     db = chain_of(5);
-    assert_int_equal(db_exec(db, "UPDATE audit_log SET prev_hash = zeroblob(32) WHERE id = 4"),
-                     0);
+    assert_int_equal(db_exec(db, "UPDATE audit_log SET prev_hash = zeroblob(32) WHERE id = 4"), 0);
     expect_broken(db, 4);
     db_close(db);
 }

@@ -89,17 +89,12 @@ static int gen(enum kind kind, struct rng *r, int i, char *buf, size_t cap)
     const char *county = counties[i % 4];
 
     switch (kind) {
-    case K_PERSON:
-        return names_person(r, buf, cap);
-    case K_ENTERPRISE:
-        return names_enterprise(r, county, i % 3 ? NULL : "机械制造", buf, cap);
-    case K_INDIVIDUAL:
-        return names_individual(r, county, i % 3 ? NULL : "五金店", buf, cap);
-    case K_COOPERATIVE:
-        return names_cooperative(r, county, buf, cap);
+    case K_PERSON: return names_person(r, buf, cap);
+    case K_ENTERPRISE: return names_enterprise(r, county, i % 3 ? NULL : "机械制造", buf, cap);
+    case K_INDIVIDUAL: return names_individual(r, county, i % 3 ? NULL : "五金店", buf, cap);
+    case K_COOPERATIVE: return names_cooperative(r, county, buf, cap);
     case K_ADDRESS:
-    default:
-        return names_address(r, i % NAMES_COUNTY_COUNT, buf, cap);
+    default: return names_address(r, i % NAMES_COUNTY_COUNT, buf, cap);
     }
 }
 

@@ -55,8 +55,8 @@ static void test_uscc_policy(void **state)
     assert_int_equal(registry_set_uscc(&e, BAD_CHECK, USCC_FLAG, &msg), 0);
     assert_int_equal(e.uscc_flagged, 1);
     /* Malformed codes are refused by both. */
-    const char *bad[] = {"", "9135010", "91350100M000100Y4", "91350100M000100Y433",
-                         "91350100I000100Y43", NULL};
+    const char *bad[] = {
+        "", "9135010", "91350100M000100Y4", "91350100M000100Y433", "91350100I000100Y43", NULL};
     for (int i = 0; bad[i]; i++) {
         assert_int_equal(registry_set_uscc(&e, bad[i], USCC_FLAG, &msg), ERR_INVALID);
         assert_int_equal(registry_set_uscc(&e, bad[i], USCC_STRICT, &msg), ERR_INVALID);
@@ -156,8 +156,8 @@ static void test_list_sql(void **state)
     assert_null(strstr(a, "e.chain = ?2"));
     /* Interned: the same shape gives the same address, so it is prepared once. */
     assert_ptr_equal(a, registry_list_sql(LIST_PAGE, SEARCH_FTS, 1u << LIST_REGION));
-    const char *c = registry_list_sql(LIST_COUNT, SEARCH_NONE, (1u << LIST_CHAIN) |
-                                                                   (1u << LIST_KEY));
+    const char *c =
+        registry_list_sql(LIST_COUNT, SEARCH_NONE, (1u << LIST_CHAIN) | (1u << LIST_KEY));
     assert_non_null(strstr(c, "count(*)"));
     assert_non_null(strstr(c, "e.chain = ?2"));
     assert_non_null(strstr(c, "e.key = ?8"));
@@ -220,9 +220,9 @@ int main(void)
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_uscc_policy),     cmocka_unit_test(test_check_required),
-        cmocka_unit_test(test_check_values),    cmocka_unit_test(test_search_mode),
-        cmocka_unit_test(test_list_sql),        cmocka_unit_test(test_demo_deterministic),
+        cmocka_unit_test(test_uscc_policy),  cmocka_unit_test(test_check_required),
+        cmocka_unit_test(test_check_values), cmocka_unit_test(test_search_mode),
+        cmocka_unit_test(test_list_sql),     cmocka_unit_test(test_demo_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
