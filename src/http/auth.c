@@ -66,13 +66,22 @@ int auth_token_create(struct db *w, int64_t user_id, int kind, char token[TOKEN_
 {
     static const char sql[] = "INSERT INTO sessions(token_hash, user_id, kind, csrf, created_at,"
                               " expires_at) VALUES (?, ?, ?, ?, ?, ?)";
+    /* Each new token sweeps the user's expired ones, so the table does not grow forever. */
+    static const char sweep_sql[] = "DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?";
     unsigned char hash[32];
     struct db_stmt *st;
     random_token(token);
     random_token(csrf);
     token_hash(token, hash);
     int64_t now = time_now();
-    int rc = db_prepare(w, sql, &st);
+    int rc = db_prepare(w, sweep_sql, &st);
+    if (rc)
+        return rc;
+    db_bind_int(st, 1, user_id);
+    db_bind_int(st, 2, now);
+    rc = db_run(st);
+    if (!rc)
+        rc = db_prepare(w, sql, &st);
     if (rc)
         return rc;
     db_bind_blob(st, 1, hash, sizeof hash);
