@@ -60,8 +60,9 @@ struct field_spec {
 };
 
 #define ROUTE_MAX_PARAMS 4
-#define ROUTE_BODY_JSON 1u /* expects a JSON object body described by body */
-#define ROUTE_BODY_RAW 2u  /* takes the raw body (CSV import); handler reads req->body */
+#define ROUTE_BODY_JSON 1u    /* expects a JSON object body described by body */
+#define ROUTE_BODY_RAW 2u     /* takes the raw body (CSV import); handler reads req->body */
+#define ROUTE_BODY_PARTIAL 4u /* with ROUTE_BODY_JSON: every field optional (PATCH) */
 
 struct req;
 struct resp;

@@ -228,7 +228,7 @@ static int parse_body_or_reply(struct req *req, struct resp *resp)
         if (!v || json_is_null(v)) {
             if (v && (f->flags & FIELD_NULLABLE))
                 continue;
-            if (!(f->flags & FIELD_REQUIRED) && !v)
+            if (!v && (!(f->flags & FIELD_REQUIRED) || (req->route->flags & ROUTE_BODY_PARTIAL)))
                 continue;
             snprintf(msg, sizeof msg, "缺少必填字段：%s", f->label ? f->label : f->name);
             if (v)

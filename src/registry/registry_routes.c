@@ -233,26 +233,7 @@ static const struct field_spec entity_body[] = {
     {NULL, 0, 0, 0, NULL},
 };
 
-/* Same fields, all optional, for PATCH (uscc is the key and cannot change). */
-static const struct field_spec patch_body[] = {
-    {"name", FIELD_STRING, 0, 100, "名称"},
-    {"kind", FIELD_STRING, 0, 16, "主体类型"},
-    {"region", FIELD_STRING, 0, 16, "行政区划"},
-    {"legal_rep", FIELD_STRING, FIELD_NULLABLE, 50, "法定代表人"},
-    {"address", FIELD_STRING, FIELD_NULLABLE, 200, "住所"},
-    {"industry", FIELD_STRING, FIELD_NULLABLE, 5, "行业代码"},
-    {"chain", FIELD_INT, FIELD_NULLABLE, 0, "产业链"},
-    {"tier", FIELD_STRING, 0, 16, "企业层级"},
-    {"credit", FIELD_STRING, 0, 1, "信用等级"},
-    {"status", FIELD_STRING, 0, 16, "登记状态"},
-    {"established", FIELD_STRING, FIELD_NULLABLE, 10, "成立日期"},
-    {"annual_report_year", FIELD_INT, FIELD_NULLABLE, 0, "年报年度"},
-    {"officer", FIELD_INT, FIELD_NULLABLE, 0, "驻企服务员"},
-    {"key", FIELD_BOOL, 0, 0, "远航企业"},
-    {NULL, 0, 0, 0, NULL},
-};
-
-/* Fills e from a body the router has type-checked against entity_body or patch_body. */
+/* Fills e from a body the router has type-checked against entity_body. */
 static void entity_from_json(json_t *j, struct entity *e)
 {
     static const struct {
@@ -425,8 +406,8 @@ const struct route registry_routes[] = {
     {"POST", "/api/v1/entities/import", registry_import, ROLES_REGISTRY_WRITE, NULL, ROUTE_BODY_RAW,
      32u << 20},
     {"GET", "/api/v1/entities/{uscc}", entity_get, ROLES_STAFF | ROLES_ENTITY_OWNERS, NULL, 0, 0},
-    {"PATCH", "/api/v1/entities/{uscc}", entity_patch, ROLES_REGISTRY_WRITE, patch_body,
-     ROUTE_BODY_JSON, 0},
+    {"PATCH", "/api/v1/entities/{uscc}", entity_patch, ROLES_REGISTRY_WRITE, entity_body,
+     ROUTE_BODY_JSON | ROUTE_BODY_PARTIAL, 0},
     {"GET", "/api/v1/entities/{uscc}/history", entity_history, ROLES_STAFF | ROLES_ENTITY_OWNERS,
      NULL, 0, 0},
     {"GET", "/api/v1/entities/{uscc}/qr.svg", entity_qr_svg, ROLES_STAFF | ROLES_ENTITY_OWNERS,
