@@ -33,8 +33,8 @@ struct doc {
     int parsed;             /* doc_parse() found the paths block */
 };
 
-static const char *const methods[] = {"get", "put", "post", "delete", "options", "head",
-                                      "patch", "trace"};
+static const char *const methods[] = {"get",     "put",  "post",  "delete",
+                                      "options", "head", "patch", "trace"};
 
 static char *read_file(const char *path)
 {
@@ -67,9 +67,9 @@ static size_t indent_of(const char *line)
 }
 
 /* Copies the mapping key of a "key:" line (after the indent) into out, without quotes; returns
- * 0, or -1 when the line is not a key whose value is a nested block (text after the colon other
- * than a comment means a scalar or flow value). */
-static int block_key(const char *s, char *out, size_t cap)
+ * 0, or -1 when the line is not a mapping key. *inline_value is set when text other than a
+ * comment follows the colon (a scalar or flow value rather than a nested block). */
+static int mapping_key(const char *s, char *out, size_t cap, int *inline_value)
 {
     size_t len = 0;
     char quote = 0;
@@ -97,13 +97,19 @@ static int block_key(const char *s, char *out, size_t cap)
     s++;
     while (*s == ' ')
         s++;
-    if (*s && *s != '#')
-        return -1;
+    *inline_value = *s && *s != '#';
     if (len == 0 || len >= cap)
         return -1;
     memcpy(out, start, len);
     out[len] = '\0';
     return 0;
+}
+
+/* The same for a key whose value must be a nested block (`paths:`). */
+static int block_key(const char *s, char *out, size_t cap)
+{
+    int inline_value;
+    return mapping_key(s, out, cap, &inline_value) || inline_value ? -1 : 0;
 }
 
 static void doc_add_op(struct doc *d, const char *method, const char *path, int line)
@@ -160,23 +166,25 @@ static int doc_parse(struct doc *d)
         }
         if (!in_paths)
             continue;
+        int inline_value;
         if (ind == 2) {
             path[0] = '\0';
-            if (block_key(s, key, sizeof key) == 0 && key[0] == '/') {
+            if (mapping_key(s, key, sizeof key, &inline_value) == 0 && key[0] == '/') {
                 snprintf(path, sizeof path, "%s", key);
                 doc_add_path(d, path, lineno);
             }
             continue;
         }
-        if (ind != 4 || !path[0] || block_key(s, key, sizeof key))
+        /* A method key counts whatever its value: `get: {}` still claims an operation. */
+        if (ind != 4 || !path[0] || mapping_key(s, key, sizeof key, &inline_value))
             continue;
         for (size_t m = 0; m < sizeof methods / sizeof methods[0]; m++) {
             if (strcmp(key, methods[m]))
                 continue;
             for (size_t i = 0; i < d->nops; i++)
                 if (!strcmp(d->ops[i].path, path) && !strcasecmp(d->ops[i].method, key))
-                    strbuf_printf(&d->problems, "  line %d: %s %s appears twice\n", lineno,
-                                  key, path);
+                    strbuf_printf(&d->problems, "  line %d: %s %s appears twice\n", lineno, key,
+                                  path);
             doc_add_op(d, key, path, lineno);
         }
     }
@@ -300,8 +308,8 @@ static void test_no_phantom_routes(void **state)
         n++;
     }
     if (n)
-        print_error("%d operation(s) in %s that the route table does not have:\n%s", n,
-                    doc_path(), strbuf_get(&extra));
+        print_error("%d operation(s) in %s that the route table does not have:\n%s", n, doc_path(),
+                    strbuf_get(&extra));
     strbuf_dispose(&extra);
     assert_int_equal(n, 0);
 }
