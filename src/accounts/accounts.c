@@ -45,7 +45,7 @@ static int username_ok(const char *s)
 
 static int password_ok(const char *p)
 {
-    size_t n = strlen(p);
+    size_t n = utf8_len(p);
     return n >= PASSWORD_MIN && n <= PASSWORD_MAX;
 }
 

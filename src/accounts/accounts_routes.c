@@ -19,6 +19,13 @@ static const char user_sql[] =
     "SELECT u.id, u.username, u.display_name, u.role, u.region, r.name AS region_name,"
     " u.department, u.entity FROM users u JOIN regions r ON r.code = u.region WHERE u.id = ?";
 
+/* Adds the Chinese name of o's role as "role_name". */
+static void add_role_name(json_t *o)
+{
+    const char *role = json_string_value(json_object_get(o, "role"));
+    json_object_set_new(o, "role_name", json_string(role_label(role_of(role))));
+}
+
 /* Returns the public JSON of user id read on db, or NULL. */
 static json_t *user_json(struct db *db, int64_t id)
 {
@@ -31,9 +38,7 @@ static json_t *user_json(struct db *db, int64_t id)
         o = row_to_json(st);
     db_done(st);
     if (o)
-        json_object_set_new(
-            o, "role_name",
-            json_string(role_label(role_of(json_string_value(json_object_get(o, "role"))))));
+        add_role_name(o);
     return o;
 }
 
@@ -157,7 +162,8 @@ static int users_list(struct req *req, struct resp *resp)
         " region = ?2)";
     static const char list_sql[] =
         "SELECT u.id, u.username, u.display_name, u.role, u.region, r.name AS region_name,"
-        " u.department, u.entity, u.disabled FROM users u JOIN regions r ON r.code = u.region"
+        " u.department, u.entity, CASE u.disabled WHEN 0 THEN 'false' ELSE 'true' END"
+        " AS disabled_json FROM users u JOIN regions r ON r.code = u.region"
         " WHERE (?1 IS NULL OR u.role = ?1) AND (?2 IS NULL OR u.region = ?2)"
         " ORDER BY u.id LIMIT ?3 OFFSET ?4";
     int64_t page, size, total = 0;
@@ -182,6 +188,9 @@ static int users_list(struct req *req, struct resp *resp)
     json_t *items = rows_to_json(st);
     if (!items)
         return ERR_DB;
+    size_t i;
+    json_t *item;
+    json_array_foreach(items, i, item) add_role_name(item);
     return reply_page(resp, items, total, page, size);
 }
 

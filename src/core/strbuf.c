@@ -141,6 +141,14 @@ int strbuf_csv_field(struct strbuf *sb, const char *s, size_t len)
     return rc;
 }
 
+size_t utf8_len(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
 const char *strbuf_get(const struct strbuf *sb)
 {
     return sb->buf ? sb->buf : "";

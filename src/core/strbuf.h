@@ -33,6 +33,10 @@ int strbuf_json_string(struct strbuf *sb, const char *s, size_t len);
 /* Appends s as one CSV field (RFC 4180 quoting when needed). */
 int strbuf_csv_field(struct strbuf *sb, const char *s, size_t len);
 
+/* Returns the number of characters (code points) of UTF-8 text s, which users see as its
+ * length; continuation bytes are not counted. */
+size_t utf8_len(const char *s);
+
 /* Returns the contents ("" when empty); the buffer keeps ownership. */
 const char *strbuf_get(const struct strbuf *sb);
 /* Returns the heap bytes (never NULL) and leaves the buffer empty; caller frees. */

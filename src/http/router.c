@@ -172,14 +172,6 @@ static int authenticate(struct req *req)
     return 0;
 }
 
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
 static int type_ok(json_t *v, int type)
 {
     switch (type) {
@@ -240,7 +232,7 @@ static int parse_body_or_reply(struct req *req, struct resp *resp)
                      type_label(f->type));
             return reply_error(resp, ERR_INVALID, "validation_failed", msg, f->name);
         }
-        if (f->type == FIELD_STRING && f->max && utf8_chars(json_string_value(v)) > f->max) {
+        if (f->type == FIELD_STRING && f->max && utf8_len(json_string_value(v)) > f->max) {
             snprintf(msg, sizeof msg, "%s不能超过 %zu 个字符", f->label ? f->label : f->name,
                      f->max);
             return reply_error(resp, ERR_INVALID, "validation_failed", msg, f->name);
@@ -298,6 +290,12 @@ void router_dispatch(struct req *req, struct resp *resp)
     req->route = routes[i];
     req->route_index = i;
     rc = authenticate(req);
+    if (req->route->roles == ROLES_PUBLIC && req->user && req->user->via_cookie &&
+        strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) {
+        /* A public write (the login) never acts as the cookie's user, so it needs no CSRF
+         * token: the caller is anonymous. */
+        req->user = NULL;
+    }
     if (rc == ERR_UNAUTH && req->route->roles == ROLES_PUBLIC) {
         /* A stale cookie or a foreign Authorization header must not shut anyone out of the
          * public routes, the login among them: the caller is simply anonymous. */

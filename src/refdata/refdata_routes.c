@@ -9,6 +9,7 @@
 #include "refdata/refdata.h"
 #include "audit/audit.h"
 #include "core/err.h"
+#include "core/log.h"
 #include "core/timeutil.h"
 #include "http/rows.h"
 
@@ -129,6 +130,15 @@ static int calendar_list(struct req *req, struct resp *resp)
     return reply_json(resp, 200, json_pack("{s:I,s:o}", "year", (json_int_t)year, "items", items));
 }
 
+/* Reloads the process calendar after a committed change. The change stands even if the
+ * reload fails (the next start loads it), so a failure is logged, not answered. */
+static void reload_calendar(void)
+{
+    struct db *db = db_read();
+    if (!db || refdata_calendar_reload(db))
+        log_error("calendar reload failed", "the change is saved; restart to apply it");
+}
+
 static int date_param_or_reply(struct req *req, struct resp *resp, int32_t *day)
 {
     const char *s = req_param(req, "date");
@@ -178,10 +188,9 @@ static int calendar_put(struct req *req, struct resp *resp)
     free(detail_text);
     if (w)
         rc = db_write_end(w, rc);
-    if (!rc)
-        rc = refdata_calendar_reload(db_read());
     if (rc)
         return rc;
+    reload_calendar();
     return reply_json(
         resp, 200,
         json_pack("{s:s,s:s,s:s}", "date", date, "kind", kind, "name", name ? name : ""));
@@ -211,7 +220,7 @@ static int calendar_delete(struct req *req, struct resp *resp)
     if (w)
         rc = db_write_end(w, rc);
     if (!rc)
-        rc = refdata_calendar_reload(db_read());
+        reload_calendar();
     if (rc == ERR_NOTFOUND)
         return reply_error(resp, rc, "not_found", "该日期没有节假日或调休设置", "date");
     return rc;

@@ -2,6 +2,7 @@
 /* Entity rules: USCC policy, field checks, enumeration labels. */
 #include "registry/registry.h"
 #include "core/err.h"
+#include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "core/uscc.h"
 #include "refdata/refdata.h"
@@ -81,14 +82,6 @@ int registry_set_uscc(struct entity *e, const char *s, int policy, const char **
     return ERR_INVALID;
 }
 
-static size_t chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
 /* GB/T 4754 industry codes: a section letter, optionally followed by 2-4 digits ("C3130"). */
 static int industry_ok(const char *s)
 {
@@ -122,15 +115,15 @@ int registry_check(const struct entity *e, int creating, const char **field, con
         if (!e->region)
             FAIL("region", "缺少行政区划");
     }
-    if (e->name && (chars(e->name) < 1 || chars(e->name) > 100))
+    if (e->name && (utf8_len(e->name) < 1 || utf8_len(e->name) > 100))
         FAIL("name", "名称长度须为 1–100 个字符");
     if (e->kind && !registry_kind_label(e->kind))
         FAIL("kind", "主体类型须为 enterprise、individual、cooperative 或 other");
     if (e->region && !refdata_region_name(e->region))
         FAIL("region", "未知的行政区划代码");
-    if (e->legal_rep && chars(e->legal_rep) > 50)
+    if (e->legal_rep && utf8_len(e->legal_rep) > 50)
         FAIL("legal_rep", "法定代表人（经营者）不能超过 50 个字符");
-    if (e->address && chars(e->address) > 200)
+    if (e->address && utf8_len(e->address) > 200)
         FAIL("address", "地址不能超过 200 个字符");
     if (e->industry && !industry_ok(e->industry))
         FAIL("industry", "行业代码须为国民经济行业分类代码，如 C3130");

@@ -209,6 +209,13 @@ static int row_entity(struct req *req, const struct row *r, const int *map, int 
         problem(pr, r->line, "region", "不能导入其他辖区的市场主体");
         return -1;
     }
+    /* An update must also be allowed on the record as it stands: a row cannot move another
+     * county's entity into one's own. */
+    char old[16];
+    if (registry_region_of(db_read(), e->uscc, old) == 0 && scope_allows(req->user, old)) {
+        problem(pr, r->line, "uscc", "该市场主体属于其他辖区，不能修改");
+        return -1;
+    }
     if (e->officer && registry_officer_ok(db_read(), e->officer)) {
         problem(pr, r->line, "officer", "驻企服务员不存在");
         return -1;

@@ -152,7 +152,7 @@ static int entities_list(struct req *req, struct resp *resp)
         mask |= 1u << LIST_OFFICER;
     char pattern[512], hi[64];
     const char *q = req_query(req, "q");
-    if (q && strlen(q) > 100)
+    if (q && utf8_len(q) > 100)
         return reply_error(resp, ERR_INVALID, "validation_failed", "搜索词不能超过 100 个字符",
                            "q");
     int search = registry_search_mode(q, pattern, sizeof pattern, hi, sizeof hi);
@@ -362,7 +362,15 @@ static int entity_history(struct req *req, struct resp *resp)
     snprintf(object, sizeof object, "entity:%s", uscc);
     int64_t total = 0;
     json_t *items = audit_history(db_read(), object, page, size, &total);
-    return items ? reply_page(resp, items, total, page, size) : ERR_DB;
+    if (!items)
+        return ERR_DB;
+    /* An enterprise sees what was done to its record and by whom, not staff addresses. */
+    if (req->user->role & ROLES_ENTITY_OWNERS) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(items, i, item) json_object_del(item, "ip");
+    }
+    return reply_page(resp, items, total, page, size);
 }
 
 /* The address the enterprise's code opens: its demand page (M2), on the public site. */

@@ -226,3 +226,12 @@ def test_login_with_stale_cookie(fresh_server):
     assert s.req("GET", ME, headers=cookie).status == 401
     r = s.req("POST", LOGIN, {"username": "city", "password": "password-2"}, headers=cookie)
     assert r.status == 200, (r.status, r.body)
+
+
+def test_login_with_live_cookie_needs_no_csrf(server):
+    """A browser that still holds a valid session cookie can log in again (as another user)."""
+    r = server.req("POST", LOGIN, {"username": "admin", "password": PASSWORD})
+    cookie = {"Cookie": "jg_session=" + cookie_of(r.headers["Set-Cookie"])}
+    r = server.req("POST", LOGIN, {"username": "county", "password": PASSWORD}, headers=cookie)
+    assert r.status == 200, r.raw
+    assert r.body["user"]["username"] == "county"

@@ -26,7 +26,8 @@ def test_list_users_admin(server):
     assert ids == sorted(ids)
     county = next(u for u in b["items"] if u["username"] == "county")
     assert county["region"] == "371502" and county["region_name"] == "东昌府区"
-    assert county["role"] == "bureau" and county["disabled"] == 0
+    assert county["role"] == "bureau" and county["disabled"] is False
+    assert county["role_name"] == "市场监管人员"
     for u in b["items"]:
         assert "password_hash" not in u
 
