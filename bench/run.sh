@@ -3,6 +3,7 @@
 # Usage: bench/run.sh build/jianguan        (from the repo root; `make bench` does this)
 # Env:   BENCH_DURATION  measured run per target, wrk duration syntax (default 10s)
 #        BENCH_WARMUP    warm-up run per target (default 2s)
+#        BENCH_REGISTRY  0 skips the city-scale registry benchmark (bench/registry.sh) run at the end
 # Writes bench/RESULTS.md (keeping everything from the `<!-- registry -->` marker onward) and
 # prints the table. Loopback only; every server is stopped by the EXIT trap, even on failure.
 set -euo pipefail
@@ -10,6 +11,7 @@ set -euo pipefail
 BIN=${1:?usage: bench/run.sh path/to/jianguan}
 [[ -x $BIN ]] || { echo "bench: $BIN is not an executable" >&2; exit 1; }
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+ORIG_BIN=$BIN # for bench/registry.sh
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RESULTS=$HERE/RESULTS.md
 NGINX=/usr/sbin/nginx
@@ -70,7 +72,7 @@ stop() { # stop one server we started, by pid
 free_port() {
     local p
     for _ in $(seq 200); do
-        p=$((20000 + RANDOM % 40000))
+        p=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768-)
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
     done
     echo "bench: no free port" >&2; return 1
@@ -264,3 +266,9 @@ echo "$TABLE"
 echo
 echo "$GOALS"
 echo "(written to ${RESULTS#"$PWD"/})"
+
+# ---- 7. registry at city scale (fills RESULTS.md after the marker) ----------------------------
+if [[ ${BENCH_REGISTRY:-1} != 0 ]]; then
+    echo
+    "$HERE/registry.sh" "$ORIG_BIN"
+fi
