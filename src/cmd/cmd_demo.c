@@ -186,6 +186,8 @@ int cmd_demo(int argc, char **argv)
             fprintf(stderr, "创建演示账号 %s 失败：%s\n", logins[i].username,
                     rc == ERR_CONFLICT ? "用户名已存在" : accounts_field_message(field));
     }
+    if (!rc)
+        rc = db_analyze(w);
     if (!rc) {
         char detail[160];
         snprintf(detail, sizeof detail, "{\"scale\":\"%s\",\"seed\":%llu,\"entities\":%zu}",

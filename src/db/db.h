@@ -86,6 +86,8 @@ int64_t db_size_bytes(struct db *db);
 int db_open(const char *path, struct db **out);
 int db_open_memory(struct db **out);
 void db_close(struct db *db);
+/* Refreshes the query planner's statistics after a bulk change; returns 0 or ERR_DB. */
+int db_analyze(struct db *w);
 /* Tunes the write connection w for one long bulk transaction (a large page cache), or back.
  * Durability is unchanged: the commit is still synchronous. */
 void db_bulk_mode(struct db *w, int on);

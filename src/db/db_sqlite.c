@@ -66,9 +66,14 @@ static int open_conn(const char *path, int reader, struct db **out)
     }
     sqlite3_busy_timeout(h, 10000);
     sqlite3_extended_result_codes(h, 1);
+    /* Readers map the file: page reads then cost no system call. */
     const char *pragmas = reader ? "PRAGMA query_only=1; PRAGMA foreign_keys=ON;"
+                                   " PRAGMA mmap_size=268435456;"
                                  : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                                   " PRAGMA foreign_keys=ON;";
+                                   " PRAGMA foreign_keys=ON;"
+                                   /* Statement journals (every insert that fires a
+                                    * trigger keeps one) stay in memory, not in /var/tmp. */
+                                   " PRAGMA temp_store=MEMORY;";
     char *msg = NULL;
     if (sqlite3_exec(h, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         log_error("cannot configure database", "%s: %s", path, msg ? msg : "?");
@@ -324,9 +329,17 @@ int64_t db_size_bytes(struct db *db)
     return size;
 }
 
+int db_analyze(struct db *w)
+{
+    /* A sampled ANALYZE: enough for the planner to prefer the selective index, and quick
+     * on a city of 710,000 entities. */
+    return db_exec(w, "PRAGMA analysis_limit = 1000; ANALYZE");
+}
+
 void db_bulk_mode(struct db *w, int on)
 {
-    db_exec(w, on ? "PRAGMA cache_size = -1048576" : "PRAGMA cache_size = -2000");
+    db_exec(w, on ? "PRAGMA cache_size = -1048576; PRAGMA cache_spill = OFF"
+                  : "PRAGMA cache_size = -2000; PRAGMA cache_spill = ON");
 }
 
 int db_migrate(struct db *db)

@@ -346,6 +346,8 @@ int registry_import(struct req *req, struct resp *resp)
                                   object, NULL);
         exists ? updated++ : inserted++;
     }
+    if (!rc && inserted + updated >= 1000)
+        rc = db_analyze(w);
     if (!rc) {
         char detail[128];
         snprintf(detail, sizeof detail, "{\"inserted\":%lld,\"updated\":%lld,\"flagged\":%zu}",

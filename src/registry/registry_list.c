@@ -22,7 +22,7 @@ static const char *const filter_sql[LIST_NFILTERS] = {
 static const char *const search_sql[LIST_NSEARCH] = {
     "",
     " AND e.uscc >= ?9 AND e.uscc < ?10",
-    " AND e.id IN (SELECT rowid FROM entities_fts WHERE entities_fts MATCH ?9)",
+    " AND f.entities_fts MATCH ?9",
     " AND instr(e.name, ?9) > 0",
 };
 
@@ -32,27 +32,38 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 const char *registry_list_sql(int shape, int search, unsigned filters)
 {
     filters &= (1u << LIST_NFILTERS) - 1;
+    /* A name search drives the query from the FTS index, in rowid order, so a page stops after
+     * its rows instead of materialising every match. */
+    int fts = search == SEARCH_FTS;
+    const char *from =
+        fts ? " FROM entities_fts f JOIN entities e ON e.id = f.rowid" : " FROM entities e";
     pthread_mutex_lock(&lock);
     char **slot = &interned[shape][search][filters];
     if (!*slot) {
         struct strbuf sb;
         strbuf_init(&sb, 8192);
-        if (shape == LIST_COUNT)
-            strbuf_puts(&sb, "SELECT count(*) FROM entities e WHERE 1");
-        else
+        if (shape == LIST_COUNT && fts && !filters) {
+            /* Counting matches needs the index alone. */
+            strbuf_puts(&sb, "SELECT count(*) FROM entities_fts f WHERE 1");
+        } else if (shape == LIST_COUNT) {
+            strbuf_printf(&sb, "SELECT count(*)%s WHERE 1", from);
+        } else {
             strbuf_printf(&sb,
-                          "SELECT %s FROM entities e JOIN regions r ON r.code = e.region"
+                          "SELECT %s%s JOIN regions r ON r.code = e.region"
                           " LEFT JOIN chains c ON c.id = e.chain"
                           " LEFT JOIN users o ON o.id = e.officer WHERE 1",
-                          registry_columns);
+                          registry_columns, from);
+        }
         for (int i = 0; i < LIST_NFILTERS; i++)
             if (filters & (1u << i))
                 strbuf_puts(&sb, filter_sql[i]);
         strbuf_puts(&sb, search_sql[search]);
+        if (shape != LIST_COUNT)
+            strbuf_puts(&sb, fts ? " ORDER BY f.rowid" : " ORDER BY e.id");
         if (shape == LIST_PAGE)
-            strbuf_puts(&sb, " ORDER BY e.id LIMIT ?11 OFFSET ?12");
+            strbuf_puts(&sb, " LIMIT ?11 OFFSET ?12");
         else if (shape == LIST_ALL)
-            strbuf_puts(&sb, " ORDER BY e.id LIMIT ?11");
+            strbuf_puts(&sb, " LIMIT ?11");
         *slot = strbuf_take(&sb, NULL);
     }
     const char *sql = *slot;
