@@ -117,7 +117,9 @@ int accounts_create(struct db *w, int64_t actor, const struct user_new *u, int64
     if (*field)
         return ERR_INVALID;
     char hash[128];
-    if (accounts_hash_password(u->password, hash))
+    if (u->password_hash)
+        snprintf(hash, sizeof hash, "%s", u->password_hash);
+    else if (accounts_hash_password(u->password, hash))
         return ERR_INTERNAL;
     struct db_stmt *st;
     int rc = db_prepare(w, insert_sql, &st);

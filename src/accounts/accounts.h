@@ -25,6 +25,8 @@ struct user_new {
     int64_t department; /* 0: none */
     const char *entity; /* NULL: none */
     const char *password;
+    const char *password_hash; /* NULL: hashed by accounts_create; callers that hold the
+                                  writer hash first, as argon2id takes 50-100 ms */
 };
 
 /* Checks u and creates the user on w with an audit row by actor; *id gets the new id.

@@ -10,8 +10,10 @@
 #include "core/timeutil.h"
 #include "http/auth.h"
 #include "http/rows.h"
+#include "http/server.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -40,6 +42,13 @@ static json_t *user_json(struct db *db, int64_t id)
     if (o)
         add_role_name(o);
     return o;
+}
+
+/* "; Secure" when the public address is HTTPS (behind a TLS proxy), so browsers never send the
+ * session over plain HTTP; "" for a plain-HTTP deployment such as `make run`. */
+static const char *cookie_secure(void)
+{
+    return strncmp(server_public_url(), "https://", 8) == 0 ? "; Secure" : "";
 }
 
 static const struct field_spec login_body[] = {
@@ -96,7 +105,12 @@ static int auth_login(struct req *req, struct resp *resp)
     if (!w)
         return ERR_DB;
     if (!ok) {
-        rc = audit_record(w, id, req->ip, "auth.login_failed", "auth", NULL);
+        /* The actor of a failed login is nobody: the name tried goes in the detail. */
+        json_t *d = json_pack("{s:s,s:b}", "username", username, "known", id != 0);
+        char *detail = json_dumps(d, JSON_COMPACT);
+        json_decref(d);
+        rc = audit_record(w, 0, req->ip, "auth.login_failed", "auth", detail);
+        free(detail);
         rc = db_write_end(w, rc);
         if (rc)
             return rc;
@@ -115,8 +129,8 @@ static int auth_login(struct req *req, struct resp *resp)
     if (!user)
         return ERR_DB;
     char cookie[160];
-    snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d",
-             SESSION_COOKIE, token, SESSION_TTL);
+    snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s",
+             SESSION_COOKIE, token, SESSION_TTL, cookie_secure());
     resp_header(resp, "Set-Cookie", cookie);
     resp_header(resp, "Cache-Control", "no-store");
     return reply_json(resp, 200,
@@ -137,8 +151,8 @@ static int auth_logout(struct req *req, struct resp *resp)
     if (rc)
         return rc;
     char cookie[128];
-    snprintf(cookie, sizeof cookie, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
-             SESSION_COOKIE);
+    snprintf(cookie, sizeof cookie, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+             SESSION_COOKIE, cookie_secure());
     resp_header(resp, "Set-Cookie", cookie);
     resp->status = 204;
     return 0;
@@ -219,6 +233,9 @@ static int users_create(struct req *req, struct resp *resp)
     };
     int64_t id = 0;
     const char *field = NULL;
+    char hash[128];
+    if (accounts_hash_password(u.password, hash) == 0) /* before taking the writer */
+        u.password_hash = hash;
     struct db *w = db_write_begin();
     if (!w)
         return ERR_DB;

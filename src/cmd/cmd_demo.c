@@ -161,8 +161,11 @@ int cmd_demo(int argc, char **argv)
     const char *field = NULL;
     if (!rc) {
         random_password(logins[3].password);
-        struct user_new u = {"officer", logins[3].display, "officer", "371500", 0,
-                             NULL,      logins[3].password};
+        struct user_new u = {.username = "officer",
+                             .display_name = logins[3].display,
+                             .role = "officer",
+                             .region = "371500",
+                             .password = logins[3].password};
         rc = accounts_create(w, 0, &u, &first, &field);
         officers[0] = first;
     }
@@ -178,9 +181,13 @@ int cmd_demo(int argc, char **argv)
         const char *entity = logins[i].entity >= 0 && (size_t)logins[i].entity < res.nkey
                                  ? res.key_uscc[logins[i].entity]
                                  : NULL;
-        struct user_new u = {logins[i].username, logins[i].display,    logins[i].role,
-                             logins[i].region,   logins[i].department, entity,
-                             logins[i].password};
+        struct user_new u = {.username = logins[i].username,
+                             .display_name = logins[i].display,
+                             .role = logins[i].role,
+                             .region = logins[i].region,
+                             .department = logins[i].department,
+                             .entity = entity,
+                             .password = logins[i].password};
         rc = accounts_create(w, 0, &u, &id, &field);
         if (rc)
             fprintf(stderr, "创建演示账号 %s 失败：%s\n", logins[i].username,

@@ -19,6 +19,8 @@ static const struct opt serve_opts[] = {
     {"threads", "JIANGUAN_THREADS", "0", "工作线程数，0 为每核一个", 0},
     {"max-body", "JIANGUAN_MAX_BODY", "1048576", "请求体上限（字节）", 0},
     {"max-connections", "JIANGUAN_MAX_CONNECTIONS", "1024", "并发连接上限", 0},
+    {"max-connections-per-ip", "JIANGUAN_MAX_CONNECTIONS_PER_IP", "256",
+     "单个地址的并发连接上限（0 为不限）", 0},
     {"timeout", "JIANGUAN_TIMEOUT", "30", "连接空闲超时（秒）", 0},
     {"web-root", "JIANGUAN_WEB_ROOT", "web/dist", "网页界面目录（空则不提供）", 0},
     {"access-log", "JIANGUAN_ACCESS_LOG", "on", "访问日志 on/off", 0},
@@ -26,7 +28,18 @@ static const struct opt serve_opts[] = {
      0},
     {NULL, NULL, NULL, NULL, 0},
 };
-enum { O_DB, O_LISTEN, O_THREADS, O_MAX_BODY, O_MAX_CONN, O_TIMEOUT, O_WEB, O_ACCESS, O_PUBLIC };
+enum {
+    O_DB,
+    O_LISTEN,
+    O_THREADS,
+    O_MAX_BODY,
+    O_MAX_CONN,
+    O_MAX_CONN_IP,
+    O_TIMEOUT,
+    O_WEB,
+    O_ACCESS,
+    O_PUBLIC
+};
 
 /* Parses a non-negative integer option; returns 0 or prints and returns -1. */
 static int number(const char *name, const char *s, unsigned long long max, unsigned long long *out)
@@ -47,10 +60,11 @@ int cmd_serve(int argc, char **argv)
     int rc = opts_parse(argc, argv, serve_opts, "jianguan serve [选项]", v);
     if (rc)
         return rc == 1 ? 0 : 2;
-    unsigned long long threads, max_body, max_conn, timeout;
+    unsigned long long threads, max_body, max_conn, max_conn_ip, timeout;
     if (number("threads", v[O_THREADS], 256, &threads) ||
         number("max-body", v[O_MAX_BODY], 1ull << 30, &max_body) ||
         number("max-connections", v[O_MAX_CONN], 100000, &max_conn) ||
+        number("max-connections-per-ip", v[O_MAX_CONN_IP], 100000, &max_conn_ip) ||
         number("timeout", v[O_TIMEOUT], 86400, &timeout))
         return 2;
     log_set_access(strcmp(v[O_ACCESS], "off") != 0);
@@ -76,6 +90,7 @@ int cmd_serve(int argc, char **argv)
         .threads = (unsigned)threads,
         .max_body = (size_t)max_body,
         .max_connections = (unsigned)(max_conn ? max_conn : 1),
+        .max_connections_per_ip = (unsigned)max_conn_ip,
         .timeout = (unsigned)timeout,
         .web_root = v[O_WEB],
         .public_url = v[O_PUBLIC],

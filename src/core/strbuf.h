@@ -37,6 +37,10 @@ int strbuf_csv_field(struct strbuf *sb, const char *s, size_t len);
  * length; continuation bytes are not counted. */
 size_t utf8_len(const char *s);
 
+/* Returns 1 if s[0..len) is well-formed UTF-8 (no overlong forms, surrogates or code points
+ * past U+10FFFF), 0 otherwise. */
+int utf8_valid(const char *s, size_t len);
+
 /* Returns the contents ("" when empty); the buffer keeps ownership. */
 const char *strbuf_get(const struct strbuf *sb);
 /* Returns the heap bytes (never NULL) and leaves the buffer empty; caller frees. */

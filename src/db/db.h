@@ -41,7 +41,7 @@ int db_write_end(struct db *w, int rc);
 int db_exec(struct db *db, const char *sql);
 /* Returns in *out the connection's statement for sql, prepared on first use (sql should be a
  * string literal) and reset with no bindings. Do not nest two uses of the same sql.
- * Returns 0 or ERR_DB. */
+ * Returns 0 or ERR_DB (also for a NULL db, so db_prepare(db_read(), ...) needs no check). */
 int db_prepare(struct db *db, const char *sql, struct db_stmt **out);
 /* Resets a statement after use so it holds no read lock; safe on NULL. */
 void db_done(struct db_stmt *st);

@@ -156,6 +156,8 @@ static void cache_grow(struct db *db)
 int db_prepare(struct db *db, const char *sql, struct db_stmt **out)
 {
     *out = NULL;
+    if (!db) /* db_read() could not open a connection: out of descriptors, say */
+        return ERR_DB;
     if (db->used * 2 >= db->nslots)
         cache_grow(db);
     size_t j = slot_of(db, sql);

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A declared body larger than this is refused at once and the connection closed, instead
@@ -31,6 +32,7 @@ struct ctx {
     struct resp resp;
     uint64_t start_ns;
     int too_large;
+    size_t drained; /* body bytes read and dropped past the limit */
 };
 
 static struct MHD_Daemon *daemon_handle;
@@ -38,6 +40,7 @@ static struct server_config config;
 static char public_url[256];
 static uint32_t boot_id;
 static uint64_t request_counter;
+static int64_t in_flight; /* requests begun and not completed, for draining at stop */
 
 const char *server_public_url(void)
 {
@@ -78,6 +81,7 @@ static void client_ip(struct MHD_Connection *conn, char *out, size_t cap)
 static struct ctx *ctx_new(struct MHD_Connection *conn, const char *url, const char *method)
 {
     struct ctx *c = xcalloc(1, sizeof *c);
+    __atomic_add_fetch(&in_flight, 1, __ATOMIC_RELAXED);
     c->start_ns = time_mono_ns();
     c->req.conn = conn;
     c->req.method = method;
@@ -182,6 +186,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             c->too_large = 1;
             strbuf_dispose(&c->req.body);
         }
+        if (c->too_large) {
+            /* A chunked body declares no length: stop draining a flood and close. */
+            c->drained += *upload_data_size;
+            if (c->drained > c->req.body.max * DRAIN_LIMIT_FACTOR)
+                return MHD_NO;
+        }
         *upload_data_size = 0;
         return MHD_YES;
     }
@@ -212,6 +222,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         access_log(c, ns);
     }
     ctx_free(c);
+    __atomic_sub_fetch(&in_flight, 1, __ATOMIC_RELAXED);
     *con_cls = NULL;
 }
 
@@ -291,16 +302,18 @@ int server_start(const struct server_config *cfg)
     randombytes_buf(&boot_id, sizeof boot_id);
     router_init();
     metrics_init(router_count());
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    /* MHD_USE_ITC lets server_stop() quiesce the pool. */
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     daemon_handle = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        cfg->timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        cfg->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     if (!daemon_handle) {
         log_error("cannot start HTTP server", "listen %s", cfg->listen);
         metrics_free();
@@ -315,7 +328,16 @@ void server_stop(void)
 {
     if (!daemon_handle)
         return;
+    /* Stop accepting, let the requests in flight finish (10 s at most), then stop. */
+    MHD_socket listener = MHD_quiesce_daemon(daemon_handle);
+    uint64_t deadline = time_mono_ns() + 10ull * 1000000000u;
+    while (__atomic_load_n(&in_flight, __ATOMIC_RELAXED) > 0 && time_mono_ns() < deadline) {
+        struct timespec pause = {0, 10 * 1000000};
+        nanosleep(&pause, NULL);
+    }
     MHD_stop_daemon(daemon_handle);
+    if (listener != MHD_INVALID_SOCKET)
+        close(listener);
     daemon_handle = NULL;
     metrics_free();
 }

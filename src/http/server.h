@@ -11,13 +11,14 @@
 #include "http/http.h"
 
 struct server_config {
-    const char *listen;       /* "127.0.0.1:8080" or "[::1]:8080" */
-    unsigned threads;         /* pool size; 0 = one per core */
-    size_t max_body;          /* bytes; larger bodies get 413 */
-    unsigned max_connections; /* concurrent connections */
-    unsigned timeout;         /* idle seconds before a connection is closed */
-    const char *web_root;     /* built UI (web/dist), NULL for none */
-    const char *public_url;   /* how the public reaches us (QR codes); NULL: http://listen */
+    const char *listen;              /* "127.0.0.1:8080" or "[::1]:8080" */
+    unsigned threads;                /* pool size; 0 = one per core */
+    size_t max_body;                 /* bytes; larger bodies get 413 */
+    unsigned max_connections;        /* concurrent connections */
+    unsigned max_connections_per_ip; /* from one address; 0 = no limit */
+    unsigned timeout;                /* idle seconds before a connection is closed */
+    const char *web_root;            /* built UI (web/dist), NULL for none */
+    const char *public_url;          /* how the public reaches us (QR codes); NULL: http://listen */
 };
 
 /* Starts serving with cfg; returns 0 or ERR_IO (message logged). */

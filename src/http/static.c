@@ -94,8 +94,11 @@ static int load_dir(const char *fs_dir, const char *url_dir, int depth)
             rc = ERR_IO;
             break;
         }
+        /* lstat: a symbolic link is skipped, so nothing outside the root is served. */
         struct stat st;
-        if (stat(fs, &st) == 0 && S_ISDIR(st.st_mode) && depth < 8)
+        if (lstat(fs, &st) != 0)
+            rc = ERR_IO;
+        else if (S_ISDIR(st.st_mode) && depth < 8)
             rc = load_dir(fs, url, depth + 1);
         else if (S_ISREG(st.st_mode))
             rc = load_file(fs, url);

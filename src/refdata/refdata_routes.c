@@ -130,13 +130,17 @@ static int calendar_list(struct req *req, struct resp *resp)
     return reply_json(resp, 200, json_pack("{s:I,s:o}", "year", (json_int_t)year, "items", items));
 }
 
-/* Reloads the process calendar after a committed change. The change stands even if the
- * reload fails (the next start loads it), so a failure is logged, not answered. */
-static void reload_calendar(void)
+/* Commits a calendar change and reloads the process calendar while the writer is still held,
+ * so that two edits cannot install their snapshots in the wrong order. The change stands even
+ * if the reload fails (the next start loads it): that is logged, not answered. */
+static int commit_calendar(struct db *w, int rc)
 {
-    struct db *db = db_read();
-    if (!db || refdata_calendar_reload(db))
+    if (!rc && refdata_calendar_reload(w))
         log_error("calendar reload failed", "the change is saved; restart to apply it");
+    rc = db_write_end(w, rc);
+    if (rc) /* the commit failed after the reload: go back to what is stored */
+        refdata_calendar_reload(db_read());
+    return rc;
 }
 
 static int date_param_or_reply(struct req *req, struct resp *resp, int32_t *day)
@@ -187,10 +191,9 @@ static int calendar_put(struct req *req, struct resp *resp)
         rc = audit_record_req(w, req, "calendar.set", object, detail_text);
     free(detail_text);
     if (w)
-        rc = db_write_end(w, rc);
+        rc = commit_calendar(w, rc);
     if (rc)
         return rc;
-    reload_calendar();
     return reply_json(
         resp, 200,
         json_pack("{s:s,s:s,s:s}", "date", date, "kind", kind, "name", name ? name : ""));
@@ -218,9 +221,7 @@ static int calendar_delete(struct req *req, struct resp *resp)
     if (!rc)
         rc = audit_record_req(w, req, "calendar.delete", object, NULL);
     if (w)
-        rc = db_write_end(w, rc);
-    if (!rc)
-        reload_calendar();
+        rc = commit_calendar(w, rc);
     if (rc == ERR_NOTFOUND)
         return reply_error(resp, rc, "not_found", "该日期没有节假日或调休设置", "date");
     return rc;

@@ -66,18 +66,24 @@ const char *registry_kind_label(const char *kind);
 const char *registry_tier_label(const char *tier);
 const char *registry_status_label(const char *status);
 
-/* The JSON of one entity (NULL when missing) and the shared column list of every entity
- * read, in the order of the field contract. */
+/* The column list of every entity read, in the order of the field contract (e = entities,
+ * r = regions, c = chains, o = users). Booleans leave SQL as JSON text, so rows_to_json()
+ * gives true/false. A macro, so that every statement using it is a literal. */
+#define REGISTRY_COLUMNS                                                                           \
+    "e.uscc, e.name, e.kind, e.region, r.name AS region_name, e.legal_rep, e.address,"             \
+    " e.industry, e.chain, c.name AS chain_name, e.tier, e.credit, e.status, e.established,"       \
+    " e.annual_report_year, e.officer, o.display_name AS officer_name,"                            \
+    " CASE e.uscc_flagged WHEN 1 THEN 'true' ELSE 'false' END AS uscc_flagged_json,"               \
+    " CASE e.key WHEN 1 THEN 'true' ELSE 'false' END AS key_json"
+
+/* The JSON of one entity, or NULL when missing. */
 json_t *registry_entity_json(struct db *db, const char *uscc);
-extern const char registry_columns[];
 
 /* Inserts e on w; returns 0, ERR_CONFLICT for a taken code, or an
  * error. */
 int registry_insert(struct db *w, const struct entity *e);
 /* Updates the given fields of the entity e->uscc; returns 0, ERR_NOTFOUND or an error. */
 int registry_update(struct db *w, const struct entity *e);
-/* Returns 1 if uscc exists on db, 0 if not, negative on error. */
-int registry_exists(struct db *db, const char *uscc);
 /* Checks that id is a user with the officer role; returns 0 or ERR_INVALID. */
 int registry_officer_ok(struct db *db, int64_t id);
 

@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #define MAX_COLS 32
+#define MAX_ROWS 200000   /* data lines in one file: bounds the memory an import may take */
 #define MAX_REPORTED 1000 /* bad lines listed in one answer */
 
 /* The columns an import understands; read-only ones (as an export writes them) are skipped. */
@@ -78,12 +79,14 @@ struct parse {
     struct row *rows;
     size_t nrows, cap;
     struct row cur;
-    int too_wide;
+    int too_wide, too_many;
 };
 
 static void on_field(void *s, size_t len, void *data)
 {
     struct parse *p = data;
+    if (p->too_many)
+        return;
     if (p->cur.n == MAX_COLS) {
         p->too_wide = 1;
         return;
@@ -95,6 +98,13 @@ static void on_row(int c, void *data)
 {
     (void)c;
     struct parse *p = data;
+    if (p->nrows > MAX_ROWS) { /* the header and MAX_ROWS data lines are kept */
+        p->too_many = 1;
+        for (int k = 0; k < p->cur.n; k++)
+            free(p->cur.f[k]);
+        memset(&p->cur, 0, sizeof p->cur);
+        return;
+    }
     if (p->nrows == p->cap) {
         p->cap = p->cap ? p->cap * 2 : 1024;
         p->rows = xrealloc(p->rows, p->cap * sizeof *p->rows);
@@ -181,6 +191,13 @@ static int row_entity(struct req *req, const struct row *r, const int *map, int 
     e->status = TEXT(C_STATUS);
     e->established = TEXT(C_ESTABLISHED);
 #undef TEXT
+    /* An empty tier, credit or status cell keeps the record's value (or the default). */
+    if (!e->tier)
+        e->given &= ~ENT_TIER;
+    if (!e->credit)
+        e->given &= ~ENT_CREDIT;
+    if (!e->status)
+        e->given &= ~ENT_STATUS;
     if (int_field(v[C_CHAIN] ? v[C_CHAIN] : "", &e->chain)) {
         problem(pr, r->line, "chain", "产业链编号须为整数");
         return -1;
@@ -277,6 +294,11 @@ int registry_import(struct req *req, struct resp *resp)
     struct problems pr = {json_array(), 0};
     struct entity *ents = NULL;
     int rc = 0;
+    if (!utf8_valid(body, len)) {
+        json_decref(pr.lines);
+        return reply_error(resp, ERR_INVALID, "bad_encoding",
+                           "文件不是 UTF-8 编码：请在 Excel 中另存为“CSV UTF-8”后再导入", NULL);
+    }
     struct csv_parser csv;
     csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI);
     if (csv_parse(&csv, body, len, on_field, on_row, &p) != len ||
@@ -288,6 +310,8 @@ int registry_import(struct req *req, struct resp *resp)
     csv_free(&csv);
     if (!pr.count && p.too_wide)
         problem(&pr, 1, NULL, "列数过多");
+    if (!pr.count && p.too_many)
+        problem(&pr, MAX_ROWS + 2, NULL, "文件超过 200000 行，请分批导入");
     if (!pr.count && p.nrows < 2)
         problem(&pr, 1, NULL, "文件没有数据行（第一行须为表头）");
     int map[MAX_COLS];
@@ -334,9 +358,15 @@ int registry_import(struct req *req, struct resp *resp)
     for (size_t i = 0; !rc && i + 1 < p.nrows; i++) {
         char object[32];
         snprintf(object, sizeof object, "entity:%s", ents[i].uscc);
-        int exists = registry_exists(w, ents[i].uscc);
-        if (exists < 0)
-            rc = exists;
+        /* The county of an existing record is checked again here, under the write lock: the
+         * checks above read a snapshot that another write may have changed since. */
+        char region[16];
+        int found = registry_region_of(w, ents[i].uscc, region);
+        int exists = found == 0;
+        if (found && found != ERR_NOTFOUND)
+            rc = found;
+        else if (exists && scope_allows(req->user, region))
+            rc = ERR_FORBIDDEN;
         else if (exists)
             rc = registry_update(w, &ents[i]);
         else
@@ -356,6 +386,11 @@ int registry_import(struct req *req, struct resp *resp)
     }
     if (w)
         rc = db_write_end(w, rc);
+    if (rc == ERR_FORBIDDEN || rc == ERR_CONFLICT) {
+        rc = reply_error(resp, ERR_CONFLICT, "concurrent_change",
+                         "导入期间数据已被他人修改，未写入任何数据，请重新导入", NULL);
+        goto out;
+    }
     if (!rc)
         rc = reply_json(resp, 201,
                         json_pack("{s:I,s:I,s:O}", "inserted", (json_int_t)inserted, "updated",

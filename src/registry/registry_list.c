@@ -49,10 +49,10 @@ const char *registry_list_sql(int shape, int search, unsigned filters)
             strbuf_printf(&sb, "SELECT count(*)%s WHERE 1", from);
         } else {
             strbuf_printf(&sb,
-                          "SELECT %s%s JOIN regions r ON r.code = e.region"
+                          "SELECT " REGISTRY_COLUMNS "%s JOIN regions r ON r.code = e.region"
                           " LEFT JOIN chains c ON c.id = e.chain"
                           " LEFT JOIN users o ON o.id = e.officer WHERE 1",
-                          registry_columns, from);
+                          from);
         }
         for (int i = 0; i < LIST_NFILTERS; i++)
             if (filters & (1u << i))

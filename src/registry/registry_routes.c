@@ -297,22 +297,61 @@ static int entity_check_or_reply(struct req *req, struct resp *resp, struct enti
 }
 
 /* Writes e in one transaction with its audit row; answers 409 for a taken code. */
+/* The audit detail of a write: the declared fields of the body only (whatever else a client
+ * sent was not applied), each as {"from": old, "to": new} when before is the record as it
+ * stood. Returns JSON text the caller frees. */
+static char *change_detail(json_t *body, json_t *before)
+{
+    json_t *d = json_object();
+    for (const struct field_spec *f = entity_body; f->name; f++) {
+        json_t *to = json_object_get(body, f->name);
+        if (!to)
+            continue;
+        if (!before) {
+            json_object_set(d, f->name, to);
+            continue;
+        }
+        json_t *from = json_object_get(before, f->name);
+        if (!json_equal(from ? from : json_null(), to))
+            json_object_set_new(
+                d, f->name, json_pack("{s:O,s:O}", "from", from ? from : json_null(), "to", to));
+    }
+    char *text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(d);
+    return text;
+}
+
 static int entity_write(struct req *req, struct resp *resp, struct entity *e, int creating)
 {
-    char object[32];
+    char object[32], region[16];
     snprintf(object, sizeof object, "entity:%s", e->uscc);
-    char *detail = json_dumps(req->json, JSON_COMPACT | JSON_SORT_KEYS);
+    json_t *before = NULL;
+    char *detail = NULL;
     struct db *w = db_write_begin();
     int rc = w ? 0 : ERR_DB;
+    /* The checks before the transaction read a snapshot; the record's county is checked again
+     * here, where no other write can move it. */
+    if (!rc && !creating) {
+        rc = registry_region_of(w, e->uscc, region);
+        if (!rc && scope_allows(req->user, region))
+            rc = ERR_FORBIDDEN;
+        if (!rc && !(before = registry_entity_json(w, e->uscc)))
+            rc = ERR_DB;
+    }
     if (!rc)
         rc = creating ? registry_insert(w, e) : registry_update(w, e);
-    if (!rc)
+    if (!rc) {
+        detail = change_detail(req->json, before);
         rc = audit_record_req(w, req, creating ? "entity.create" : "entity.update", object, detail);
+    }
     if (w)
         rc = db_write_end(w, rc);
     free(detail);
+    json_decref(before);
     if (rc == ERR_CONFLICT && creating)
         return reply_error(resp, rc, "duplicate_uscc", "该统一社会信用代码已登记", "uscc");
+    if (rc == ERR_FORBIDDEN)
+        return reply_error(resp, rc, "forbidden", "无权修改其他辖区的市场主体", NULL);
     if (rc)
         return rc;
     json_t *o = registry_entity_json(db_read(), e->uscc);

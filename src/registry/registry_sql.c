@@ -8,47 +8,22 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Booleans leave SQL as JSON text so rows_to_json() gives true/false. */
-const char registry_columns[] =
-    "e.uscc, e.name, e.kind, e.region, r.name AS region_name, e.legal_rep, e.address,"
-    " e.industry, e.chain, c.name AS chain_name, e.tier, e.credit, e.status, e.established,"
-    " e.annual_report_year, e.officer, o.display_name AS officer_name,"
-    " CASE e.uscc_flagged WHEN 1 THEN 'true' ELSE 'false' END AS uscc_flagged_json,"
-    " CASE e.key WHEN 1 THEN 'true' ELSE 'false' END AS key_json";
-
 #define FROM_ENTITIES                                                                              \
     " FROM entities e JOIN regions r ON r.code = e.region LEFT JOIN chains c ON c.id = e.chain"    \
     " LEFT JOIN users o ON o.id = e.officer"
 
 json_t *registry_entity_json(struct db *db, const char *uscc)
 {
-    static char sql[1024];
-    static const char *sqlp;
-    if (!sqlp) { /* built once; identical text on every thread, so the race is benign */
-        snprintf(sql, sizeof sql, "SELECT %s" FROM_ENTITIES " WHERE e.uscc = ?", registry_columns);
-        sqlp = sql;
-    }
+    static const char sql[] = "SELECT " REGISTRY_COLUMNS FROM_ENTITIES " WHERE e.uscc = ?";
     struct db_stmt *st;
     json_t *o = NULL;
-    if (db_prepare(db, sqlp, &st))
+    if (db_prepare(db, sql, &st))
         return NULL;
     db_bind_text(st, 1, uscc, -1);
     if (db_step(st) == DB_ROW)
         o = row_to_json(st);
     db_done(st);
     return o;
-}
-
-int registry_exists(struct db *db, const char *uscc)
-{
-    static const char sql[] = "SELECT 1 FROM entities WHERE uscc = ?";
-    struct db_stmt *st;
-    if (db_prepare(db, sql, &st))
-        return ERR_DB;
-    db_bind_text(st, 1, uscc, -1);
-    int rc = db_step(st);
-    db_done(st);
-    return rc < 0 ? rc : rc == DB_ROW;
 }
 
 int registry_officer_ok(struct db *db, int64_t id)

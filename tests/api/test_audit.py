@@ -1,6 +1,7 @@
 """The audit chain: the API's list, refused requests leave no trace, `verify audit` catches
 edited and deleted rows."""
 
+import json
 import os
 import sqlite3
 
@@ -83,7 +84,11 @@ def test_audit_chain(fresh_server):
     assert r.status == 401
     after = audit_rows(s)
     assert after[:-1] == before and len(after) == len(before) + 1
-    assert after[-1][1:] == (new_id, "auth.login_failed", "auth")
+    # A failed login has no actor; the name tried is in the detail.
+    assert after[-1][1:] == (None, "auth.login_failed", "auth")
+    detail = s.scalar("SELECT detail FROM audit_log ORDER BY id DESC LIMIT 1")
+    assert json.loads(detail) == {"username": "auditee", "known": True}
+    assert new_id
 
     # -- the chain verifies while the server runs -----------------------------------------
     v = verify(s.db)

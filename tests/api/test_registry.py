@@ -808,7 +808,14 @@ def test_patch_changes_only_given_fields_and_history(reg):
     assert [i["action"] for i in items] == ["entity.update", "entity.update", "entity.create"]
     city_name = reg.scalar("SELECT display_name FROM users WHERE id = ?", (reg.ids["city"],))
     assert items[0]["actor_name"] == items[1]["actor_name"] == city_name
-    assert items[0]["detail"] == p2 and items[1]["detail"] == p1
+    # Each change records the fields applied, from the old value to the new.
+    assert items[1]["detail"] == {"name": {"from": original["name"], "to": p1["name"]},
+                                  "credit": {"from": original["credit"], "to": "C"}}
+    assert items[0]["detail"] == {
+        "chain": {"from": 3, "to": None},
+        "officer": {"from": reg.ids["officer"], "to": None},
+        "established": {"from": "2010-10-10", "to": None},
+        "legal_rep": {"from": "李四", "to": None}}
     assert items[0]["id"] > items[1]["id"] > items[2]["id"]
     assert all(i["object"] == "entity:" + code for i in items)
     # Search follows the rename.
@@ -1115,3 +1122,46 @@ def test_search_length_counts_characters(reg):
     # 100 Chinese characters are 300 bytes: allowed; 101 characters are refused.
     assert get(reg, ENT, "admin", q="聊" * 100).status == 200
     assert_refused(get(reg, ENT, "admin", q="聊" * 101), 422, field="q")
+
+
+def test_import_refuses_non_utf8(reg_fresh):
+    s = reg_fresh
+    before = counts(s)
+    gbk = ("uscc,name,kind,region\r\n%s,聊城市测试有限公司,enterprise,%s\r\n"
+           % (new_code(), OWN)).encode("gbk")
+    r = do_import(s, gbk)
+    assert_refused(r, 422, code="bad_encoding")
+    assert "UTF-8" in r.error()["message"]
+    assert counts(s) == before
+
+
+def test_import_empty_credit_keeps_value(reg_fresh):
+    s = reg_fresh
+    code = one_of(s, OWN)
+    old = s.sql("SELECT credit, status, tier FROM entities WHERE uscc = ?", (code,))[0]
+    data = csv_bytes([[code, "改名企业", "enterprise", OWN, "", "", ""]],
+                     header=("uscc", "name", "kind", "region", "credit", "status", "tier"))
+    r = do_import(s, data)
+    assert r.status == 201 and r.body["updated"] == 1, r.raw[:300]
+    assert s.sql("SELECT credit, status, tier, name FROM entities WHERE uscc = ?",
+                 (code,))[0] == old + ("改名企业",)
+
+
+def test_import_row_limit(reg_fresh):
+    s = reg_fresh
+    before = counts(s)
+    data = b"uscc,name,kind,region\r\n" + b"x\r\n" * 200001
+    r = do_import(s, data)
+    assert r.status == 422
+    assert any("200000" in l["message"] for l in r.error()["lines"])
+    assert counts(s) == before
+
+
+def test_patch_audit_records_only_applied_fields(reg):
+    r, body = create(reg)
+    code = body["uscc"]
+    r = reg.req("PATCH", f"{ENT}/{code}", {"credit": "D", "junk": "x" * 5000,
+                                            "uscc_flagged": True}, token=reg.tokens["city"])
+    assert r.status == 200 and r.body["uscc_flagged"] is False
+    h = get(reg, f"{ENT}/{code}/history")
+    assert h.body["items"][0]["detail"] == {"credit": {"from": "B", "to": "D"}}
