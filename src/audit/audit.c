@@ -4,9 +4,59 @@
 #include "core/err.h"
 #include "core/timeutil.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+static unsigned char g_key[AUDIT_KEY_LEN];
+static int g_have_key;
+
+void audit_set_key(const unsigned char key[AUDIT_KEY_LEN])
+{
+    memcpy(g_key, key, AUDIT_KEY_LEN);
+    g_have_key = 1;
+}
+
+void audit_key_path(const char *db, char *out, size_t cap)
+{
+    const char *env = getenv("JIANGUAN_AUDIT_KEY");
+    if (env && *env)
+        snprintf(out, cap, "%s", env);
+    else
+        snprintf(out, cap, "%s.audit-key", db);
+}
+
+int audit_load_key(const char *path, int create)
+{
+    unsigned char key[AUDIT_KEY_LEN];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && create) {
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return ERR_IO;
+        randombytes_buf(key, sizeof key);
+        int ok = write(fd, key, sizeof key) == (ssize_t)sizeof key && fsync(fd) == 0;
+        close(fd);
+        if (!ok)
+            return ERR_IO;
+        audit_set_key(key);
+        sodium_memzero(key, sizeof key);
+        return 0;
+    }
+    if (fd < 0)
+        return errno == ENOENT ? ERR_NOTFOUND : ERR_IO;
+    ssize_t n = read(fd, key, sizeof key);
+    close(fd);
+    if (n != (ssize_t)sizeof key)
+        return ERR_IO;
+    audit_set_key(key);
+    sodium_memzero(key, sizeof key);
+    return 0;
+}
 
 /* Each field is fed as an 8-byte little-endian length and its bytes, so no two different rows
  * can serialise alike. */
@@ -31,11 +81,11 @@ static void feed_str(crypto_generichash_state *st, const char *s)
     feed(st, s ? s : "", s ? strlen(s) : 0);
 }
 
-void audit_hash(const unsigned char prev[AUDIT_HASH_LEN], const struct audit_row *row,
-                unsigned char out[AUDIT_HASH_LEN])
+void audit_hash(const unsigned char key[AUDIT_KEY_LEN], const unsigned char prev[AUDIT_HASH_LEN],
+                const struct audit_row *row, unsigned char out[AUDIT_HASH_LEN])
 {
     crypto_generichash_state st;
-    crypto_generichash_init(&st, NULL, 0, AUDIT_HASH_LEN);
+    crypto_generichash_init(&st, key, AUDIT_KEY_LEN, AUDIT_HASH_LEN);
     feed(&st, prev, AUDIT_HASH_LEN);
     feed_int(&st, row->id);
     feed_int(&st, row->at);
@@ -47,6 +97,18 @@ void audit_hash(const unsigned char prev[AUDIT_HASH_LEN], const struct audit_row
     crypto_generichash_final(&st, out, AUDIT_HASH_LEN);
 }
 
+/* The head's MAC binds the newest id to the newest hash under the key. */
+static void head_mac(int64_t last_id, const unsigned char last_hash[AUDIT_HASH_LEN],
+                     unsigned char out[AUDIT_HASH_LEN])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, g_key, AUDIT_KEY_LEN, AUDIT_HASH_LEN);
+    feed(&st, "head", 4);
+    feed_int(&st, last_id);
+    feed(&st, last_hash, AUDIT_HASH_LEN);
+    crypto_generichash_final(&st, out, AUDIT_HASH_LEN);
+}
+
 int audit_record(struct db *w, int64_t actor, const char *ip, const char *action,
                  const char *object, const char *detail)
 {
@@ -55,10 +117,12 @@ int audit_record(struct db *w, int64_t actor, const char *ip, const char *action
         "INSERT INTO audit_log(id, at, actor, ip, action, object, detail, prev_hash, hash)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
     static const char update_sql[] =
-        "INSERT INTO audit_head(one, last_id, last_hash) VALUES (1, ?, ?)"
+        "INSERT INTO audit_head(one, last_id, last_hash, mac) VALUES (1, ?, ?, ?)"
         " ON CONFLICT(one) DO UPDATE SET last_id = excluded.last_id,"
-        " last_hash = excluded.last_hash";
-    unsigned char prev[AUDIT_HASH_LEN] = {0}, hash[AUDIT_HASH_LEN];
+        " last_hash = excluded.last_hash, mac = excluded.mac";
+    unsigned char prev[AUDIT_HASH_LEN] = {0}, hash[AUDIT_HASH_LEN], mac[AUDIT_HASH_LEN];
+    if (!g_have_key)
+        return ERR_INTERNAL;
     struct audit_row row = {
         0, time_now(), actor, ip ? ip : "", action, object, detail ? detail : "{}"};
     struct db_stmt *st;
@@ -76,7 +140,8 @@ int audit_record(struct db *w, int64_t actor, const char *ip, const char *action
     if (rc < 0)
         return rc;
     row.id++;
-    audit_hash(prev, &row, hash);
+    audit_hash(g_key, prev, &row, hash);
+    head_mac(row.id, hash, mac);
     rc = db_prepare(w, insert_sql, &st);
     if (rc)
         return rc;
@@ -98,6 +163,7 @@ int audit_record(struct db *w, int64_t actor, const char *ip, const char *action
         return rc;
     db_bind_int(st, 1, row.id);
     db_bind_blob(st, 2, hash, AUDIT_HASH_LEN);
+    db_bind_blob(st, 3, mac, AUDIT_HASH_LEN);
     return db_run(st);
 }
 
@@ -111,9 +177,11 @@ int audit_verify(struct db *db, int64_t *bad_id, const char **why, int64_t *rows
 {
     static const char rows_sql[] = "SELECT id, at, actor, ip, action, object, detail, prev_hash,"
                                    " hash FROM audit_log ORDER BY id";
-    static const char head_sql[] = "SELECT last_id, last_hash FROM audit_head WHERE one = 1";
-    unsigned char prev[AUDIT_HASH_LEN] = {0}, hash[AUDIT_HASH_LEN];
+    static const char head_sql[] = "SELECT last_id, last_hash, mac FROM audit_head WHERE one = 1";
+    unsigned char prev[AUDIT_HASH_LEN] = {0}, hash[AUDIT_HASH_LEN], mac[AUDIT_HASH_LEN];
     int64_t expect = 1;
+    if (!g_have_key)
+        return ERR_INTERNAL;
     struct db_stmt *st;
     *bad_id = 0;
     *why = NULL;
@@ -136,7 +204,7 @@ int audit_verify(struct db *db, int64_t *bad_id, const char **why, int64_t *rows
             *why = "previous-hash link broken";
             break;
         }
-        audit_hash(prev, &row, hash);
+        audit_hash(g_key, prev, &row, hash);
         if (db_col_len(st, 8) != AUDIT_HASH_LEN ||
             memcmp(db_col_blob(st, 8), hash, AUDIT_HASH_LEN) != 0) {
             *bad_id = row.id;
@@ -157,14 +225,22 @@ int audit_verify(struct db *db, int64_t *bad_id, const char **why, int64_t *rows
     if (rc)
         return rc;
     int64_t last = 0;
-    int head_ok = 1;
+    int head_ok = 0;
     if (db_step(st) == DB_ROW) {
         last = db_col_int(st, 0);
+        head_mac(last, prev, mac);
         head_ok = db_col_len(st, 1) == AUDIT_HASH_LEN &&
-                  memcmp(db_col_blob(st, 1), prev, AUDIT_HASH_LEN) == 0;
+                  memcmp(db_col_blob(st, 1), prev, AUDIT_HASH_LEN) == 0 &&
+                  db_col_len(st, 2) == AUDIT_HASH_LEN &&
+                  memcmp(db_col_blob(st, 2), mac, AUDIT_HASH_LEN) == 0;
     }
     db_done(st);
-    if (last != expect - 1 || (last > 0 && !head_ok)) {
+    if (expect == 1) { /* no rows at all: the log was emptied */
+        *bad_id = 1;
+        *why = "row missing (the log is empty)";
+        return ERR_CONFLICT;
+    }
+    if (last != expect - 1 || !head_ok) {
         *bad_id = last > expect - 1 ? expect : last;
         *why = last > expect - 1 ? "row missing (deleted)" : "chain head does not match";
         return ERR_CONFLICT;

@@ -3,6 +3,10 @@
  * The audit chain. Every write records one row in the same transaction as the write itself;
  * each row's hash covers the previous row's hash and its own fields, and a head row holds the
  * newest id and hash, so an edited, inserted or deleted row breaks the chain where it was.
+ *
+ * The hashes are keyed (BLAKE2b-256 with a 32-byte key kept in a file beside the database,
+ * not in it): whoever can write the database file but not read the key cannot recompute the
+ * chain after an edit, nor move the head back after deleting the newest rows.
  */
 #ifndef JG_AUDIT_H
 #define JG_AUDIT_H
@@ -14,15 +18,24 @@
 #include "http/http.h"
 
 #define AUDIT_HASH_LEN 32
+#define AUDIT_KEY_LEN 32
 
 struct audit_row {
     int64_t id, at, actor; /* actor 0 = the system */
     const char *ip, *action, *object, *detail;
 };
 
-/* Computes a row's hash from the previous hash (zeros for the first row). Pure. */
-void audit_hash(const unsigned char prev[AUDIT_HASH_LEN], const struct audit_row *row,
-                unsigned char out[AUDIT_HASH_LEN]);
+/* Sets the process's chain key; until it is set, audit_record and audit_verify fail. */
+void audit_set_key(const unsigned char key[AUDIT_KEY_LEN]);
+/* Reads the key from path, or when create is set and the file is missing, makes a random one
+ * there (mode 0600). Returns 0, ERR_NOTFOUND (missing) or ERR_IO. */
+int audit_load_key(const char *path, int create);
+/* The key file of a database: $JIANGUAN_AUDIT_KEY, else "<db>.audit-key". */
+void audit_key_path(const char *db, char *out, size_t cap);
+
+/* Computes a row's hash under key from the previous hash (zeros for the first row). Pure. */
+void audit_hash(const unsigned char key[AUDIT_KEY_LEN], const unsigned char prev[AUDIT_HASH_LEN],
+                const struct audit_row *row, unsigned char out[AUDIT_HASH_LEN]);
 
 /* Appends a row on the write connection w (inside the caller's transaction). detail is a JSON
  * text, NULL for "{}". Returns 0 or an error. */
@@ -39,7 +52,8 @@ json_t *audit_history(struct db *db, const char *object, int64_t page, int64_t s
                       int64_t *total /* out */);
 
 /* Walks the chain. Returns 0 when intact; otherwise ERR_CONFLICT with the first bad row's id
- * in *bad_id and a reason ("hash mismatch", "missing", ...) in *why. */
+ * in *bad_id and a reason ("hash mismatch", "missing", ...) in *why. A chain needs at least
+ * one row (`init` writes the first), so an emptied log is not intact. */
 int audit_verify(struct db *db, int64_t *bad_id /* out */, const char **why /* out */,
                  int64_t *rows /* out */);
 

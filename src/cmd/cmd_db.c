@@ -47,6 +47,19 @@ int cmd_open_db(const char *path, int create)
         fprintf(stderr, "无法打开数据库：%s\n", path);
         return ERR_DB;
     }
+    char key[4200];
+    audit_key_path(path, key, sizeof key);
+    int rc = audit_load_key(key, create);
+    if (rc) {
+        fprintf(
+            stderr,
+            rc == ERR_NOTFOUND
+                ? "审计密钥文件缺失：%s（由 jianguan init 创建，或用 JIANGUAN_AUDIT_KEY 指定）\n"
+                : "无法读取审计密钥文件：%s\n",
+            key);
+        db_global_shutdown();
+        return rc;
+    }
     return 0;
 }
 

@@ -71,11 +71,14 @@ def free_port():
 
 
 def copy_db(src, dst):
-    """Copies a SQLite database consistently (WAL included) with the backup API."""
+    """Copies a SQLite database consistently (WAL included) with the backup API, and the
+    audit-chain key that lives beside it."""
     with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
         a.backup(b)
     a.close()
     b.close()
+    if os.path.exists(str(src) + ".audit-key"):
+        shutil.copyfile(str(src) + ".audit-key", str(dst) + ".audit-key")
 
 
 class Template:

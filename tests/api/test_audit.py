@@ -146,3 +146,58 @@ def test_audit_chain(fresh_server):
     # The untouched database still verifies.
     v = verify(s.db)
     assert v.returncode == 0 and "intact" in v.stdout
+
+
+def _feed(h, data):
+    h.update(len(data).to_bytes(8, "little"))
+    h.update(data)
+
+
+def _rechain_without_key(path):
+    """What someone with write access to the file but not the key can do: edit a row and
+    recompute every hash (and the head) with unkeyed BLAKE2b-256."""
+    import hashlib
+    conn = sqlite3.connect(path)
+    rows = conn.execute("SELECT id, at, coalesce(actor, 0), ip, action, object, detail"
+                        " FROM audit_log ORDER BY id").fetchall()
+    prev = bytes(32)
+    for row in rows:
+        row = list(row)
+        if row[0] == 2:
+            row[6] = '{"forged":true}'
+        h = hashlib.blake2b(digest_size=32)
+        _feed(h, prev)
+        for v in row:
+            _feed(h, str(v).encode())
+        new = h.digest()
+        conn.execute("UPDATE audit_log SET detail = ?, prev_hash = ?, hash = ? WHERE id = ?",
+                     (row[6], prev, new, row[0]))
+        prev = new
+    conn.execute("UPDATE audit_head SET last_hash = ?", (prev,))
+    conn.commit()
+    conn.close()
+
+
+def test_forged_chain_and_missing_key(tmp_path):
+    db = str(tmp_path / "f.db")
+    assert run_cli("init", "--db", db).returncode == 0
+    assert os.path.exists(db + ".audit-key")
+    assert oct(os.stat(db + ".audit-key").st_mode & 0o777) == "0o600"
+    for name in ("u1", "u2"):
+        r = run_cli("user", "add", "--db", db, "--username", name, "--role", "inspector",
+                    input=PASSWORD + "\n")
+        assert r.returncode == 0
+    assert verify(db).returncode == 0
+
+    # Recomputing the chain without the key does not pass.
+    _rechain_without_key(db)
+    v = verify(db)
+    assert v.returncode == 1 and "row 1" in v.stdout, v.stdout
+
+    # Without its key file the database cannot be verified (or written).
+    os.rename(db + ".audit-key", db + ".moved")
+    v = verify(db)
+    assert v.returncode == 1 and "审计密钥" in v.stderr
+    # ... and JIANGUAN_AUDIT_KEY points at a key kept elsewhere.
+    v = run_cli("verify", "audit", "--db", db, env={"JIANGUAN_AUDIT_KEY": db + ".moved"})
+    assert v.returncode == 1 and "row 1" in v.stdout
