@@ -33,10 +33,12 @@ const char *registry_list_sql(int shape, int search, unsigned filters)
 {
     filters &= (1u << LIST_NFILTERS) - 1;
     /* A name search drives the query from the FTS index, in rowid order, so a page stops after
-     * its rows instead of materialising every match. */
+     * its rows instead of materialising every match. CROSS JOIN fixes the loop order (SQLite
+     * keeps its left table outer): with statistics, the planner otherwise drove a page from the
+     * 12 regions and sorted every entity to find the first 20. */
     int fts = search == SEARCH_FTS;
     const char *from =
-        fts ? " FROM entities_fts f JOIN entities e ON e.id = f.rowid" : " FROM entities e";
+        fts ? " FROM entities_fts f CROSS JOIN entities e ON e.id = f.rowid" : " FROM entities e";
     pthread_mutex_lock(&lock);
     char **slot = &interned[shape][search][filters];
     if (!*slot) {
@@ -49,7 +51,7 @@ const char *registry_list_sql(int shape, int search, unsigned filters)
             strbuf_printf(&sb, "SELECT count(*)%s WHERE 1", from);
         } else {
             strbuf_printf(&sb,
-                          "SELECT " REGISTRY_COLUMNS "%s JOIN regions r ON r.code = e.region"
+                          "SELECT " REGISTRY_COLUMNS "%s CROSS JOIN regions r ON r.code = e.region"
                           " LEFT JOIN chains c ON c.id = e.chain"
                           " LEFT JOIN users o ON o.id = e.officer WHERE 1",
                           from);

@@ -44,6 +44,12 @@ ALL_COLS_SQL = (
 
 # -- USCC (GB 32100-2015, GB 11714-1997) ------------------------------------------------------
 
+def today_cst():
+    """Today in China Standard Time, as the server judges dates (UTC+8, no daylight saving)."""
+    cst = datetime.timezone(datetime.timedelta(hours=8))
+    return datetime.datetime.now(cst).date()
+
+
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]
 ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]
@@ -684,7 +690,7 @@ def test_create_minimal_defaults_and_lowercase(reg):
 
 
 def _future(days=1):
-    return (datetime.date.today() + datetime.timedelta(days=days)).isoformat()
+    return (today_cst() + datetime.timedelta(days=days)).isoformat()
 
 
 BAD_FIELDS = [
@@ -734,7 +740,7 @@ def test_create_invalid_field_422(reg, patch, field):
     if patch.get("established") == "future":
         patch["established"] = _future()
     if patch.get("annual_report_year") == "next":
-        patch["annual_report_year"] = datetime.date.today().year + 1
+        patch["annual_report_year"] = today_cst().year + 1
     if patch.get("officer") == "admin":
         patch["officer"] = reg.ids["admin"]
     before = counts(reg)
