@@ -94,7 +94,7 @@ fuzz:
 	tests/fuzz/run.sh
 
 check-style:
-	clang-format --dry-run -Werror $(shell find src tests/unit -name '*.[ch]')
+	clang-format --dry-run -Werror $(shell find src tests/unit tests/fuzz -name '*.[ch]')
 
 clean:
 	rm -rf build build-asan

@@ -29,8 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size)
         memcpy(s, data, size);
     rc = uscc_validate(s, size);
-    if (rc != USCC_OK && rc != USCC_MALFORMED && rc != USCC_BAD_CHECK &&
-        rc != USCC_BAD_ORG_CHECK)
+    if (rc != USCC_OK && rc != USCC_MALFORMED && rc != USCC_BAD_CHECK && rc != USCC_BAD_ORG_CHECK)
         abort();
     if (uscc_message(rc) == NULL)
         abort();
