@@ -3,6 +3,7 @@
 #include "accounts/accounts.h"
 #include "audit/audit.h"
 #include "core/err.h"
+#include "core/ratelimit.h"
 #include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "http/auth.h"
@@ -10,6 +11,18 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+
+static struct ratelimit login_by_ip = RATELIMIT_INIT(60, 60);
+
+void accounts_set_login_rate(unsigned per_minute)
+{
+    ratelimit_set(&login_by_ip, per_minute, 60);
+}
+
+int accounts_login_rate_ok(const char *ip, int64_t now)
+{
+    return ratelimit_hit(&login_by_ip, ip, now);
+}
 
 int accounts_login_allowed(int64_t recent_failures)
 {

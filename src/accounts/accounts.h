@@ -51,6 +51,13 @@ int accounts_note_failure(struct db *w, const char *username, const char *ip, in
 /* Forgets the failures of username (after a successful login). */
 int accounts_clear_failures(struct db *w, const char *username);
 
+/* Sets how many login attempts one client address may make per minute (0: no limit). The
+ * per-user rule above stops guessing one password; this one stops a client from trying many
+ * users, or from spending the server's time on argon2id. */
+void accounts_set_login_rate(unsigned per_minute);
+/* Counts a login attempt from ip; returns 1 if allowed, 0 if over the rate. */
+int accounts_login_rate_ok(const char *ip, int64_t now);
+
 /* Login decision, pure: 1 if a login attempt may be checked at all given recent failures. */
 int accounts_login_allowed(int64_t recent_failures);
 

@@ -64,6 +64,12 @@ static int auth_login(struct req *req, struct resp *resp)
     const char *username = json_string_value(json_object_get(req->json, "username"));
     const char *password = json_string_value(json_object_get(req->json, "password"));
     int64_t now = time_now(), failures = 0, id = 0;
+    /* Before any database or argon2id work: one address may only try so often. */
+    if (!accounts_login_rate_ok(req->ip, now)) {
+        resp_header(resp, "Retry-After", "60");
+        return reply_error(resp, ERR_RATE, "too_many_requests",
+                           "该地址登录尝试过于频繁，请一分钟后再试", NULL);
+    }
     /* Take an attempt first, in the writer's transaction: concurrent guesses then cannot all
      * pass the count before any of them is recorded. The attempt stays recorded as a failure
      * unless the password turns out right. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* `jianguan serve`: open the database, start the server, wait for SIGTERM/SIGINT, drain. */
+#include "accounts/accounts.h"
 #include "cmd/cmd.h"
 #include "core/log.h"
 #include "db/db.h"
@@ -24,6 +25,7 @@ static const struct opt serve_opts[] = {
     {"timeout", "JIANGUAN_TIMEOUT", "30", "连接空闲超时（秒）", 0},
     {"web-root", "JIANGUAN_WEB_ROOT", "web/dist", "网页界面目录（空则不提供）", 0},
     {"access-log", "JIANGUAN_ACCESS_LOG", "on", "访问日志 on/off", 0},
+    {"login-rate", "JIANGUAN_LOGIN_RATE", "60", "每个地址每分钟的登录尝试上限（0 为不限）", 0},
     {"public-url", "JIANGUAN_PUBLIC_URL", NULL, "公众访问地址（二维码指向），默认 http://监听地址",
      0},
     {NULL, NULL, NULL, NULL, 0},
@@ -38,6 +40,7 @@ enum {
     O_TIMEOUT,
     O_WEB,
     O_ACCESS,
+    O_LOGIN_RATE,
     O_PUBLIC
 };
 
@@ -60,14 +63,16 @@ int cmd_serve(int argc, char **argv)
     int rc = opts_parse(argc, argv, serve_opts, "jianguan serve [选项]", v);
     if (rc)
         return rc == 1 ? 0 : 2;
-    unsigned long long threads, max_body, max_conn, max_conn_ip, timeout;
+    unsigned long long threads, max_body, max_conn, max_conn_ip, timeout, login_rate;
     if (number("threads", v[O_THREADS], 256, &threads) ||
         number("max-body", v[O_MAX_BODY], 1ull << 30, &max_body) ||
         number("max-connections", v[O_MAX_CONN], 100000, &max_conn) ||
         number("max-connections-per-ip", v[O_MAX_CONN_IP], 100000, &max_conn_ip) ||
-        number("timeout", v[O_TIMEOUT], 86400, &timeout))
+        number("timeout", v[O_TIMEOUT], 86400, &timeout) ||
+        number("login-rate", v[O_LOGIN_RATE], 100000, &login_rate))
         return 2;
     log_set_access(strcmp(v[O_ACCESS], "off") != 0);
+    accounts_set_login_rate((unsigned)login_rate);
 
     /* Block the stop signals before any thread starts, so that only sigwait sees them. */
     sigset_t stop;

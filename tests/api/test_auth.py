@@ -235,3 +235,20 @@ def test_login_with_live_cookie_needs_no_csrf(server):
     r = server.req("POST", LOGIN, {"username": "county", "password": PASSWORD}, headers=cookie)
     assert r.status == 200, r.raw
     assert r.body["user"]["username"] == "county"
+
+
+def test_login_rate_per_address(server_factory):
+    """One address may try only --login-rate logins a minute, whatever the usernames."""
+    s = server_factory("--login-rate", "3")
+    for name in ("nobody1", "nobody2", "nobody3"):
+        r = s.req("POST", LOGIN, {"username": name, "password": "wrong-password"})
+        assert r.status == 401
+    failures = s.scalar("SELECT count(*) FROM login_failures")
+    audit = s.scalar("SELECT count(*) FROM audit_log")
+    r = s.req("POST", LOGIN, {"username": "admin", "password": PASSWORD})
+    assert r.status == 429 and r.error()["code"] == "too_many_requests"
+    assert r.headers["Retry-After"] == "60"
+    assert has_chinese(r.error()["message"])
+    # Refused before any work: nothing recorded.
+    assert s.scalar("SELECT count(*) FROM login_failures") == failures
+    assert s.scalar("SELECT count(*) FROM audit_log") == audit
