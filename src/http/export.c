@@ -10,6 +10,16 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
+int export_needs_escape(const char *s)
+{
+    return s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@';
+}
+
+const char *export_unescape(const char *s)
+{
+    return s[0] == '\'' && export_needs_escape(s + 1) ? s + 1 : s;
+}
+
 int export_format_or_reply(struct req *req, struct resp *resp, int *format)
 {
     const char *f = req_query(req, "format");
@@ -66,8 +76,18 @@ static int write_csv(struct resp *resp, struct db_stmt *st)
         for (int i = 0; !rc && i < n; i++) {
             const char *v = db_col_text(st, i);
             rc = strbuf_puts(b, i ? "," : "");
-            if (!rc && v)
+            if (!rc && v && db_col_type(st, i) == DB_TEXT && export_needs_escape(v)) {
+                struct strbuf cell;
+                strbuf_init(&cell, b->max);
+                rc = strbuf_putc(&cell, '\'');
+                if (!rc)
+                    rc = strbuf_append(&cell, v, (size_t)db_col_len(st, i));
+                if (!rc)
+                    rc = strbuf_csv_field(b, strbuf_get(&cell), cell.len);
+                strbuf_dispose(&cell);
+            } else if (!rc && v) {
                 rc = strbuf_csv_field(b, v, (size_t)db_col_len(st, i));
+            }
         }
         if (!rc)
             rc = strbuf_puts(b, "\r\n");

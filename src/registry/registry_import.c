@@ -11,6 +11,7 @@
 #include "core/alloc.h"
 #include "core/err.h"
 #include "core/strbuf.h"
+#include "http/export.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -168,7 +169,7 @@ static int row_entity(struct req *req, const struct row *r, const int *map, int 
     for (int k = 0; k < ncols; k++) {
         if (map[k] == C_SKIP)
             continue;
-        v[map[k]] = r->f[k];
+        v[map[k]] = export_unescape(r->f[k]);
         for (size_t c = 0; c < sizeof columns / sizeof columns[0]; c++)
             if (columns[c].col == map[k])
                 given |= columns[c].bit;

@@ -1171,3 +1171,21 @@ def test_patch_audit_records_only_applied_fields(reg):
     assert r.status == 200 and r.body["uscc_flagged"] is False
     h = get(reg, f"{ENT}/{code}/history")
     assert h.body["items"][0]["detail"] == {"credit": {"from": "B", "to": "D"}}
+
+
+def test_csv_export_defuses_formulas_and_reimports(reg_fresh):
+    s = reg_fresh
+    code = new_code()
+    r, _ = create(s, uscc=code, name="=HYPERLINK(\"http://x\",\"点我\")",
+                  address="+86 聊城市")
+    assert r.status == 201, r.raw[:300]
+    r = get(s, ENT, "admin", format="csv", q=code)
+    _, header, rows = parse_csv_export(r)
+    row = dict(zip(header, rows[0]))
+    assert row["name"] == "'=HYPERLINK(\"http://x\",\"点我\")"
+    assert row["address"] == "'+86 聊城市"
+    # The export imports back to the same values.
+    r = do_import(s, r.raw)
+    assert r.status == 201 and r.body["updated"] == 1, r.raw[:300]
+    assert s.sql("SELECT name, address FROM entities WHERE uscc = ?", (code,)) == [
+        ("=HYPERLINK(\"http://x\",\"点我\")", "+86 聊城市")]
