@@ -37,46 +37,13 @@ for tool in wrk sqlite3 curl; do
         { echo "registry bench: $tool missing (apt-get install -y wrk sqlite3 curl)" >&2; exit 1; }
 done
 
-secs() { # seconds in a wrk duration (10, 10s, 2m, 1h)
-    local d=$1
-    case $d in
-        *h) echo $((${d%h} * 3600)) ;; *m) echo $((${d%m} * 60)) ;;
-        *s) echo "${d%s}" ;; *) echo "$d" ;;
-    esac
-}
+BENCH_NAME=registry-bench
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 WRK_LIMIT=$(($(secs "$DURATION") + $(secs "$TIMEOUT") + 30))
 WARM_LIMIT=$(($(secs "$WARMUP") + $(secs "$TIMEOUT") + 30))
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/jianguan-registry-bench.XXXXXX")
-PIDS=()
-cleanup() {
-    local rc=$? pid
-    trap - EXIT INT TERM
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do
-        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done # ≤ 10 s
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    if ((rc != 0)); then
-        echo "registry bench: failed (rc=$rc); logs:" >&2
-        tail -n 20 "$T"/*.log >&2 2>/dev/null || true
-    fi
-    rm -rf "$T"
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
-free_port() { # a loopback port nobody listens on
-    local p
-    for _ in $(seq 200); do
-        p=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768-)
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-    done
-    echo "registry bench: no free port" >&2; return 1
-}
 
 # Private copy of the binary, so a rebuild during the run cannot swap it under us.
 cp "$BIN" "$T/jianguan"

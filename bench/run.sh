@@ -26,39 +26,12 @@ for tool in wrk "$NGINX"; do
         { echo "bench: $tool missing (apt-get install -y wrk nginx-light)" >&2; exit 1; }
 done
 
-# Seconds in a wrk duration (10, 10s, 2m, 1h) — to bound each wrk run with timeout(1).
-secs() {
-    local d=$1
-    case $d in
-        *h) echo $((${d%h} * 3600)) ;; *m) echo $((${d%m} * 60)) ;;
-        *s) echo "${d%s}" ;; *) echo "$d" ;;
-    esac
-}
+BENCH_NAME=bench
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 WRK_LIMIT=$(($(secs "$DURATION") + 30))
 WARM_LIMIT=$(($(secs "$WARMUP") + 30))
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/jianguan-bench.XXXXXX")
-PIDS=()
-cleanup() {
-    local rc=$? pid
-    trap - EXIT INT TERM
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do
-        # bounded wait: SIGKILL after 10 s
-        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    if ((rc != 0)); then
-        echo "bench: failed (rc=$rc); server logs:" >&2
-        tail -n 20 "$T"/*.log >&2 2>/dev/null || true
-    fi
-    rm -rf "$T"
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 stop() { # stop one server we started, by pid
     local pid=$1 keep=() p
@@ -68,15 +41,6 @@ stop() { # stop one server we started, by pid
     PIDS=("${keep[@]}")
 }
 
-# A loopback port nobody listens on.
-free_port() {
-    local p
-    for _ in $(seq 200); do
-        p=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768-)
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-    done
-    echo "bench: no free port" >&2; return 1
-}
 
 # HTTP status of GET http://127.0.0.1:PORT/PATH [extra header]; empty when nothing answers.
 status() {
