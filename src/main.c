@@ -16,6 +16,7 @@ static const struct {
     {"init", cmd_init, "创建或升级数据库并载入基础数据"},
     {"demo", cmd_demo, "生成参考城市（聊城）的演示数据"},
     {"user", cmd_user, "用户管理：add / passwd / list / token"},
+    {"backup", cmd_backup, "在线备份数据库（连同审计密钥）"},
     {"verify", cmd_verify, "校验：audit（审计链）"},
     {"version", cmd_version, "显示版本"},
     {NULL, NULL, NULL},

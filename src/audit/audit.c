@@ -21,6 +21,18 @@ void audit_set_key(const unsigned char key[AUDIT_KEY_LEN])
     g_have_key = 1;
 }
 
+int audit_save_key(const char *path)
+{
+    if (!g_have_key)
+        return ERR_INTERNAL;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return ERR_IO;
+    int ok = write(fd, g_key, sizeof g_key) == (ssize_t)sizeof g_key && fsync(fd) == 0;
+    close(fd);
+    return ok ? 0 : ERR_IO;
+}
+
 void audit_key_path(const char *db, char *out, size_t cap)
 {
     const char *env = getenv("JIANGUAN_AUDIT_KEY");
@@ -35,17 +47,10 @@ int audit_load_key(const char *path, int create)
     unsigned char key[AUDIT_KEY_LEN];
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT && create) {
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0)
-            return ERR_IO;
         randombytes_buf(key, sizeof key);
-        int ok = write(fd, key, sizeof key) == (ssize_t)sizeof key && fsync(fd) == 0;
-        close(fd);
-        if (!ok)
-            return ERR_IO;
         audit_set_key(key);
         sodium_memzero(key, sizeof key);
-        return 0;
+        return audit_save_key(path);
     }
     if (fd < 0)
         return errno == ENOENT ? ERR_NOTFOUND : ERR_IO;

@@ -30,6 +30,8 @@ void audit_set_key(const unsigned char key[AUDIT_KEY_LEN]);
 /* Reads the key from path, or when create is set and the file is missing, makes a random one
  * there (mode 0600). Returns 0, ERR_NOTFOUND (missing) or ERR_IO. */
 int audit_load_key(const char *path, int create);
+/* Writes the process's key to the new file path (mode 0600); returns 0 or ERR_IO. */
+int audit_save_key(const char *path);
 /* The key file of a database: $JIANGUAN_AUDIT_KEY, else "<db>.audit-key". */
 void audit_key_path(const char *db, char *out, size_t cap);
 

@@ -34,6 +34,7 @@ int cmd_init(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 /* Opens the database named by --db for a command (init creates and loads reference data). */

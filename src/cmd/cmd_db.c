@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef JIANGUAN_VERSION
 #define JIANGUAN_VERSION "0.0.0"
@@ -116,6 +117,39 @@ int cmd_verify(int argc, char **argv)
         return 1;
     }
     printf("audit chain intact: %lld rows\n", (long long)rows);
+    return 0;
+}
+
+int cmd_backup(int argc, char **argv)
+{
+    static const struct opt opts[] = {
+        {"db", "JIANGUAN_DB", "data/jianguan.db", "数据库文件路径", 0},
+        {"to", NULL, NULL, "备份文件路径（不得已存在）；审计密钥一并写到“路径.audit-key”", 0},
+        {NULL, NULL, NULL, NULL, 0},
+    };
+    const char *v[OPT_MAX];
+    int rc = opts_parse(argc, argv, opts, "jianguan backup --db 路径 --to 备份路径", v);
+    if (rc)
+        return rc == 1 ? 0 : 2;
+    if (!v[1]) {
+        fprintf(stderr, "需要 --to\n");
+        return 2;
+    }
+    if (cmd_open_db(v[0], 0))
+        return 1;
+    char key[4200];
+    snprintf(key, sizeof key, "%s.audit-key", v[1]);
+    rc = db_backup(db_read(), v[1]);
+    if (!rc && audit_save_key(key)) {
+        unlink(v[1]);
+        rc = ERR_IO;
+    }
+    db_global_shutdown();
+    if (rc) {
+        fprintf(stderr, "%s\n", rc == ERR_CONFLICT ? "备份文件已存在，未覆盖" : "备份失败");
+        return 1;
+    }
+    printf("已备份到 %s（审计密钥：%s）\n", v[1], key);
     return 0;
 }
 

@@ -86,6 +86,10 @@ int64_t db_size_bytes(struct db *db);
 int db_open(const char *path, struct db **out);
 int db_open_memory(struct db **out);
 void db_close(struct db *db);
+/* Writes a consistent copy of the database behind db to the new file dest (which must not
+ * exist), while other connections go on reading and writing. Returns 0, ERR_CONFLICT when
+ * dest exists, or ERR_DB. */
+int db_backup(struct db *db, const char *dest);
 /* Refreshes the query planner's statistics after a bulk change; returns 0 or ERR_DB. */
 int db_analyze(struct db *w);
 /* Tunes the write connection w for one long bulk transaction (a large page cache), or back.

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct migration {
     int version;
@@ -329,6 +330,33 @@ int64_t db_size_bytes(struct db *db)
         size = db_col_int(st, 0);
     db_done(st);
     return size;
+}
+
+int db_backup(struct db *db, const char *dest)
+{
+    if (!db)
+        return ERR_DB;
+    if (access(dest, F_OK) == 0)
+        return ERR_CONFLICT;
+    sqlite3 *out = NULL;
+    int rc = sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    sqlite3_backup *b = rc == SQLITE_OK ? sqlite3_backup_init(out, "main", db->h, "main") : NULL;
+    if (b) {
+        /* Copy in steps so writers are held up for one step at a time, not the whole copy. */
+        do {
+            rc = sqlite3_backup_step(b, 1024);
+            if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+                sqlite3_sleep(20);
+        } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+        sqlite3_backup_finish(b);
+    }
+    int ok = rc == SQLITE_DONE;
+    if (!ok)
+        log_error("backup failed", "%s: %s", dest, out ? sqlite3_errmsg(out) : "cannot open");
+    sqlite3_close(out);
+    if (!ok)
+        unlink(dest);
+    return ok ? 0 : ERR_DB;
 }
 
 int db_analyze(struct db *w)
