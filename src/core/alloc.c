@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Allocation wrappers that abort on exhaustion, and the names of error codes. */
+/* Allocation wrappers that abort on exhaustion, and heap tuning. */
 #include "core/alloc.h"
-#include "core/err.h"
 
 #include <malloc.h>
 #include <stdio.h>
@@ -56,23 +55,4 @@ void alloc_tune(void)
 char *xstrdup(const char *s)
 {
     return xstrndup(s, strlen(s));
-}
-
-const char *err_name(int err)
-{
-    switch (err) {
-    case ERR_OK: return "ok";
-    case ERR_INVALID: return "validation_failed";
-    case ERR_MALFORMED: return "malformed";
-    case ERR_UNAUTH: return "unauthorized";
-    case ERR_FORBIDDEN: return "forbidden";
-    case ERR_NOTFOUND: return "not_found";
-    case ERR_CONFLICT: return "conflict";
-    case ERR_TOOLARGE: return "too_large";
-    case ERR_MEDIA: return "unsupported_media_type";
-    case ERR_RATE: return "rate_limited";
-    case ERR_DB: return "storage_error";
-    case ERR_IO: return "io_error";
-    default: return "internal_error";
-    }
 }

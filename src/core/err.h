@@ -22,7 +22,4 @@ enum err {
     ERR_INTERNAL = -12  /* a bug (500) */
 };
 
-/* Returns a stable English name for an error code ("not_found"). */
-const char *err_name(int err);
-
 #endif

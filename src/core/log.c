@@ -9,13 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static int min_level = LOG_INFO;
+static const int min_level = LOG_INFO; /* debug lines are compiled in, not shown */
 static int access_on = 1;
-
-void log_set_level(int level)
-{
-    min_level = level;
-}
 
 void log_set_access(int on)
 {

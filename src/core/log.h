@@ -10,7 +10,6 @@
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
-void log_set_level(int level);
 /* Logs msg with optional printf-formatted detail; safe from any thread. */
 void log_msg(int level, const char *msg, const char *detail_fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -61,7 +61,6 @@ int db_step(struct db_stmt *st);
  * next step or db_done; NULL for SQL NULL. */
 int db_col_count(struct db_stmt *st);
 const char *db_col_name(struct db_stmt *st, int i);
-int db_col_is_null(struct db_stmt *st, int i);
 enum db_type { DB_NULL, DB_INT, DB_FLOAT, DB_TEXT, DB_BLOB };
 int db_col_type(struct db_stmt *st, int i);
 int64_t db_col_int(struct db_stmt *st, int i);
@@ -81,9 +80,8 @@ const char *db_errmsg(struct db *db);
 /* Size of the database in bytes (page count times page size), or -1. */
 int64_t db_size_bytes(struct db *db);
 
-/* Opens a private connection (for tools and tests); db_open_memory gives an empty in-memory
- * database with migrations applied. Close with db_close. */
-int db_open(const char *path, struct db **out);
+/* Opens a private in-memory database with the migrations applied (for tests and fuzzing).
+ * Close with db_close. */
 int db_open_memory(struct db **out);
 void db_close(struct db *db);
 /* Writes a consistent copy of the database behind db to the new file dest (which must not

@@ -99,11 +99,6 @@ void db_close(struct db *db)
     free(db);
 }
 
-int db_open(const char *path, struct db **out)
-{
-    return open_conn(path, 0, out);
-}
-
 int db_open_memory(struct db **out)
 {
     int rc = open_conn(":memory:", 0, out);
@@ -260,11 +255,6 @@ int db_col_count(struct db_stmt *st)
 const char *db_col_name(struct db_stmt *st, int i)
 {
     return sqlite3_column_name(ST(st), i);
-}
-
-int db_col_is_null(struct db_stmt *st, int i)
-{
-    return sqlite3_column_type(ST(st), i) == SQLITE_NULL;
 }
 
 int db_col_type(struct db_stmt *st, int i)

@@ -119,7 +119,6 @@ const char *req_query(const struct req *req, const char *name);
 const char *req_header(const struct req *req, const char *name);
 /* Allocates n bytes freed with the request. */
 void *req_alloc(struct req *req, size_t n);
-char *req_strdup(struct req *req, const char *s);
 
 /* Reads the query parameter name as an integer in [min, max], default def when absent.
  * On bad input answers 422 and returns ERR_INVALID. */

@@ -42,14 +42,6 @@ void *req_alloc(struct req *req, size_t n)
     return p;
 }
 
-char *req_strdup(struct req *req, const char *s)
-{
-    size_t n = strlen(s);
-    char *p = req_alloc(req, n + 1);
-    memcpy(p, s, n + 1);
-    return p;
-}
-
 int req_query_int_or_reply(struct req *req, struct resp *resp, const char *name, int64_t def,
                            int64_t min, int64_t max, int64_t *out)
 {
