@@ -8,6 +8,7 @@
  */
 #include "registry/registry_list.h"
 #include "core/alloc.h"
+#include "core/err.h"
 #include "core/strbuf.h"
 
 #include <pthread.h>
@@ -24,6 +25,9 @@ static const char *const search_sql[LIST_NSEARCH] = {
     " AND e.uscc >= ?9 AND e.uscc < ?10",
     " AND f.entities_fts MATCH ?9",
     " AND instr(e.name, ?9) > 0",
+    " AND (e.id IN (SELECT rowid FROM entities_fts WHERE entities_fts MATCH ?9)"
+    " OR substr(e.name, -2) = ?10)",
+    " AND substr(e.name, -2) = ?10",
 };
 
 static char *interned[LIST_NSHAPES][LIST_NSEARCH][1u << LIST_NFILTERS];
@@ -107,7 +111,89 @@ int registry_search_mode(const char *q, char *pattern, size_t cap, char *hi, siz
         pattern[o] = '\0';
         return SEARCH_FTS;
     }
-    /* One or two characters: trigram cannot match, scan with instr(). */
     snprintf(pattern, cap, "%s", q);
+    if (chars == 2) {
+        /* The vocabulary's terms are folded to lower case; the range ends past every
+         * continuation (U+10FFFF). */
+        for (char *c = pattern; *c; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c + 32);
+        snprintf(hi, hicap, "%s\xF4\x8F\xBF\xBF", pattern);
+        snprintf(pattern, cap, "%s", q);
+        return SEARCH_PAIR;
+    }
+    /* One character: no trigram index helps, scan with instr(). */
     return SEARCH_SCAN;
+}
+
+#define PAIR_MAX_DOCS 20000
+
+/* Appends t as an FTS5 phrase: quoted, inner quotes doubled. Returns 0 or ERR_TOOLARGE. */
+static int append_phrase(struct strbuf *sb, const char *t)
+{
+    int rc = strbuf_putc(sb, '"');
+    for (; *t && !rc; t++)
+        rc = *t == '"' ? strbuf_puts(sb, "\"\"") : strbuf_putc(sb, *t);
+    return rc ? rc : strbuf_putc(sb, '"');
+}
+
+int registry_search_prepare(struct db *db, const char *q, struct search *s)
+{
+    static const char terms_sql[] =
+        "SELECT term, doc FROM entities_fts_vocab WHERE term >= ? AND term < ?";
+    strbuf_init(&s->match, 64 * 1024);
+    s->mode = registry_search_mode(q, s->pattern, sizeof s->pattern, s->hi, sizeof s->hi);
+    if (s->mode != SEARCH_PAIR)
+        return 0;
+    char lo[sizeof s->pattern];
+    size_t n = strlen(s->hi) - 4; /* the folded fragment is hi without its end mark */
+    memcpy(lo, s->hi, n);
+    lo[n] = '\0';
+    struct db_stmt *st;
+    if (db_prepare(db, terms_sql, &st))
+        return ERR_DB;
+    db_bind_text(st, 1, lo, -1);
+    db_bind_text(st, 2, s->hi, -1);
+    int rc = 0, full = 0;
+    int64_t docs = 0; /* names holding one of the trigrams, counted once per trigram */
+    while (!full && (rc = db_step(st)) == DB_ROW) {
+        docs += db_col_int(st, 1);
+        if (s->match.len)
+            full = strbuf_puts(&s->match, " OR ");
+        if (!full)
+            full = append_phrase(&s->match, db_col_text(st, 0));
+    }
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    /* A common fragment ("聊城" is in a fifth of the names) is found sooner by a scan that
+     * stops at the page's last row than by merging the postings of every trigram. */
+    if (full || docs > PAIR_MAX_DOCS)
+        s->mode = SEARCH_SCAN;
+    else if (s->match.len == 0)
+        s->mode = SEARCH_TAIL;
+    return 0;
+}
+
+void registry_search_dispose(struct search *s)
+{
+    strbuf_dispose(&s->match);
+}
+
+void registry_search_bind(struct db_stmt *st, const struct search *s)
+{
+    switch (s->mode) {
+    case SEARCH_CODE:
+        db_bind_text(st, 9, s->pattern, -1);
+        db_bind_text(st, 10, s->hi, -1);
+        break;
+    case SEARCH_FTS:
+    case SEARCH_SCAN: db_bind_text(st, 9, s->pattern, -1); break;
+    case SEARCH_PAIR:
+        db_bind_text(st, 9, strbuf_get(&s->match), -1);
+        db_bind_text(st, 10, s->pattern, -1);
+        break;
+    case SEARCH_TAIL: db_bind_text(st, 10, s->pattern, -1); break;
+    default: break;
+    }
 }

@@ -150,23 +150,21 @@ static int entities_list(struct req *req, struct resp *resp)
         mask |= 1u << LIST_CHAIN;
     if (officer)
         mask |= 1u << LIST_OFFICER;
-    char pattern[512], hi[64];
     const char *q = req_query(req, "q");
     if (q && utf8_len(q) > 100)
         return reply_error(resp, ERR_INVALID, "validation_failed", "搜索词不能超过 100 个字符",
                            "q");
-    int search = registry_search_mode(q, pattern, sizeof pattern, hi, sizeof hi);
-
     struct db *db = db_read();
-    if (!db)
-        return ERR_DB;
+    struct search search;
+    rc = registry_search_prepare(db, q, &search);
     int shapes[2] = {format ? LIST_ALL : LIST_COUNT, LIST_PAGE};
     int64_t total = 0;
     json_t *items = NULL;
-    for (int k = 0; k < (format ? 1 : 2); k++) {
+    for (int k = 0; !rc && k < (format ? 1 : 2); k++) {
         struct db_stmt *st;
-        if (db_prepare(db, registry_list_sql(shapes[k], search, mask), &st))
-            return ERR_DB;
+        rc = db_prepare(db, registry_list_sql(shapes[k], search.mode, mask), &st);
+        if (rc)
+            break;
         for (int i = 0; i < LIST_NFILTERS; i++) {
             if (!(mask & (1u << i)))
                 continue;
@@ -179,28 +177,25 @@ static int entities_list(struct req *req, struct resp *resp)
             else
                 db_bind_text(st, i + 1, vals[i], -1);
         }
-        if (search != SEARCH_NONE)
-            db_bind_text(st, 9, pattern, -1);
-        if (search == SEARCH_CODE)
-            db_bind_text(st, 10, hi, -1);
+        registry_search_bind(st, &search);
         if (shapes[k] == LIST_ALL) {
             db_bind_int(st, 11, EXPORT_MAX_ROWS + 1);
-            return reply_export(resp, st, format, "entities", labels);
-        }
-        if (shapes[k] == LIST_COUNT) {
+            rc = reply_export(resp, st, format, "entities", labels);
+        } else if (shapes[k] == LIST_COUNT) {
             int step = db_step(st);
             total = step == DB_ROW ? db_col_int(st, 0) : 0;
             db_done(st);
-            if (step < 0)
-                return step;
-            continue;
+            rc = step < 0 ? step : 0;
+        } else {
+            db_bind_int(st, 11, size);
+            db_bind_int(st, 12, (page - 1) * size);
+            items = rows_to_json(st);
+            rc = items ? 0 : ERR_DB;
         }
-        db_bind_int(st, 11, size);
-        db_bind_int(st, 12, (page - 1) * size);
-        items = rows_to_json(st);
-        if (!items)
-            return ERR_DB;
     }
+    registry_search_dispose(&search);
+    if (rc || format)
+        return rc;
     return reply_page(resp, items, total, page, size);
 }
 

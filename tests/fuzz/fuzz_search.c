@@ -28,18 +28,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > 300)
         return 0;
     char *q = xstrndup((const char *)data, size); /* a query value stops at its first NUL */
-    char pattern[1024], hi[64];
-    int mode = registry_search_mode(q, pattern, sizeof pattern, hi, sizeof hi);
-    struct db_stmt *st;
-    if (db_prepare(db, registry_list_sql(LIST_COUNT, mode, 0), &st))
+    struct search search;
+    if (registry_search_prepare(db, q, &search))
         abort();
-    if (mode != SEARCH_NONE)
-        db_bind_text(st, 9, pattern, -1);
-    if (mode == SEARCH_CODE)
-        db_bind_text(st, 10, hi, -1);
+    struct db_stmt *st;
+    if (db_prepare(db, registry_list_sql(LIST_COUNT, search.mode, 0), &st))
+        abort();
+    registry_search_bind(st, &search);
     if (db_step(st) != DB_ROW)
         abort();
     db_done(st);
+    registry_search_dispose(&search);
     free(q);
     return 0;
 }

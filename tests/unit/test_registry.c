@@ -138,7 +138,9 @@ static void test_search_mode(void **state)
     assert_string_equal(hi, "9137AB~");
     assert_int_equal(registry_search_mode("鑫", p, sizeof p, hi, sizeof hi), SEARCH_SCAN);
     assert_string_equal(p, "鑫");
-    assert_int_equal(registry_search_mode("鑫鹏", p, sizeof p, hi, sizeof hi), SEARCH_SCAN);
+    assert_int_equal(registry_search_mode("鑫鹏", p, sizeof p, hi, sizeof hi), SEARCH_PAIR);
+    assert_string_equal(p, "鑫鹏");
+    assert_string_equal(hi, "鑫鹏\xF4\x8F\xBF\xBF");
     assert_int_equal(registry_search_mode("鑫鹏机", p, sizeof p, hi, sizeof hi), SEARCH_FTS);
     assert_string_equal(p, "\"鑫鹏机\"");
     /* Quotes cannot break out of the FTS5 phrase. */
@@ -214,15 +216,86 @@ static void test_demo_deterministic(void **state)
     assert_memory_not_equal(a, c, 32);
 }
 
+/* Counts the entities whose name contains q through the composed query. */
+static int64_t count_via_list(struct db *db, const char *q, int *mode)
+{
+    struct search s;
+    assert_int_equal(registry_search_prepare(db, q, &s), 0);
+    struct db_stmt *st;
+    assert_int_equal(db_prepare(db, registry_list_sql(LIST_COUNT, s.mode, 0), &st), 0);
+    registry_search_bind(st, &s);
+    assert_int_equal(db_step(st), DB_ROW);
+    int64_t n = db_col_int(st, 0);
+    db_done(st);
+    *mode = s.mode;
+    registry_search_dispose(&s);
+    return n;
+}
+
+static void test_two_character_search_equals_scan(void **state)
+{
+    (void)state;
+    struct db *db;
+    assert_int_equal(db_open_memory(&db), 0);
+    assert_int_equal(refdata_load(db), 0);
+    struct demo_scale sc;
+    registry_demo_scale("small", &sc);
+    struct rng r;
+    rng_init_seed(&r, 7);
+    struct demo_result res;
+    assert_int_equal(registry_demo(db, &r, &sc, NULL, 0, &res), 0);
+    rng_dispose(&r);
+    /* Every two-character piece of 150 names (start, middle and end), and pieces that occur
+     * nowhere: the index path finds exactly what a scan of every name finds. */
+    static const char names_sql[] = "SELECT name FROM entities WHERE id % 47 = 0 LIMIT 150";
+    static const char scan_sql[] = "SELECT count(*) FROM entities WHERE instr(name, ?) > 0";
+    struct db_stmt *names, *scan;
+    assert_int_equal(db_prepare(db, names_sql, &names), 0);
+    char frags[4000][8];
+    size_t nf = 0;
+    while (db_step(names) == DB_ROW && nf < 3990) {
+        const char *n = db_col_text(names, 0);
+        for (size_t i = 0; n[i] && nf < 3990; i += 3) /* the demo's names are CJK, 3 bytes */
+            if (strlen(n + i) >= 6 && (unsigned char)n[i] >= 0xE0)
+                memcpy(frags[nf++], n + i, 6), frags[nf - 1][6] = '\0';
+    }
+    db_done(names);
+    snprintf(frags[nf++], 8, "%s", "龘龘");
+    snprintf(frags[nf++], 8, "%s", "公司");
+    snprintf(frags[nf++], 8, "%s", "合作");
+    int seen_pair = 0, seen_tail = 0;
+    for (size_t i = 0; i < nf; i++) {
+        int mode;
+        int64_t got = count_via_list(db, frags[i], &mode);
+        assert_true(mode == SEARCH_PAIR || mode == SEARCH_TAIL);
+        seen_pair |= mode == SEARCH_PAIR;
+        seen_tail |= mode == SEARCH_TAIL;
+        assert_int_equal(db_prepare(db, scan_sql, &scan), 0);
+        db_bind_text(scan, 1, frags[i], -1);
+        assert_int_equal(db_step(scan), DB_ROW);
+        int64_t want = db_col_int(scan, 0);
+        db_done(scan);
+        if (got != want)
+            fail_msg("fragment %s: index path %lld, scan %lld", frags[i], (long long)got,
+                     (long long)want);
+    }
+    assert_true(seen_pair && seen_tail);
+    db_close(db);
+}
+
 int main(void)
 {
     alloc_tune();
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_uscc_policy),  cmocka_unit_test(test_check_required),
-        cmocka_unit_test(test_check_values), cmocka_unit_test(test_search_mode),
-        cmocka_unit_test(test_list_sql),     cmocka_unit_test(test_demo_deterministic),
+        cmocka_unit_test(test_uscc_policy),
+        cmocka_unit_test(test_check_required),
+        cmocka_unit_test(test_check_values),
+        cmocka_unit_test(test_search_mode),
+        cmocka_unit_test(test_list_sql),
+        cmocka_unit_test(test_two_character_search_equals_scan),
+        cmocka_unit_test(test_demo_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
