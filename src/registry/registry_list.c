@@ -20,14 +20,16 @@ static const char *const filter_sql[LIST_NFILTERS] = {
     " AND e.region = ?1", " AND e.chain = ?2",  " AND e.tier = ?3",    " AND e.credit = ?4",
     " AND e.kind = ?5",   " AND e.status = ?6", " AND e.officer = ?7", " AND e.key = ?8",
 };
+#define PAIR_SQL                                                                                   \
+    " AND (e.id IN (SELECT rowid FROM entities_fts WHERE entities_fts MATCH ?9)"                   \
+    " OR substr(e.name, -2) = ?10)"
 static const char *const search_sql[LIST_NSEARCH] = {
-    "",
-    " AND e.uscc >= ?9 AND e.uscc < ?10",
-    " AND f.entities_fts MATCH ?9",
-    " AND instr(e.name, ?9) > 0",
-    " AND (e.id IN (SELECT rowid FROM entities_fts WHERE entities_fts MATCH ?9)"
-    " OR substr(e.name, -2) = ?10)",
-    " AND substr(e.name, -2) = ?10",
+    [SEARCH_NONE] = "",
+    [SEARCH_CODE] = " AND e.uscc >= ?9 AND e.uscc < ?10",
+    [SEARCH_FTS] = " AND f.entities_fts MATCH ?9",
+    [SEARCH_SCAN] = " AND instr(e.name, ?9) > 0",
+    [SEARCH_PAIR] = PAIR_SQL,
+    [SEARCH_TAIL] = " AND substr(e.name, -2) = ?10",
 };
 
 static char *interned[LIST_NSHAPES][LIST_NSEARCH][1u << LIST_NFILTERS];
