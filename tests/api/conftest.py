@@ -6,6 +6,7 @@ sockets only (stdlib). A template database (init + four users + API tokens) is b
 test session and copied for every server, so a fresh server costs no password hashing.
 """
 
+import contextlib
 import http.client
 import json
 import os
@@ -291,26 +292,31 @@ def template(tmp_path_factory):
     return Template(tmp_path_factory.mktemp("template"))
 
 
+@contextlib.contextmanager
+def serving(template):
+    """A server on a copy of template's database; stopped (exit checked) and removed after."""
+    s = Server(template)
+    try:
+        yield s
+    finally:
+        try:
+            s.stop()
+        finally:
+            s.cleanup()
+
+
 @pytest.fixture(scope="session")
 def server(template):
     """A server shared by read-mostly tests. Tests that change state restore it."""
-    s = Server(template)
-    yield s
-    try:
-        s.stop()
-    finally:
-        s.cleanup()
+    with serving(template) as s:
+        yield s
 
 
 @pytest.fixture
 def fresh_server(template):
     """A server of its own, for tests whose state matters (rate limits, audit, fuzz)."""
-    s = Server(template)
-    yield s
-    try:
-        s.stop()
-    finally:
-        s.cleanup()
+    with serving(template) as s:
+        yield s
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from conftest import PASSWORD, Server, assert_no_sanitizer_report, has_chinese, run_cli
+from conftest import PASSWORD, assert_no_sanitizer_report, has_chinese, run_cli, serving
 
 ENT = "/api/v1/entities"
 IMPORT = ENT + "/import"
@@ -168,32 +168,20 @@ def reg_template(tmp_path_factory):
                            seed1_rows=seed1_rows)
 
 
-def _server(template):
-    s = Server(template)
-    s.ent_uscc = template.ent_uscc
-    return s
-
-
 @pytest.fixture(scope="module")
 def reg(reg_template):
     """A registry server shared by the tests of this module; writes use fresh codes."""
-    s = _server(reg_template)
-    yield s
-    try:
-        s.stop()
-    finally:
-        s.cleanup()
+    with serving(reg_template) as s:
+        s.ent_uscc = reg_template.ent_uscc
+        yield s
 
 
 @pytest.fixture
 def reg_fresh(reg_template):
     """A registry server of its own (imports, round trips: whole-table state matters)."""
-    s = _server(reg_template)
-    yield s
-    try:
-        s.stop()
-    finally:
-        s.cleanup()
+    with serving(reg_template) as s:
+        s.ent_uscc = reg_template.ent_uscc
+        yield s
 
 
 def counts(s):
