@@ -151,6 +151,31 @@ int registry_check(const struct entity *e, int creating, const char **field, con
     return 0;
 }
 
+int registry_may_see(const struct principal *p, const char *uscc, const char *region,
+                     int64_t officer)
+{
+    int allowed;
+    if (p->role & ROLES_ENTITY_OWNERS)
+        allowed = strcmp(p->entity, uscc) == 0;
+    else if (p->role == ROLE_OFFICER)
+        allowed = officer == p->id;
+    else
+        allowed = scope_allows(p, region) == 0;
+    return allowed ? 0 : ERR_FORBIDDEN;
+}
+
+int registry_list_scope(const struct principal *p, const char **region, int64_t *officer)
+{
+    const char *own = scope_region(p);
+    if (own && *region && strcmp(own, *region))
+        return ERR_FORBIDDEN;
+    if (own)
+        *region = own;
+    if (p->role == ROLE_OFFICER)
+        *officer = p->id;
+    return 0;
+}
+
 int registry_region_of(struct db *db, const char *uscc, char region[16])
 {
     static const char sql[] = "SELECT region FROM entities WHERE uscc = ?";

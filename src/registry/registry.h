@@ -87,6 +87,19 @@ int registry_update(struct db *w, const struct entity *e);
 /* Checks that id is a user with the officer role; returns 0 or ERR_INVALID. */
 int registry_officer_ok(struct db *db, int64_t id);
 
+/* Accounts bound to one market entity, which see that entity only. */
+#define ROLES_ENTITY_OWNERS (ROLE_ENTERPRISE | ROLE_STATION | ROLE_SLAUGHTERHOUSE)
+
+/* Data scope of one entity (uscc, in region, assigned to officer, 0 for none): owner accounts
+ * see their own entity, officers the entities assigned to them, other staff their county (or
+ * the whole city). Returns 0 or ERR_FORBIDDEN. Pure. */
+int registry_may_see(const struct principal *p, const char *uscc, const char *region,
+                     int64_t officer);
+/* Data scope of a list: narrows *region to a county user's own county and *officer to an
+ * officer's own id. Returns ERR_FORBIDDEN when *region names another county. Pure. */
+int registry_list_scope(const struct principal *p, const char **region /* in, out */,
+                        int64_t *officer /* in, out */);
+
 /* Reads the entity's region into region (16 bytes); returns 0, ERR_NOTFOUND or an error. */
 int registry_region_of(struct db *db, const char *uscc, char region[16]);
 

@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ROLES_ENTITY_OWNERS (ROLE_ENTERPRISE | ROLE_STATION | ROLE_SLAUGHTERHOUSE)
 #define ROLES_REGISTRY_WRITE (ROLE_ADMIN | ROLE_BUREAU)
 
 int registry_import(struct req *req, struct resp *resp);
@@ -75,13 +74,7 @@ static int entity_access_or_reply(struct req *req, struct resp *resp, const char
         return rc;
     if (rc == DB_DONE)
         return reply_error(resp, ERR_NOTFOUND, "not_found", "未找到该市场主体", "uscc");
-    const struct principal *p = req->user;
-    int allowed = scope_allows(p, region) == 0;
-    if (p->role & ROLES_ENTITY_OWNERS)
-        allowed = strcmp(p->entity, uscc) == 0;
-    else if (p->role == ROLE_OFFICER)
-        allowed = officer == p->id;
-    if (!allowed)
+    if (registry_may_see(req->user, uscc, region, officer))
         return reply_error(resp, ERR_FORBIDDEN, "forbidden",
                            "无权查看其他辖区或非本人负责的市场主体", NULL);
     return 0;
@@ -134,14 +127,9 @@ static int entities_list(struct req *req, struct resp *resp)
         return reply_error(resp, ERR_INVALID, "validation_failed", msg, field);
     if (vals[LIST_KEY] && strcmp(vals[LIST_KEY], "true") && strcmp(vals[LIST_KEY], "false"))
         return reply_error(resp, ERR_INVALID, "validation_failed", "key 须为 true 或 false", "key");
-    const char *own = scope_region(req->user);
-    if (own && vals[LIST_REGION] && strcmp(own, vals[LIST_REGION]))
+    if (registry_list_scope(req->user, &vals[LIST_REGION], &officer))
         return reply_error(resp, ERR_FORBIDDEN, "forbidden", "无权查看其他辖区的市场主体",
                            "region");
-    if (own)
-        vals[LIST_REGION] = own;
-    if (req->user->role == ROLE_OFFICER)
-        officer = req->user->id;
     unsigned mask = 0;
     for (int i = 0; i < LIST_NFILTERS; i++)
         if (vals[i])

@@ -216,6 +216,41 @@ static void test_demo_deterministic(void **state)
     assert_memory_not_equal(a, c, 32);
 }
 
+static void test_data_scope(void **state)
+{
+    (void)state;
+    struct principal city = {.id = 1, .role = ROLE_BUREAU, .region = "371500"};
+    struct principal county = {.id = 2, .role = ROLE_BUREAU, .region = "371502"};
+    struct principal officer = {.id = 3, .role = ROLE_OFFICER, .region = "371500"};
+    struct principal owner = {
+        .id = 4, .role = ROLE_ENTERPRISE, .region = "371500", .entity = VALID};
+    /* One entity. */
+    assert_int_equal(registry_may_see(&city, VALID, "371581", 0), 0);
+    assert_int_equal(registry_may_see(&county, VALID, "371502", 0), 0);
+    assert_int_equal(registry_may_see(&county, VALID, "371581", 0), ERR_FORBIDDEN);
+    assert_int_equal(registry_may_see(&officer, VALID, "371502", 3), 0);
+    assert_int_equal(registry_may_see(&officer, VALID, "371502", 9), ERR_FORBIDDEN);
+    assert_int_equal(registry_may_see(&officer, VALID, "371502", 0), ERR_FORBIDDEN);
+    assert_int_equal(registry_may_see(&owner, VALID, "371502", 0), 0);
+    assert_int_equal(registry_may_see(&owner, BAD_CHECK, "371502", 0), ERR_FORBIDDEN);
+    /* A list. */
+    const char *region = NULL;
+    int64_t off = 0;
+    assert_int_equal(registry_list_scope(&city, &region, &off), 0);
+    assert_null(region);
+    assert_int_equal(off, 0);
+    assert_int_equal(registry_list_scope(&county, &region, &off), 0);
+    assert_string_equal(region, "371502");
+    region = "371581";
+    assert_int_equal(registry_list_scope(&county, &region, &off), ERR_FORBIDDEN);
+    region = "371502";
+    assert_int_equal(registry_list_scope(&county, &region, &off), 0);
+    region = NULL;
+    off = 77;
+    assert_int_equal(registry_list_scope(&officer, &region, &off), 0);
+    assert_int_equal(off, 3);
+}
+
 /* Counts the entities whose name contains q through the composed query. */
 static int64_t count_via_list(struct db *db, const char *q, int *mode)
 {
@@ -294,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_check_values),
         cmocka_unit_test(test_search_mode),
         cmocka_unit_test(test_list_sql),
+        cmocka_unit_test(test_data_scope),
         cmocka_unit_test(test_two_character_search_equals_scan),
         cmocka_unit_test(test_demo_deterministic),
     };
