@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Shared by bench/run.sh and bench/registry.sh: source it after setting BENCH_NAME (the
-# prefix of messages). Provides secs, the temp dir $T, the server list PIDS with an EXIT trap
+# prefix of messages). Provides secs, to_ms, the temp dir $T, the server list PIDS with an EXIT trap
 # that stops every server (bounded) and shows their logs on failure, and free_port.
 
 secs() { # seconds in a wrk duration (10, 10s, 2m, 1h)
@@ -9,6 +9,14 @@ secs() { # seconds in a wrk duration (10, 10s, 2m, 1h)
         *h) echo $((${d%h} * 3600)) ;; *m) echo $((${d%m} * 60)) ;;
         *s) echo "${d%s}" ;; *) echo "$d" ;;
     esac
+}
+
+to_ms() { # a wrk latency (812.00us | 1.23ms | 1.02s | 1.00m) in milliseconds
+    awk -v v="$1" 'BEGIN {
+        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+        f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : (u == "h") ? 3600000 : -1
+        if (f < 0) exit 1
+        printf "%.3f", n * f }'
 }
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/jianguan-$BENCH_NAME.XXXXXX")

@@ -144,13 +144,6 @@ check "GET $FILTER_PATH" "$(code "$FILTER_PATH")"
 # ---- 4. wrk -------------------------------------------------------------------------------------
 declare -A RPS P99 P50 REQS NOTE
 ORDER=()
-to_ms() { # 812.00us | 1.23ms | 1.02s | 1.00m  ->  milliseconds
-    awk -v v="$1" 'BEGIN {
-        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-        f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : (u == "h") ? 3600000 : -1
-        if (f < 0) exit 1
-        printf "%.3f", n * f }'
-}
 # wrk closes its connections at the end of a run, but the server still finishes the requests it
 # has read; for slow targets that backlog would eat into the next run. Wait (≤ 120 s) until the
 # server process has used ≤ 2 clock ticks of CPU in half a second.

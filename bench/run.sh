@@ -113,13 +113,6 @@ WRK_CMD="wrk -t$THREADS -c$CONNS -d$DURATION --latency"
 declare -A RPS P99 NOTE
 ORDER=()
 
-to_ms() { # 812.00us | 1.23ms | 1.02s | 1.00m  ->  milliseconds
-    awk -v v="$1" 'BEGIN {
-        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-        f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : (u == "h") ? 3600000 : -1
-        if (f < 0) exit 1
-        printf "%.3f", n * f }'
-}
 
 # bench LABEL PORT PATH [HEADER]
 bench() {

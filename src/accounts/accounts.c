@@ -2,6 +2,7 @@
 /* Account rules and queries. */
 #include "accounts/accounts.h"
 #include "audit/audit.h"
+#include "registry/registry.h"
 #include "core/err.h"
 #include "core/ratelimit.h"
 #include "core/strbuf.h"
@@ -76,6 +77,26 @@ static int exists(struct db *db, const char *sql, const char *text, int64_t num)
     return found;
 }
 
+/* Whether a market entity with code uscc is registered (asked of the registry). */
+static int entity_exists(struct db *db, const char *uscc)
+{
+    char region[16];
+    return uscc && registry_region_of(db, uscc, region) == 0;
+}
+
+int accounts_has_role(struct db *db, int64_t id, unsigned role)
+{
+    static const char sql[] = "SELECT role FROM users WHERE id = ?";
+    struct db_stmt *st;
+    if (db_prepare(db, sql, &st))
+        return ERR_DB;
+    db_bind_int(st, 1, id);
+    int rc = db_step(st);
+    int ok = rc == DB_ROW && role_of(db_col_text(st, 0)) == role;
+    db_done(st);
+    return rc < 0 ? rc : ok ? 0 : ERR_INVALID;
+}
+
 const char *accounts_field_message(const char *field)
 {
     if (!field)
@@ -102,7 +123,6 @@ int accounts_create(struct db *w, int64_t actor, const struct user_new *u, int64
 {
     static const char region_sql[] = "SELECT 1 FROM regions WHERE code = ?";
     static const char dept_sql[] = "SELECT 1 FROM departments WHERE id = ?";
-    static const char entity_sql[] = "SELECT 1 FROM entities WHERE uscc = ?";
     static const char insert_sql[] =
         "INSERT INTO users(username, display_name, role, region, department, entity,"
         " password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
@@ -123,9 +143,9 @@ int accounts_create(struct db *w, int64_t actor, const struct user_new *u, int64
     else if (u->department && exists(w, dept_sql, NULL, u->department) != 1)
         *field = "department";
     else if ((role & (ROLE_ENTERPRISE | ROLE_STATION | ROLE_SLAUGHTERHOUSE)) &&
-             (!u->entity || exists(w, entity_sql, u->entity, 0) != 1))
+             !entity_exists(w, u->entity))
         *field = "entity";
-    else if (u->entity && *u->entity && exists(w, entity_sql, u->entity, 0) != 1)
+    else if (u->entity && *u->entity && !entity_exists(w, u->entity))
         *field = "entity";
     if (*field)
         return ERR_INVALID;

@@ -34,6 +34,8 @@ struct user_new {
  * username. */
 int accounts_create(struct db *w, int64_t actor, const struct user_new *u, int64_t *id /* out */,
                     const char **field /* out */);
+/* Returns 0 if user id exists with role (an enum role bit), ERR_INVALID if not, or ERR_DB. */
+int accounts_has_role(struct db *db, int64_t id, unsigned role);
 /* Sets a new password for username; returns 0, ERR_INVALID or ERR_NOTFOUND. */
 int accounts_set_password(struct db *w, int64_t actor, const char *username, const char *password);
 /* Hashes a password with argon2id; returns 0 or ERR_INTERNAL. out needs 128 bytes. */

@@ -84,8 +84,6 @@ json_t *registry_entity_json(struct db *db, const char *uscc);
 int registry_insert(struct db *w, const struct entity *e);
 /* Updates the given fields of the entity e->uscc; returns 0, ERR_NOTFOUND or an error. */
 int registry_update(struct db *w, const struct entity *e);
-/* Checks that id is a user with the officer role; returns 0 or ERR_INVALID. */
-int registry_officer_ok(struct db *db, int64_t id);
 
 /* Accounts bound to one market entity, which see that entity only. */
 #define ROLES_ENTITY_OWNERS (ROLE_ENTERPRISE | ROLE_STATION | ROLE_SLAUGHTERHOUSE)

@@ -7,6 +7,7 @@
  * Line numbers count records: the header is line 1.
  */
 #include "registry/registry.h"
+#include "accounts/accounts.h"
 #include "audit/audit.h"
 #include "core/alloc.h"
 #include "core/err.h"
@@ -234,7 +235,7 @@ static int row_entity(struct req *req, const struct row *r, const int *map, int 
         problem(pr, r->line, "uscc", "该市场主体属于其他辖区，不能修改");
         return -1;
     }
-    if (e->officer && registry_officer_ok(db_read(), e->officer)) {
+    if (e->officer && accounts_has_role(db_read(), e->officer, ROLE_OFFICER)) {
         problem(pr, r->line, "officer", "驻企服务员不存在");
         return -1;
     }

@@ -13,6 +13,7 @@
  */
 #include "registry/registry.h"
 #include "registry/registry_list.h"
+#include "accounts/accounts.h"
 #include "audit/audit.h"
 #include "core/err.h"
 #include "core/qr.h"
@@ -53,30 +54,24 @@ static const struct export_label labels[] = {
     {NULL, NULL},
 };
 
-/* Decides whether the caller may see the entity uscc; answers 404/403 otherwise. */
-static int entity_access_or_reply(struct req *req, struct resp *resp, const char *uscc)
+/* Reads the entity uscc in one query and decides whether the caller may see it; answers
+ * 404/403 otherwise. On success *out (when not NULL) gets the entity's JSON, the caller's. */
+static int entity_or_reply(struct req *req, struct resp *resp, const char *uscc, json_t **out)
 {
-    static const char sql[] = "SELECT region, coalesce(officer, 0) FROM entities WHERE uscc = ?";
-    struct db *db = db_read();
-    struct db_stmt *st;
-    if (!db || db_prepare(db, sql, &st))
-        return ERR_DB;
-    db_bind_text(st, 1, uscc, -1);
-    int rc = db_step(st);
-    char region[16] = "";
-    int64_t officer = 0;
-    if (rc == DB_ROW) {
-        snprintf(region, sizeof region, "%s", db_col_text(st, 0));
-        officer = db_col_int(st, 1);
-    }
-    db_done(st);
-    if (rc < 0)
-        return rc;
-    if (rc == DB_DONE)
+    json_t *o = registry_entity_json(db_read(), uscc);
+    if (!o)
         return reply_error(resp, ERR_NOTFOUND, "not_found", "未找到该市场主体", "uscc");
-    if (registry_may_see(req->user, uscc, region, officer))
+    int rc = registry_may_see(req->user, uscc, json_string_value(json_object_get(o, "region")),
+                              json_integer_value(json_object_get(o, "officer")));
+    if (rc) {
+        json_decref(o);
         return reply_error(resp, ERR_FORBIDDEN, "forbidden",
                            "无权查看其他辖区或非本人负责的市场主体", NULL);
+    }
+    if (out)
+        *out = o;
+    else
+        json_decref(o);
     return 0;
 }
 
@@ -189,12 +184,9 @@ static int entities_list(struct req *req, struct resp *resp)
 
 static int entity_get(struct req *req, struct resp *resp)
 {
-    const char *uscc = uscc_param(req);
-    int rc = entity_access_or_reply(req, resp, uscc);
-    if (rc)
-        return rc;
-    json_t *o = registry_entity_json(db_read(), uscc);
-    return o ? reply_json(resp, 200, o) : ERR_DB;
+    json_t *o = NULL;
+    int rc = entity_or_reply(req, resp, uscc_param(req), &o);
+    return rc ? rc : reply_json(resp, 200, o);
 }
 
 static const struct field_spec entity_body[] = {
@@ -274,7 +266,7 @@ static int entity_check_or_reply(struct req *req, struct resp *resp, struct enti
     if (e->region && scope_allows(req->user, e->region))
         return reply_error(resp, ERR_FORBIDDEN, "forbidden", "无权登记或迁入其他辖区的市场主体",
                            "region");
-    if (e->officer && registry_officer_ok(db_read(), e->officer))
+    if (e->officer && accounts_has_role(db_read(), e->officer, ROLE_OFFICER))
         return reply_error(resp, ERR_INVALID, "validation_failed", "驻企服务员不存在", "officer");
     return 0;
 }
@@ -359,7 +351,7 @@ static int entity_patch(struct req *req, struct resp *resp)
     if (json_object_get(req->json, "uscc"))
         return reply_error(resp, ERR_INVALID, "validation_failed", "统一社会信用代码不可修改",
                            "uscc");
-    int rc = entity_access_or_reply(req, resp, uscc);
+    int rc = entity_or_reply(req, resp, uscc, NULL);
     if (rc)
         return rc;
     struct entity e = {0};
@@ -377,7 +369,7 @@ static int entity_history(struct req *req, struct resp *resp)
     int64_t page, size;
     int rc = req_page_or_reply(req, resp, &page, &size);
     if (!rc)
-        rc = entity_access_or_reply(req, resp, uscc);
+        rc = entity_or_reply(req, resp, uscc, NULL);
     if (rc)
         return rc;
     char object[32];
@@ -404,7 +396,7 @@ static void qr_target(const char *uscc, char *out, size_t cap)
 static int entity_qr(struct req *req, struct resp *resp, int png)
 {
     const char *uscc = uscc_param(req);
-    int rc = entity_access_or_reply(req, resp, uscc);
+    int rc = entity_or_reply(req, resp, uscc, NULL);
     if (rc)
         return rc;
     char url[512];

@@ -26,18 +26,6 @@ json_t *registry_entity_json(struct db *db, const char *uscc)
     return o;
 }
 
-int registry_officer_ok(struct db *db, int64_t id)
-{
-    static const char sql[] = "SELECT 1 FROM users WHERE id = ? AND role = 'officer'";
-    struct db_stmt *st;
-    if (db_prepare(db, sql, &st))
-        return ERR_DB;
-    db_bind_int(st, 1, id);
-    int rc = db_step(st);
-    db_done(st);
-    return rc == DB_ROW ? 0 : rc < 0 ? rc : ERR_INVALID;
-}
-
 /* Binds a text field: NULL binds SQL NULL. */
 static void bind_text_or(struct db_stmt *st, int idx, const char *s, const char *def)
 {
