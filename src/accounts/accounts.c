@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* Account rules and queries. */
+/* Account rules and queries: the user record, creation, passwords, disabling, revocation,
+ * login failures. The users and login_failures tables are written here only. */
 #include "accounts/accounts.h"
 #include "audit/audit.h"
-#include "registry/registry.h"
 #include "core/err.h"
 #include "core/ratelimit.h"
 #include "core/strbuf.h"
 #include "core/timeutil.h"
-#include "http/auth.h"
+#include "authz/authz.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,25 +64,59 @@ static int password_ok(const char *p)
     return n >= PASSWORD_MIN && n <= PASSWORD_MAX;
 }
 
+/* 1 when sql (one parameter, text or num) finds a row, 0 when not, or an error. */
 static int exists(struct db *db, const char *sql, const char *text, int64_t num)
 {
     struct db_stmt *st;
-    if (db_prepare(db, sql, &st))
-        return -1;
-    if (text)
-        db_bind_text(st, 1, text, -1);
-    else
-        db_bind_int(st, 1, num);
-    int found = db_step(st) == DB_ROW;
+    int rc = db_prepare(db, sql, &st);
+    if (!rc)
+        rc = text ? db_bind_text(st, 1, text, -1) : db_bind_int(st, 1, num);
+    if (!rc)
+        rc = db_step(st);
     db_done(st);
-    return found;
+    return rc < 0 ? rc : rc == DB_ROW;
 }
 
-/* Whether a market entity with code uscc is registered (asked of the registry). */
+const struct field accounts_user_fields[] = {
+    {"id", FIELD_INT, FIELD_READONLY, 0, "编号", "u.id"},
+    {"username", FIELD_STRING, FIELD_REQUIRED | FIELD_KEY, 32, "用户名", "u.username"},
+    {"password", FIELD_STRING, FIELD_REQUIRED | FIELD_KEY | FIELD_WRITEONLY, PASSWORD_MAX, "密码"},
+    {"display_name", FIELD_STRING, FIELD_NULLABLE, 64, "姓名", "u.display_name"},
+    {"role", FIELD_STRING, FIELD_REQUIRED, 32, "角色", "u.role", NULL, authz_roles},
+    {"region", FIELD_STRING, FIELD_NULLABLE, 16, "区划代码", "u.region", CITY_REGION},
+    {"region_name", FIELD_STRING, FIELD_READONLY, 0, "行政区划", "r.name"},
+    {"department", FIELD_INT, FIELD_NULLABLE, 0, "部门编号", "u.department", NULL, NULL, 1,
+     INT64_MAX},
+    {"department_name", FIELD_STRING, FIELD_READONLY, 0, "部门", "d.name"},
+    {"entity", FIELD_STRING, FIELD_NULLABLE, 18, "绑定市场主体", "u.entity"},
+    {"disabled", FIELD_BOOL, FIELD_INTERNAL, 0, "已停用", "u.disabled", "0"},
+    {"created_at", FIELD_TIME, FIELD_READONLY, 0, "创建时间", "u.created_at"},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+struct record accounts_user = {
+    .name = "user",
+    .label = "用户",
+    .table = "users",
+    .from = " FROM users u",
+    .joins = " JOIN regions r ON r.code = u.region LEFT JOIN departments d ON d.id = u.department",
+    .key = "id",
+    .key_expr = "u.id",
+    .fields = accounts_user_fields,
+};
+
+static accounts_entity_fn entity_lookup;
+
+void accounts_set_entity_lookup(accounts_entity_fn fn)
+{
+    entity_lookup = fn;
+}
+
+/* 1 when a market entity with code uscc is registered, 0 when not, or an error. */
 static int entity_exists(struct db *db, const char *uscc)
 {
-    char region[16];
-    return uscc && registry_region_of(db, uscc, region) == 0;
+    int rc = uscc && entity_lookup ? entity_lookup(db, uscc) : ERR_NOTFOUND;
+    return rc == 0 ? 1 : rc == ERR_NOTFOUND ? 0 : rc;
 }
 
 int accounts_has_role(struct db *db, int64_t id, unsigned role)
@@ -118,44 +153,72 @@ const char *accounts_field_message(const char *field)
     return "数据校验失败";
 }
 
-int accounts_create(struct db *w, int64_t actor, const struct user_new *u, int64_t *id,
-                    const char **field)
+/* Checks the references of a user: region and department exist, owner roles are bound to a
+ * registered entity. Returns 0, ERR_INVALID with *field, or a database error. */
+static int check_refs(struct db *db, unsigned role, const char *region, int64_t department,
+                      const char *entity, const char **field)
 {
     static const char region_sql[] = "SELECT 1 FROM regions WHERE code = ?";
     static const char dept_sql[] = "SELECT 1 FROM departments WHERE id = ?";
+    int found = exists(db, region_sql, region, 0);
+    if (found == 0)
+        *field = "region";
+    if (found == 1 && department) {
+        found = exists(db, dept_sql, NULL, department);
+        if (found == 0)
+            *field = "department";
+    }
+    if (found == 1 && ((role & ROLES_ENTITY_OWNERS) || (entity && *entity))) {
+        found = entity_exists(db, entity);
+        if (found == 0)
+            *field = "entity";
+    }
+    return found < 0 ? found : found ? 0 : ERR_INVALID;
+}
+
+/* Audits an accounts action on user id with a detail object (stolen). */
+static int audit_user(struct db *w, int64_t actor, const char *action, int64_t id, json_t *detail)
+{
+    char object[32];
+    snprintf(object, sizeof object, "user:%lld", (long long)id);
+    char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(detail);
+    int rc = audit_record(w, actor, NULL, action, object, text);
+    free(text);
+    return rc;
+}
+
+int accounts_create(struct db *w, int64_t actor, const struct user_new *u, int64_t *id,
+                    const char **field)
+{
     static const char insert_sql[] =
         "INSERT INTO users(username, display_name, role, region, department, entity,"
         " password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-    const char *region = u->region ? u->region : "371500";
+    const char *region = u->region ? u->region : CITY_REGION;
     const char *display = u->display_name ? u->display_name : u->username;
     unsigned role = role_of(u->role);
+    int no_login = !u->password && u->password_hash && !strcmp(u->password_hash, "!");
     *field = NULL;
     if (!u->username || !username_ok(u->username))
         *field = "username";
     else if (!role)
         *field = "role";
-    else if (!u->password || !password_ok(u->password))
+    else if (!no_login && (!u->password || !password_ok(u->password)))
         *field = "password";
-    else if (strlen(display) == 0 || strlen(display) > 192)
+    else if (utf8_len(display) == 0 || utf8_len(display) > 64)
         *field = "display_name";
-    else if (exists(w, region_sql, region, 0) != 1)
-        *field = "region";
-    else if (u->department && exists(w, dept_sql, NULL, u->department) != 1)
-        *field = "department";
-    else if ((role & (ROLE_ENTERPRISE | ROLE_STATION | ROLE_SLAUGHTERHOUSE)) &&
-             !entity_exists(w, u->entity))
-        *field = "entity";
-    else if (u->entity && *u->entity && !entity_exists(w, u->entity))
-        *field = "entity";
     if (*field)
         return ERR_INVALID;
+    int rc = check_refs(w, role, region, u->department, u->entity, field);
+    if (rc)
+        return rc;
     char hash[128];
     if (u->password_hash)
         snprintf(hash, sizeof hash, "%s", u->password_hash);
     else if (accounts_hash_password(u->password, hash))
         return ERR_INTERNAL;
     struct db_stmt *st;
-    int rc = db_prepare(w, insert_sql, &st);
+    rc = db_prepare(w, insert_sql, &st);
     if (rc)
         return rc;
     db_bind_text(st, 1, u->username, -1);
@@ -173,55 +236,119 @@ int accounts_create(struct db *w, int64_t actor, const struct user_new *u, int64
     if (rc)
         return rc;
     *id = db_last_id(w);
-    char object[32];
-    snprintf(object, sizeof object, "user:%lld", (long long)*id);
-    struct strbuf detail;
-    strbuf_init(&detail, 4096);
-    strbuf_puts(&detail, "{\"username\":");
-    strbuf_json_string(&detail, u->username, strlen(u->username));
-    strbuf_printf(&detail, ",\"role\":\"%s\",\"region\":", u->role);
-    strbuf_json_string(&detail, region, strlen(region));
-    strbuf_puts(&detail, "}");
-    rc = audit_record(w, actor, NULL, "user.create", object, strbuf_get(&detail));
-    strbuf_dispose(&detail);
-    return rc;
+    return audit_user(
+        w, actor, "user.create", *id,
+        json_pack("{s:s,s:s,s:s}", "username", u->username, "role", u->role, "region", region));
 }
 
-int accounts_set_password(struct db *w, int64_t actor, const char *username, const char *password)
+int accounts_find(struct db *db, const char *username, int64_t *id)
 {
-    static const char sql[] = "UPDATE users SET password_hash = ? WHERE username = ?";
-    static const char revoke_sql[] = "DELETE FROM sessions WHERE kind = 'session' AND user_id ="
-                                     " (SELECT id FROM users WHERE username = ?)";
-    if (!password_ok(password))
+    static const char sql[] = "SELECT id FROM users WHERE username = ?";
+    struct db_stmt *st;
+    int rc = db_prepare(db, sql, &st);
+    if (!rc)
+        rc = db_bind_text(st, 1, username, -1);
+    if (!rc)
+        rc = db_step(st);
+    if (rc == DB_ROW)
+        *id = db_col_int(st, 0);
+    db_done(st);
+    return rc == DB_ROW ? 0 : rc == DB_DONE ? ERR_NOTFOUND : rc;
+}
+
+int accounts_get(struct db *db, int64_t id, json_t **out)
+{
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)id);
+    return rec_get(db, &accounts_user, key, out);
+}
+
+/* Runs sql (parameters: one value, then the user id) on w; ERR_NOTFOUND when no row changed. */
+static int set_column(struct db *w, const char *sql, const char *text, int64_t num, int64_t id)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(w, sql, &st);
+    if (!rc)
+        rc = text ? db_bind_text(st, 1, text, -1) : db_bind_int(st, 1, num);
+    if (!rc)
+        rc = db_bind_int(st, 2, id);
+    if (!rc)
+        rc = db_run(st);
+    return rc ? rc : db_changes(w) ? 0 : ERR_NOTFOUND;
+}
+
+int accounts_set_password(struct db *w, int64_t actor, int64_t id, const char *password,
+                          const char *keep)
+{
+    static const char sql[] = "UPDATE users SET password_hash = ? WHERE id = ?";
+    if (!password || !password_ok(password))
         return ERR_INVALID;
     char hash[128];
     if (accounts_hash_password(password, hash))
         return ERR_INTERNAL;
-    struct db_stmt *st;
-    int rc = db_prepare(w, sql, &st);
+    int revoked = 0;
+    int rc = set_column(w, sql, hash, 0, id);
+    if (!rc)
+        rc = authz_revoke_user(w, id, keep, &revoked);
+    return rc ? rc
+              : audit_user(w, actor, "user.set_password", id,
+                           json_pack("{s:i}", "revoked", revoked));
+}
+
+int accounts_set_disabled(struct db *w, int64_t actor, int64_t id, int disabled)
+{
+    static const char sql[] = "UPDATE users SET disabled = ? WHERE id = ?";
+    int revoked = 0;
+    int rc = set_column(w, sql, NULL, disabled != 0, id);
+    if (!rc && disabled)
+        rc = authz_revoke_user(w, id, NULL, &revoked);
+    return rc ? rc
+              : audit_user(w, actor, disabled ? "user.disable" : "user.enable", id,
+                           json_pack("{s:i}", "revoked", revoked));
+}
+
+int accounts_revoke(struct db *w, int64_t actor, int64_t id, int *n)
+{
+    json_t *u = NULL;
+    int rc = accounts_get(w, id, &u);
+    json_decref(u);
+    if (!rc)
+        rc = authz_revoke_user(w, id, NULL, n);
+    return rc ? rc : audit_user(w, actor, "user.revoke", id, json_pack("{s:i}", "revoked", *n));
+}
+
+int accounts_update(struct db *w, int64_t actor, int64_t id, json_t *v, const char **field)
+{
+    json_t *before = NULL;
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)id);
+    int rc = accounts_get(w, id, &before);
     if (rc)
         return rc;
-    db_bind_text(st, 1, hash, -1);
-    db_bind_text(st, 2, username, -1);
-    rc = db_run(st);
-    if (rc)
-        return rc;
-    if (db_changes(w) == 0)
-        return ERR_NOTFOUND;
-    rc = db_prepare(w, revoke_sql, &st);
-    if (rc)
-        return rc;
-    db_bind_text(st, 1, username, -1);
-    rc = db_run(st);
-    if (rc)
-        return rc;
-    struct strbuf detail;
-    strbuf_init(&detail, 256);
-    strbuf_puts(&detail, "{\"username\":");
-    strbuf_json_string(&detail, username, strlen(username));
-    strbuf_puts(&detail, "}");
-    rc = audit_record(w, actor, NULL, "user.set_password", "user", strbuf_get(&detail));
-    strbuf_dispose(&detail);
+    /* The user as it would stand: the references are judged together. */
+    json_t *after = json_deep_copy(before);
+    json_object_update(after, v);
+    json_t *dept = json_object_get(after, "department");
+    const char *display = json_string_value(json_object_get(after, "display_name"));
+    *field = NULL;
+    if (!display || utf8_len(display) == 0) {
+        *field = "display_name";
+        rc = ERR_INVALID;
+    }
+    if (!rc)
+        rc = check_refs(w, role_of(json_string_value(json_object_get(after, "role"))),
+                        json_string_value(json_object_get(after, "region")),
+                        json_is_integer(dept) ? json_integer_value(dept) : 0,
+                        json_string_value(json_object_get(after, "entity")), field);
+    json_decref(after);
+    if (!rc)
+        rc = rec_update(w, &accounts_user, key, v);
+    if (!rc) {
+        char *diff = rec_diff(&accounts_user, v, before);
+        rc = audit_user(w, actor, "user.update", id, json_loads(diff, 0, NULL));
+        free(diff);
+    }
+    json_decref(before);
     return rc;
 }
 

@@ -10,21 +10,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "db/db.h"
+#include "record/record.h"
 
 #define LOGIN_MAX_FAILURES 5
 #define LOGIN_WINDOW (15 * 60)
 #define PASSWORD_MIN 8
 #define PASSWORD_MAX 128
 
+/* The user record: fields (the body of POST /users, and of PATCH without the keys), columns. */
+extern const struct field accounts_user_fields[];
+extern struct record accounts_user;
+
+struct demo; /* http/module.h */
+
 struct user_new {
     const char *username;
     const char *display_name; /* NULL: the username */
     const char *role;
-    const char *region; /* NULL: the city */
-    int64_t department; /* 0: none */
-    const char *entity; /* NULL: none */
-    const char *password;
+    const char *region;        /* NULL: the city */
+    int64_t department;        /* 0: none */
+    const char *entity;        /* NULL: none */
+    const char *password;      /* NULL with password_hash "!": an account that cannot log in */
     const char *password_hash; /* NULL: hashed by accounts_create; callers that hold the
                                   writer hash first, as argon2id takes 50-100 ms */
 };
@@ -36,8 +45,33 @@ int accounts_create(struct db *w, int64_t actor, const struct user_new *u, int64
                     const char **field /* out */);
 /* Returns 0 if user id exists with role (an enum role bit), ERR_INVALID if not, or ERR_DB. */
 int accounts_has_role(struct db *db, int64_t id, unsigned role);
-/* Sets a new password for username; returns 0, ERR_INVALID or ERR_NOTFOUND. */
-int accounts_set_password(struct db *w, int64_t actor, const char *username, const char *password);
+/* Sets a new password for user id and revokes the user's sessions and API tokens, but the
+ * token keep (the caller's own session when users change their own password; NULL: none).
+ * Returns 0, ERR_INVALID or ERR_NOTFOUND. */
+int accounts_set_password(struct db *w, int64_t actor, int64_t id, const char *password,
+                          const char *keep);
+/* Finds the id of username on db; returns 0, ERR_NOTFOUND or an error. */
+int accounts_find(struct db *db, const char *username, int64_t *id /* out */);
+/* Reads user id as its record's JSON; returns 0, ERR_NOTFOUND or an error. */
+int accounts_get(struct db *db, int64_t id, json_t **out /* out */);
+/* Changes the members of v (checked against accounts_user_fields) on user id, with an audit
+ * row of the changes. Returns 0, ERR_INVALID (*field names it), ERR_NOTFOUND or an error. */
+int accounts_update(struct db *w, int64_t actor, int64_t id, json_t *v,
+                    const char **field /* out */);
+/* Disables (revoking every session and token) or re-enables user id. Returns 0,
+ * ERR_NOTFOUND, or an error. */
+int accounts_set_disabled(struct db *w, int64_t actor, int64_t id, int disabled);
+/* Revokes every session and API token of user id; *n gets how many. */
+int accounts_revoke(struct db *w, int64_t actor, int64_t id, int *n /* out */);
+
+/* How accounts learns whether a market entity exists without depending on the registry: the
+ * registry module installs the look-up at start (it returns 0, ERR_NOTFOUND or an error). */
+typedef int (*accounts_entity_fn)(struct db *db, const char *uscc);
+void accounts_set_entity_lookup(accounts_entity_fn fn);
+
+/* Creates demo login u on w with a random password, recorded in d->logins for the credentials
+ * file; u->region defaults to the city. Returns 0 or an error (printed). */
+int accounts_demo_login(struct db *w, struct demo *d, const struct user_new *u);
 /* Hashes a password with argon2id; returns 0 or ERR_INTERNAL. out needs 128 bytes. */
 int accounts_hash_password(const char *password, char out[128]);
 /* Returns 1 if password matches the stored hash. */

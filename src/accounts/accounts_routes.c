@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Login, logout, the current user, and user administration:
- *   POST /api/v1/auth/login, POST /api/v1/auth/logout, GET /api/v1/auth/me,
- *   GET /api/v1/users, POST /api/v1/users.
+ * Login, logout, the current user and their password, and user administration (RuoYi's
+ * 用户管理): list, create, read, edit, disable and re-enable, reset a password, revoke sessions
+ * and tokens, list active sessions.
  */
 #include "accounts/accounts.h"
 #include "audit/audit.h"
 #include "core/err.h"
 #include "core/timeutil.h"
-#include "http/auth.h"
-#include "http/rows.h"
+#include "authz/authz.h"
+#include "http/list.h"
+#include "http/module.h"
 #include "http/server.h"
 
 #include <stdio.h>
@@ -17,31 +18,21 @@
 #include <string.h>
 #include <strings.h>
 
-static const char user_sql[] =
-    "SELECT u.id, u.username, u.display_name, u.role, u.region, r.name AS region_name,"
-    " u.department, u.entity FROM users u JOIN regions r ON r.code = u.region WHERE u.id = ?";
-
 /* Adds the Chinese name of o's role as "role_name". */
-static void add_role_name(json_t *o)
+static void add_role_name(struct req *req, json_t *o)
 {
+    (void)req;
     const char *role = json_string_value(json_object_get(o, "role"));
     json_object_set_new(o, "role_name", json_string(role_label(role_of(role))));
 }
 
-/* Returns the public JSON of user id read on db, or NULL. */
-static json_t *user_json(struct db *db, int64_t id)
+/* Returns in *out the public JSON of user id read on db: 0, ERR_NOTFOUND or an error. */
+static int user_json(struct db *db, int64_t id, json_t **out)
 {
-    struct db_stmt *st;
-    json_t *o = NULL;
-    if (db_prepare(db, user_sql, &st))
-        return NULL;
-    db_bind_int(st, 1, id);
-    if (db_step(st) == DB_ROW)
-        o = row_to_json(st);
-    db_done(st);
-    if (o)
-        add_role_name(o);
-    return o;
+    int rc = accounts_get(db, id, out);
+    if (!rc)
+        add_role_name(NULL, *out);
+    return rc;
 }
 
 /* "; Secure" when the public address is HTTPS (behind a TLS proxy), so browsers never send the
@@ -51,10 +42,10 @@ static const char *cookie_secure(void)
     return strncmp(server_public_url(), "https://", 8) == 0 ? "; Secure" : "";
 }
 
-static const struct field_spec login_body[] = {
+static const struct field login_body[] = {
     {"username", FIELD_STRING, FIELD_REQUIRED, 64, "用户名"},
     {"password", FIELD_STRING, FIELD_REQUIRED, PASSWORD_MAX, "密码"},
-    {0},
+    {NULL, 0, 0, 0, NULL, NULL},
 };
 
 static int auth_login(struct req *req, struct resp *resp)
@@ -123,7 +114,7 @@ static int auth_login(struct req *req, struct resp *resp)
         return reply_error(resp, ERR_UNAUTH, "bad_credentials", "用户名或密码错误", NULL);
     }
     snprintf(object, sizeof object, "user:%lld", (long long)id);
-    rc = auth_token_create(w, id, TOKEN_SESSION, token, csrf);
+    rc = authz_token_create(w, id, TOKEN_SESSION, req->ip, token, csrf);
     if (!rc)
         rc = accounts_clear_failures(w, username);
     if (!rc)
@@ -131,9 +122,10 @@ static int auth_login(struct req *req, struct resp *resp)
     rc = db_write_end(w, rc);
     if (rc)
         return rc;
-    json_t *user = user_json(db, id);
-    if (!user)
-        return ERR_DB;
+    json_t *user = NULL;
+    rc = user_json(db, id, &user);
+    if (rc)
+        return rc;
     char cookie[160];
     snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s",
              SESSION_COOKIE, token, SESSION_TTL, cookie_secure());
@@ -150,9 +142,9 @@ static int auth_logout(struct req *req, struct resp *resp)
     struct db *w = db_write_begin();
     if (!w)
         return ERR_DB;
-    int rc = auth_token_revoke(w, req->token);
+    int rc = authz_token_revoke(w, req->token);
     if (!rc)
-        rc = audit_record_req(w, req, "auth.logout", object, NULL);
+        rc = audit_record_as(w, req->user, req->ip, "auth.logout", object, NULL);
     rc = db_write_end(w, rc);
     if (rc)
         return rc;
@@ -166,64 +158,102 @@ static int auth_logout(struct req *req, struct resp *resp)
 
 static int auth_me(struct req *req, struct resp *resp)
 {
-    struct db *db = db_read();
-    json_t *user = db ? user_json(db, req->user->id) : NULL;
-    if (!user)
-        return ERR_DB;
+    json_t *user = NULL;
+    int rc = user_json(db_read(), req->user->id, &user);
+    if (rc)
+        return rc == ERR_NOTFOUND ? ERR_UNAUTH : rc;
     resp_header(resp, "Cache-Control", "no-store");
     return reply_json(resp, 200,
                       json_pack("{s:o,s:s}", "user", user, "csrf_token", req->user->csrf));
 }
 
-static int users_list(struct req *req, struct resp *resp)
+static const struct field password_body[] = {
+    {"old_password", FIELD_STRING, FIELD_REQUIRED, PASSWORD_MAX, "原密码"},
+    {"new_password", FIELD_STRING, FIELD_REQUIRED, PASSWORD_MAX, "新密码"},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+/* Answers the outcome of an accounts write on user id (its JSON, or the error). */
+static int user_write_reply(struct resp *resp, int rc, int64_t id, int status, const char *field)
 {
-    static const char count_sql[] =
-        "SELECT count(*) FROM users WHERE (?1 IS NULL OR role = ?1) AND (?2 IS NULL OR"
-        " region = ?2)";
-    static const char list_sql[] =
-        "SELECT u.id, u.username, u.display_name, u.role, u.region, r.name AS region_name,"
-        " u.department, u.entity, CASE u.disabled WHEN 0 THEN 'false' ELSE 'true' END"
-        " AS disabled_json FROM users u JOIN regions r ON r.code = u.region"
-        " WHERE (?1 IS NULL OR u.role = ?1) AND (?2 IS NULL OR u.region = ?2)"
-        " ORDER BY u.id LIMIT ?3 OFFSET ?4";
-    int64_t page, size, total = 0;
-    int rc = req_page_or_reply(req, resp, &page, &size);
-    if (rc)
-        return rc;
-    struct db *db = db_read();
-    struct db_stmt *st;
-    if (!db || db_prepare(db, count_sql, &st))
-        return ERR_DB;
-    db_bind_text(st, 1, req_query(req, "role"), -1);
-    db_bind_text(st, 2, req_query(req, "region"), -1);
-    if (db_step(st) == DB_ROW)
-        total = db_col_int(st, 0);
-    db_done(st);
-    if (db_prepare(db, list_sql, &st))
-        return ERR_DB;
-    db_bind_text(st, 1, req_query(req, "role"), -1);
-    db_bind_text(st, 2, req_query(req, "region"), -1);
-    db_bind_int(st, 3, size);
-    db_bind_int(st, 4, (page - 1) * size);
-    json_t *items = rows_to_json(st);
-    if (!items)
-        return ERR_DB;
-    size_t i;
-    json_t *item;
-    json_array_foreach(items, i, item) add_role_name(item);
-    return reply_page(resp, items, total, page, size);
+    if (rc == ERR_CONFLICT)
+        return reply_error(resp, rc, "username_taken", "用户名已存在", "username");
+    if (rc == ERR_INVALID)
+        return reply_error(resp, rc, "validation_failed", accounts_field_message(field), field);
+    if (rc == ERR_NOTFOUND)
+        return reply_error(resp, rc, "not_found", "用户不存在", NULL);
+    json_t *user = NULL;
+    if (!rc)
+        rc = user_json(db_read(), id, &user);
+    return rc ? rc : reply_json(resp, status, user);
 }
 
-static const struct field_spec user_body[] = {
-    {"username", FIELD_STRING, FIELD_REQUIRED, 32, "用户名"},
-    {"password", FIELD_STRING, FIELD_REQUIRED, PASSWORD_MAX, "密码"},
-    {"role", FIELD_STRING, FIELD_REQUIRED, 32, "角色"},
-    {"display_name", FIELD_STRING, FIELD_NULLABLE, 64, "姓名"},
-    {"region", FIELD_STRING, FIELD_NULLABLE, 16, "行政区划"},
-    {"department", FIELD_INT, FIELD_NULLABLE, 0, "部门"},
-    {"entity", FIELD_STRING, FIELD_NULLABLE, 18, "市场主体"},
-    {0},
+/* A user changes their own password: the old one must be right; every other session and
+ * API token of theirs is revoked, this session stays. */
+static int auth_password(struct req *req, struct resp *resp)
+{
+    static const char sql[] = "SELECT password_hash FROM users WHERE id = ?";
+    const char *old = json_string_value(json_object_get(req->json, "old_password"));
+    const char *new = json_string_value(json_object_get(req->json, "new_password"));
+    struct db_stmt *st;
+    int rc = db_prepare(db_read(), sql, &st);
+    if (!rc)
+        rc = db_bind_int(st, 1, req->user->id);
+    if (!rc)
+        rc = db_step(st);
+    int ok = rc == DB_ROW && accounts_password_ok(db_col_text(st, 0), old);
+    db_done(st);
+    if (rc < 0)
+        return rc;
+    if (!ok)
+        return reply_error(resp, ERR_INVALID, "bad_credentials", "原密码错误", "old_password");
+    struct db *w = db_write_begin();
+    rc = w ? accounts_set_password(w, req->user->id, req->user->id, new, req->token) : ERR_DB;
+    if (w)
+        rc = db_write_end(w, rc);
+    return user_write_reply(resp, rc, req->user->id, 200, "password");
+}
+
+/* Reads the {id} path parameter; answers 404 when it is not a user id. */
+static int id_or_reply(struct req *req, struct resp *resp, int64_t *id)
+{
+    const char *s = req_param(req, "id");
+    char *end;
+    long long v = s ? strtoll(s, &end, 10) : 0;
+    if (!s || !*s || *end || v <= 0)
+        return reply_error(resp, ERR_NOTFOUND, "not_found", "用户不存在", "id");
+    *id = v;
+    return 0;
+}
+
+static const struct list_filter user_filters[] = {
+    {"role", " AND u.role = ?", NULL, NULL},
+    {"region", " AND u.region = ?", NULL, NULL},
+    {"department", " AND u.department = ?", NULL, NULL},
+    {"disabled", " AND u.disabled = ?", NULL, NULL},
+    {"q", " AND (instr(u.username, ?) > 0 OR instr(u.display_name, ?) > 0)", NULL, NULL},
+    {NULL, NULL, NULL, NULL},
 };
+
+static const struct list_sort user_sorts[] = {
+    {"id", "u.id"}, {"username", "u.username"}, {"role", "u.role"}, {"created_at", "u.created_at"},
+    {NULL, NULL},
+};
+
+static const struct list_def users_list_def = {
+    .rec = &accounts_user,
+    .order = "u.id",
+    .filename = "users",
+    .filters = user_filters,
+    .sorts = user_sorts,
+    .count_cap = -1,
+    .decorate = add_role_name,
+};
+
+static int users_list(struct req *req, struct resp *resp)
+{
+    return list_reply(req, resp, &users_list_def, NULL);
+}
 
 static int users_create(struct req *req, struct resp *resp)
 {
@@ -243,26 +273,154 @@ static int users_create(struct req *req, struct resp *resp)
     if (accounts_hash_password(u.password, hash) == 0) /* before taking the writer */
         u.password_hash = hash;
     struct db *w = db_write_begin();
-    if (!w)
-        return ERR_DB;
-    int rc = accounts_create(w, req->user->id, &u, &id, &field);
-    rc = db_write_end(w, rc);
-    if (rc == ERR_CONFLICT)
-        return reply_error(resp, rc, "username_taken", "用户名已存在", "username");
-    if (rc == ERR_INVALID)
-        return reply_error(resp, rc, "validation_failed", accounts_field_message(field), field);
-    if (rc)
-        return rc;
-    struct db *db = db_read();
-    json_t *user = db ? user_json(db, id) : NULL;
-    return user ? reply_json(resp, 201, user) : ERR_DB;
+    int rc = w ? accounts_create(w, req->user->id, &u, &id, &field) : ERR_DB;
+    if (w)
+        rc = db_write_end(w, rc);
+    return user_write_reply(resp, rc, id, 201, field);
 }
 
-const struct route accounts_routes[] = {
+static int users_get(struct req *req, struct resp *resp)
+{
+    int64_t id;
+    int rc = id_or_reply(req, resp, &id);
+    return rc ? rc : user_write_reply(resp, 0, id, 200, NULL);
+}
+
+static int users_patch(struct req *req, struct resp *resp)
+{
+    int64_t id;
+    const char *field = NULL;
+    int rc = id_or_reply(req, resp, &id);
+    if (rc)
+        return rc;
+    if (id == req->user->id && json_object_get(req->json, "role"))
+        return reply_error(resp, ERR_CONFLICT, "own_account", "不能修改自己的角色", "role");
+    struct db *w = db_write_begin();
+    rc = w ? accounts_update(w, req->user->id, id, req->json, &field) : ERR_DB;
+    if (w)
+        rc = db_write_end(w, rc);
+    return user_write_reply(resp, rc, id, 200, field);
+}
+
+static int users_set_disabled(struct req *req, struct resp *resp, int disabled)
+{
+    int64_t id;
+    int rc = id_or_reply(req, resp, &id);
+    if (rc)
+        return rc;
+    if (id == req->user->id)
+        return reply_error(resp, ERR_CONFLICT, "own_account", "不能停用自己的账号", NULL);
+    struct db *w = db_write_begin();
+    rc = w ? accounts_set_disabled(w, req->user->id, id, disabled) : ERR_DB;
+    if (w)
+        rc = db_write_end(w, rc);
+    return user_write_reply(resp, rc, id, 200, NULL);
+}
+
+static int users_disable(struct req *req, struct resp *resp)
+{
+    return users_set_disabled(req, resp, 1);
+}
+
+static int users_enable(struct req *req, struct resp *resp)
+{
+    return users_set_disabled(req, resp, 0);
+}
+
+static const struct field reset_body[] = {
+    {"password", FIELD_STRING, FIELD_REQUIRED, PASSWORD_MAX, "新密码"},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+static int users_reset_password(struct req *req, struct resp *resp)
+{
+    int64_t id;
+    int rc = id_or_reply(req, resp, &id);
+    if (rc)
+        return rc;
+    const char *password = json_string_value(json_object_get(req->json, "password"));
+    const char *keep = id == req->user->id ? req->token : NULL;
+    struct db *w = db_write_begin();
+    rc = w ? accounts_set_password(w, req->user->id, id, password, keep) : ERR_DB;
+    if (w)
+        rc = db_write_end(w, rc);
+    return user_write_reply(resp, rc, id, 200, "password");
+}
+
+static int users_revoke(struct req *req, struct resp *resp)
+{
+    int64_t id;
+    int n = 0;
+    int rc = id_or_reply(req, resp, &id);
+    if (rc)
+        return rc;
+    struct db *w = db_write_begin();
+    rc = w ? accounts_revoke(w, req->user->id, id, &n) : ERR_DB;
+    if (w)
+        rc = db_write_end(w, rc);
+    if (rc == ERR_NOTFOUND)
+        return reply_error(resp, rc, "not_found", "用户不存在", NULL);
+    return rc ? rc : reply_json(resp, 200, json_pack("{s:i}", "revoked", n));
+}
+
+static int users_sessions(struct req *req, struct resp *resp)
+{
+    int64_t id;
+    json_t *user = NULL, *items = NULL;
+    int rc = id_or_reply(req, resp, &id);
+    if (!rc)
+        rc = accounts_get(db_read(), id, &user);
+    json_decref(user);
+    if (rc == ERR_NOTFOUND)
+        return reply_error(resp, rc, "not_found", "用户不存在", NULL);
+    if (!rc)
+        rc = authz_sessions_json(db_read(), id, &items);
+    return rc ? rc : reply_json(resp, 200, json_pack("{s:o}", "items", items));
+}
+
+static const struct route routes[] = {
     {"POST", "/api/v1/auth/login", auth_login, ROLES_PUBLIC, login_body, ROUTE_BODY_JSON, 0},
     {"POST", "/api/v1/auth/logout", auth_logout, ROLES_ANY, NULL, 0, 0},
     {"GET", "/api/v1/auth/me", auth_me, ROLES_ANY, NULL, 0, 0},
+    {"POST", "/api/v1/auth/password", auth_password, ROLES_ANY, password_body, ROUTE_BODY_JSON, 0},
     {"GET", "/api/v1/users", users_list, ROLE_ADMIN, NULL, 0, 0},
-    {"POST", "/api/v1/users", users_create, ROLE_ADMIN, user_body, ROUTE_BODY_JSON, 0},
-    {0},
+    {"POST", "/api/v1/users", users_create, ROLE_ADMIN, accounts_user_fields, ROUTE_BODY_JSON, 0},
+    {"GET", "/api/v1/users/{id}", users_get, ROLE_ADMIN, NULL, 0, 0},
+    {"PATCH", "/api/v1/users/{id}", users_patch, ROLE_ADMIN, accounts_user_fields,
+     ROUTE_BODY_JSON | ROUTE_BODY_PARTIAL, 0},
+    {"POST", "/api/v1/users/{id}/disable", users_disable, ROLE_ADMIN, NULL, 0, 0},
+    {"POST", "/api/v1/users/{id}/enable", users_enable, ROLE_ADMIN, NULL, 0, 0},
+    {"POST", "/api/v1/users/{id}/password", users_reset_password, ROLE_ADMIN, reset_body,
+     ROUTE_BODY_JSON, 0},
+    {"POST", "/api/v1/users/{id}/revoke", users_revoke, ROLE_ADMIN, NULL, 0, 0},
+    {"GET", "/api/v1/users/{id}/sessions", users_sessions, ROLE_ADMIN, NULL, 0, 0},
+    {NULL, NULL, NULL, 0, NULL, 0, 0},
+};
+
+static struct record *const records[] = {&accounts_user, NULL};
+
+static const struct audit_action actions[] = {
+    {"auth.login", "登录"},
+    {"auth.login_failed", "登录失败"},
+    {"auth.logout", "退出登录"},
+    {"user.create", "新增用户"},
+    {"user.update", "修改用户"},
+    {"user.set_password", "设置密码"},
+    {"user.disable", "停用用户"},
+    {"user.enable", "启用用户"},
+    {"user.revoke", "注销会话与令牌"},
+    {"user.token", "签发 API 令牌"},
+    {NULL, NULL},
+};
+
+int accounts_demo_hook(struct db *w, struct demo *d);
+
+const struct module accounts_module = {
+    .name = "accounts",
+    .label = "用户与登录",
+    .roles = ROLES_ANY,
+    .routes = routes,
+    .records = records,
+    .actions = actions,
+    .demo = accounts_demo_hook,
 };

@@ -172,10 +172,10 @@ int audit_record(struct db *w, int64_t actor, const char *ip, const char *action
     return db_run(st);
 }
 
-int audit_record_req(struct db *w, const struct req *req, const char *action, const char *object,
-                     const char *detail)
+int audit_record_as(struct db *w, const struct principal *p, const char *ip, const char *action,
+                    const char *object, const char *detail)
 {
-    return audit_record(w, req->user ? req->user->id : 0, req->ip, action, object, detail);
+    return audit_record(w, p ? p->id : 0, ip, action, object, detail);
 }
 
 int audit_verify(struct db *db, int64_t *bad_id, const char **why, int64_t *rows)

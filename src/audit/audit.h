@@ -15,7 +15,8 @@
 #include <stdint.h>
 
 #include "db/db.h"
-#include "http/http.h"
+#include "record/record.h"
+#include "authz/authz.h"
 
 #define AUDIT_HASH_LEN 32
 #define AUDIT_KEY_LEN 32
@@ -43,15 +44,12 @@ void audit_hash(const unsigned char key[AUDIT_KEY_LEN], const unsigned char prev
  * text, NULL for "{}". Returns 0 or an error. */
 int audit_record(struct db *w, int64_t actor, const char *ip, const char *action,
                  const char *object, const char *detail);
-/* The same for a request: the actor and ip come from req. */
-int audit_record_req(struct db *w, const struct req *req, const char *action, const char *object,
-                     const char *detail);
+/* The same for a principal (NULL: the system) calling from ip. */
+int audit_record_as(struct db *w, const struct principal *p, const char *ip, const char *action,
+                    const char *object, const char *detail);
 
-/* The audit rows of object (all objects when NULL), newest first, as a JSON array of
- * {id, at, actor, actor_name, ip, action, object, detail}; *total gets the count. NULL on a
- * database error. */
-json_t *audit_history(struct db *db, const char *object, int64_t page, int64_t size,
-                      int64_t *total /* out */);
+/* The audit row record (read only): GET /api/v1/audit, the login log, record histories. */
+extern struct record audit_row;
 
 /* Walks the chain. Returns 0 when intact; otherwise ERR_CONFLICT with the first bad row's id
  * in *bad_id and a reason ("hash mismatch", "missing", ...) in *why. A chain needs at least

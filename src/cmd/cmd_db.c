@@ -4,6 +4,7 @@
 #include "cmd/cmd.h"
 #include "core/err.h"
 #include "db/db.h"
+#include "http/module.h"
 #include "refdata/refdata.h"
 
 #include <errno.h>
@@ -58,6 +59,11 @@ int cmd_open_db(const char *path, int create)
                 ? "审计密钥文件缺失：%s（由 jianguan init 创建，或用 JIANGUAN_AUDIT_KEY 指定）\n"
                 : "无法读取审计密钥文件：%s\n",
             key);
+        db_global_shutdown();
+        return rc;
+    }
+    rc = modules_init();
+    if (rc) {
         db_global_shutdown();
         return rc;
     }

@@ -5,7 +5,7 @@
 #include "cmd/cmd.h"
 #include "core/err.h"
 #include "db/db.h"
-#include "http/auth.h"
+#include "authz/authz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,7 +79,10 @@ static int user_passwd(const char **v)
         return 2;
     }
     struct db *w = db_write_begin();
-    int rc = w ? accounts_set_password(w, 0, v[O_USERNAME], password) : ERR_DB;
+    int64_t id = 0;
+    int rc = w ? accounts_find(w, v[O_USERNAME], &id) : ERR_DB;
+    if (!rc)
+        rc = accounts_set_password(w, 0, id, password, NULL);
     if (w)
         rc = db_write_end(w, rc);
     if (rc) {
@@ -112,25 +115,16 @@ static int user_list(void)
 
 static int user_token(const char **v)
 {
-    static const char sql[] = "SELECT id FROM users WHERE username = ?";
     if (!v[O_USERNAME]) {
         fprintf(stderr, "需要 --username\n");
         return 2;
     }
     char token[TOKEN_LEN + 1], csrf[TOKEN_LEN + 1], object[32];
     struct db *w = db_write_begin();
-    struct db_stmt *st;
     int64_t id = 0;
-    int rc = w ? db_prepare(w, sql, &st) : ERR_DB;
-    if (!rc) {
-        db_bind_text(st, 1, v[O_USERNAME], -1);
-        if (db_step(st) == DB_ROW)
-            id = db_col_int(st, 0);
-        db_done(st);
-        rc = id ? 0 : ERR_NOTFOUND;
-    }
+    int rc = w ? accounts_find(w, v[O_USERNAME], &id) : ERR_DB;
     if (!rc)
-        rc = auth_token_create(w, id, TOKEN_API, token, csrf);
+        rc = authz_token_create(w, id, TOKEN_API, NULL, token, csrf);
     snprintf(object, sizeof object, "user:%lld", (long long)id);
     if (!rc)
         rc = audit_record(w, 0, NULL, "user.token", object, NULL);

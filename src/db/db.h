@@ -37,6 +37,13 @@ struct db *db_write_begin(void);
  * commit itself failed. */
 int db_write_end(struct db *w, int rc);
 
+/* Returns a copy of text that lives as long as the process: the same pointer for the same
+ * text, so that statements composed at run time (from fixed fragments, never from input) are
+ * prepared once per connection like literals. Thread-safe. */
+const char *db_intern(const char *text);
+/* A number that grows with every committed write of this process (cached counts compare it). */
+uint64_t db_generation(void);
+
 /* Runs a script of statements without parameters; returns 0 or ERR_DB. */
 int db_exec(struct db *db, const char *sql);
 /* Returns in *out the connection's statement for sql, prepared on first use (sql should be a

@@ -468,12 +468,21 @@ struct db *db_write_begin(void)
     return g_writer;
 }
 
+static _Atomic uint64_t g_generation;
+
+uint64_t db_generation(void)
+{
+    return g_generation;
+}
+
 int db_write_end(struct db *w, int rc)
 {
     if (!rc && db_exec(w, "COMMIT"))
         rc = ERR_DB;
     if (rc)
         db_exec(w, "ROLLBACK");
+    else
+        g_generation++;
     pthread_mutex_unlock(&g_write_lock);
     return rc;
 }

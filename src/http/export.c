@@ -1,24 +1,25 @@
 /* SPDX-License-Identifier: MIT */
-/* CSV (RFC 4180, UTF-8 with BOM for Excel) and XLSX (libxlsxwriter) answers. */
+/*
+ * CSV (RFC 4180, UTF-8 with BOM for Excel) and XLSX (libxlsxwriter) answers. Both are written
+ * to a temporary file in $TMPDIR (or /tmp), unlinked at once, and the server sends that file
+ * (resp->fd): an export of 100 000 rows costs disk, not its size in the heap, and nothing is
+ * left behind if the process dies.
+ */
 #include "http/export.h"
+#include "core/formula.h"
 #include "core/err.h"
 #include "core/log.h"
 
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
 
-int export_needs_escape(const char *s)
-{
-    return s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@';
-}
-
-const char *export_unescape(const char *s)
-{
-    return s[0] == '\'' && export_needs_escape(s + 1) ? s + 1 : s;
-}
+#define CSV_BUFFER (64u << 10) /* the CSV writer's stdio buffer */
 
 int export_format_or_reply(struct req *req, struct resp *resp, int *format)
 {
@@ -36,77 +37,131 @@ int export_format_or_reply(struct req *req, struct resp *resp, int *format)
     return 0;
 }
 
-/* The header of column i: the name without a "_json" suffix. */
-static void header_of(struct db_stmt *st, int i, char *out, size_t cap)
+/* The header of column i: the field's name (CSV) or its Chinese label (Excel). */
+static const char *header_of(struct record *rec, struct db_stmt *st, int i, int label)
 {
-    const char *name = db_col_name(st, i);
-    size_t n = strlen(name);
-    if (n > 5 && !strcmp(name + n - 5, "_json"))
-        n -= 5;
-    snprintf(out, cap, "%.*s", (int)n, name);
+    const struct field *f = rec_column_field(rec, i);
+    if (!f)
+        return db_col_name(st, i);
+    return label && f->label ? f->label : f->name;
 }
 
-static const char *label_of(const struct export_label *labels, const char *field)
+static const char *tmp_dir(void)
 {
-    for (const struct export_label *l = labels; l && l->field; l++)
-        if (!strcmp(l->field, field))
-            return l->label;
-    return field;
+    const char *d = getenv("TMPDIR");
+    return d && *d ? d : "/tmp";
 }
 
-static int write_csv(struct resp *resp, struct db_stmt *st)
+/* Creates an empty temporary file, named in path. Returns its descriptor (the caller closes
+ * it and calls tmp_unlink) or -1. */
+static int tmp_file(char path[PATH_MAX] /* out */)
 {
-    struct strbuf *b = &resp->body;
-    int n = db_col_count(st), rc = strbuf_puts(b, "\xEF\xBB\xBF"), step;
-    char name[64];
+    int n = snprintf(path, PATH_MAX, "%s/jianguan-export-XXXXXX", tmp_dir());
+    if (n < 0 || n >= PATH_MAX) {
+        path[0] = '\0';
+        return -1;
+    }
+    int fd = mkostemp(path, O_CLOEXEC);
+    if (fd < 0)
+        path[0] = '\0';
+    return fd;
+}
+
+/* Removes the name of a file tmp_file() made, once; the open descriptor keeps the file. */
+static void tmp_unlink(char *path)
+{
+    if (path[0])
+        unlink(path);
+    path[0] = '\0';
+}
+
+/* Appends the current row of st (n columns) to line as one CSV record, CRLF included. A text
+ * cell formula_needs_escape() flags gets its apostrophe (built in cell, a scratch buffer). */
+static int csv_record(struct strbuf *line, struct strbuf *cell, struct record *rec,
+                      struct db_stmt *st, int n)
+{
+    int rc = 0;
+    char buf[40];
     for (int i = 0; !rc && i < n; i++) {
-        header_of(st, i, name, sizeof name);
-        rc = strbuf_puts(b, i ? "," : "");
+        const char *v = rec_cell_text(rec_column_field(rec, i), st, i, buf);
+        rc = strbuf_puts(line, i ? "," : "");
+        if (!rc && v && db_col_type(st, i) == DB_TEXT && formula_needs_escape(v)) {
+            strbuf_reset(cell);
+            rc = strbuf_putc(cell, '\'');
+            if (!rc)
+                rc = strbuf_puts(cell, v);
+            if (!rc)
+                rc = strbuf_csv_field(line, strbuf_get(cell), cell->len);
+        } else if (!rc && v) {
+            rc = strbuf_csv_field(line, v, strlen(v));
+        }
+    }
+    return rc ? rc : strbuf_puts(line, "\r\n");
+}
+
+/* Writes the header and the rows of st as CSV to fd, record by record through a 64 KiB stdio
+ * buffer; a record may be as long as max bytes. Returns 0, ERR_TOOLARGE past EXPORT_MAX_ROWS
+ * rows (stopping there), ERR_IO or a db error. fd stays open; its offset is undefined. */
+static int write_csv(int fd, struct record *rec, struct db_stmt *st, size_t max)
+{
+    int dup_fd = dup(fd);
+    FILE *f = dup_fd >= 0 ? fdopen(dup_fd, "w") : NULL;
+    if (!f) {
+        if (dup_fd >= 0)
+            close(dup_fd);
+        return ERR_IO;
+    }
+    char buf[CSV_BUFFER];
+    setvbuf(f, buf, _IOFBF, sizeof buf);
+    struct strbuf line, cell;
+    strbuf_init(&line, max);
+    strbuf_init(&cell, max);
+    int n = db_col_count(st), rc = strbuf_puts(&line, "\xEF\xBB\xBF"), step = DB_DONE, rows = 0;
+    for (int i = 0; !rc && i < n; i++) {
+        const char *name = header_of(rec, st, i, 0);
+        rc = strbuf_puts(&line, i ? "," : "");
         if (!rc)
-            rc = strbuf_csv_field(b, name, strlen(name));
+            rc = strbuf_csv_field(&line, name, strlen(name));
     }
     if (!rc)
-        rc = strbuf_puts(b, "\r\n");
-    int rows = 0;
-    while (!rc && (step = db_step(st)) == DB_ROW) {
-        if (++rows > EXPORT_MAX_ROWS) {
-            rc = ERR_TOOLARGE;
+        rc = strbuf_puts(&line, "\r\n");
+    while (!rc) {
+        if (fwrite(strbuf_get(&line), 1, line.len, f) != line.len) {
+            rc = ERR_IO;
             break;
         }
-        for (int i = 0; !rc && i < n; i++) {
-            const char *v = db_col_text(st, i);
-            rc = strbuf_puts(b, i ? "," : "");
-            if (!rc && v && db_col_type(st, i) == DB_TEXT && export_needs_escape(v)) {
-                struct strbuf cell;
-                strbuf_init(&cell, b->max);
-                rc = strbuf_putc(&cell, '\'');
-                if (!rc)
-                    rc = strbuf_append(&cell, v, (size_t)db_col_len(st, i));
-                if (!rc)
-                    rc = strbuf_csv_field(b, strbuf_get(&cell), cell.len);
-                strbuf_dispose(&cell);
-            } else if (!rc && v) {
-                rc = strbuf_csv_field(b, v, (size_t)db_col_len(st, i));
-            }
-        }
-        if (!rc)
-            rc = strbuf_puts(b, "\r\n");
+        strbuf_reset(&line);
+        if ((step = db_step(st)) != DB_ROW)
+            break;
+        if (++rows > EXPORT_MAX_ROWS)
+            rc = ERR_TOOLARGE;
+        else
+            rc = csv_record(&line, &cell, rec, st, n);
     }
     if (!rc && step < 0)
         rc = step;
+    if (fclose(f) && !rc) /* flushes before buf goes out of scope */
+        rc = ERR_IO;
+    strbuf_dispose(&line);
+    strbuf_dispose(&cell);
     return rc;
 }
 
-static int write_xlsx(struct resp *resp, struct db_stmt *st, const struct export_label *labels)
+/* Writes the header (labels) and the rows of st as an XLSX workbook to fd, named path, with
+ * libxlsxwriter's constant_memory mode (rows go to its own temporary files as they come).
+ * Unlinks path. Returns 0, ERR_TOOLARGE past EXPORT_MAX_ROWS rows, ERR_IO or a db error. fd
+ * stays open. */
+static int write_xlsx(int fd, char *path, struct record *rec, struct db_stmt *st)
 {
-    char path[] = "/tmp/jianguan-export-XXXXXX";
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return ERR_IO;
-    close(fd);
+    /* libxlsxwriter opens its output by name: the unlinked file's name in /proc, or, without
+     * /proc, the temporary name until the workbook is written. */
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (!access(proc, W_OK))
+        tmp_unlink(path);
     int rc = 0, step = DB_DONE;
-    lxw_workbook_options opts = {.constant_memory = LXW_TRUE, .tmpdir = "/tmp"};
-    lxw_workbook *wb = workbook_new_opt(path, &opts);
+    lxw_workbook_options opts = {.constant_memory = LXW_TRUE, .tmpdir = (char *)tmp_dir()};
+    lxw_workbook *wb = workbook_new_opt(path[0] ? path : proc, &opts);
     lxw_worksheet *ws = wb ? workbook_add_worksheet(wb, NULL) : NULL;
     if (!ws) {
         rc = ERR_IO;
@@ -115,10 +170,8 @@ static int write_xlsx(struct resp *resp, struct db_stmt *st, const struct export
     lxw_format *bold = workbook_add_format(wb);
     format_set_bold(bold);
     int n = db_col_count(st);
-    char name[64];
     for (int i = 0; i < n; i++) {
-        header_of(st, i, name, sizeof name);
-        worksheet_write_string(ws, 0, (lxw_col_t)i, label_of(labels, name), bold);
+        worksheet_write_string(ws, 0, (lxw_col_t)i, header_of(rec, st, i, 1), bold);
         worksheet_set_column(ws, (lxw_col_t)i, (lxw_col_t)i, 16, NULL);
     }
     lxw_row_t row = 1;
@@ -128,11 +181,15 @@ static int write_xlsx(struct resp *resp, struct db_stmt *st, const struct export
             break;
         }
         for (int i = 0; i < n; i++) {
+            const struct field *f = rec_column_field(rec, i);
             int t = db_col_type(st, i);
-            if (t == DB_INT || t == DB_FLOAT)
+            char buf[40];
+            const char *text = rec_cell_text(f, st, i, buf);
+            if ((t == DB_INT || t == DB_FLOAT) &&
+                (!f || f->type == FIELD_INT || f->type == FIELD_NUMBER))
                 worksheet_write_number(ws, row, (lxw_col_t)i, db_col_double(st, i), NULL);
-            else if (t == DB_TEXT)
-                worksheet_write_string(ws, row, (lxw_col_t)i, db_col_text(st, i), NULL);
+            else if (text)
+                worksheet_write_string(ws, row, (lxw_col_t)i, text, NULL);
         }
         row++;
     }
@@ -141,27 +198,29 @@ static int write_xlsx(struct resp *resp, struct db_stmt *st, const struct export
 out:
     if (wb && workbook_close(wb) != LXW_NO_ERROR && !rc)
         rc = ERR_IO;
-    if (!rc) {
-        FILE *f = fopen(path, "rb");
-        char buf[65536];
-        size_t got;
-        if (!f)
-            rc = ERR_IO;
-        while (!rc && (got = fread(buf, 1, sizeof buf, f)) > 0)
-            rc = strbuf_append(&resp->body, buf, got);
-        if (f)
-            fclose(f);
-    }
-    unlink(path);
+    tmp_unlink(path);
     return rc;
 }
 
 int reply_export(struct resp *resp, struct db_stmt *st, int format, const char *filename,
-                 const struct export_label *labels)
+                 struct record *rec)
 {
     strbuf_reset(&resp->body);
-    int rc = format == EXPORT_XLSX ? write_xlsx(resp, st, labels) : write_csv(resp, st);
+    char path[PATH_MAX];
+    struct stat sb = {0};
+    int fd = tmp_file(path), rc = ERR_IO;
+    if (fd >= 0 && format == EXPORT_XLSX) {
+        rc = write_xlsx(fd, path, rec, st);
+    } else if (fd >= 0) {
+        tmp_unlink(path);
+        rc = write_csv(fd, rec, st, resp->body.max);
+    }
+    tmp_unlink(path);
     db_done(st);
+    if (!rc && (fstat(fd, &sb) || lseek(fd, 0, SEEK_SET) < 0))
+        rc = ERR_IO;
+    if (rc && fd >= 0)
+        close(fd);
     if (rc == ERR_TOOLARGE)
         return reply_error(resp, ERR_INVALID, "export_too_large",
                            "导出行数超过上限（100000 行），请缩小筛选范围", NULL);
@@ -169,6 +228,9 @@ int reply_export(struct resp *resp, struct db_stmt *st, int format, const char *
         log_error("export failed", "%s", filename);
         return rc;
     }
+    resp->has_fd = 1;
+    resp->fd = fd;
+    resp->fd_len = (size_t)sb.st_size;
     char disp[256];
     snprintf(disp, sizeof disp, "attachment; filename=\"%s.%s\"", filename,
              format == EXPORT_XLSX ? "xlsx" : "csv");

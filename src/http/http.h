@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What a module sees of HTTP: the request, the response, the route table row, the principal
- * (who is calling) and the helpers that answer. Modules never include microhttpd.h; the server
- * (server.c) and the router (router.c) own the connection and the error model.
+ * What a module sees of HTTP: the request, the response, the route table row and the helpers
+ * that answer. The principal (who is calling) comes from authz/authz.h. Modules never include
+ * microhttpd.h; the server (server.c) and the router (router.c) own the connection and the error
+ * model.
  */
 #ifndef JG_HTTP_H
 #define JG_HTTP_H
@@ -11,54 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "authz/authz.h"
 #include "core/strbuf.h"
+#include "record/record.h"
 
-/* Roles of SPEC.md as bits, so that a route names who may call it in one word. */
-enum role {
-    ROLE_ADMIN = 1 << 0,
-    ROLE_BUREAU = 1 << 1,
-    ROLE_INSPECTOR = 1 << 2,
-    ROLE_OFFICER = 1 << 3,
-    ROLE_CHAIN_OFFICE = 1 << 4,
-    ROLE_DEPARTMENT = 1 << 5,
-    ROLE_CITY_OFFICE = 1 << 6,
-    ROLE_ENTERPRISE = 1 << 7,
-    ROLE_STATION = 1 << 8,
-    ROLE_SLAUGHTERHOUSE = 1 << 9
-};
-#define ROLES_PUBLIC 0u /* no login needed */
-#define ROLES_STAFF                                                                                \
-    (ROLE_ADMIN | ROLE_BUREAU | ROLE_INSPECTOR | ROLE_OFFICER | ROLE_CHAIN_OFFICE |                \
-     ROLE_DEPARTMENT | ROLE_CITY_OFFICE)
-#define ROLES_ANY (ROLES_STAFF | ROLE_ENTERPRISE | ROLE_STATION | ROLE_SLAUGHTERHOUSE)
-
-#define CITY_REGION "371500"
-
-/* Who is calling: filled by the router from the session or API token. */
-struct principal {
-    int64_t id;
-    unsigned role; /* one enum role bit */
-    char username[64];
-    char display_name[128];
-    char region[16];
-    int64_t department; /* 0 when none */
-    char entity[20];    /* USCC of the bound market entity, "" when none */
-    char csrf[48];
-    int via_cookie; /* authenticated by the session cookie (writes need X-CSRF-Token) */
-};
-
-/* A JSON body field the route declares; the router checks type, presence and length. */
-enum field_type { FIELD_STRING, FIELD_INT, FIELD_BOOL, FIELD_NUMBER, FIELD_OBJECT, FIELD_ARRAY };
-#define FIELD_REQUIRED 1u
-#define FIELD_NULLABLE 2u
-struct field_spec {
-    const char *name;
-    int type;          /* enum field_type */
-    unsigned flags;    /* FIELD_REQUIRED, FIELD_NULLABLE */
-    size_t max;        /* strings: most characters (not bytes); 0 = no limit */
-    const char *label; /* Chinese name for messages */
-};
-
+/* A route's JSON body is described by fields (record/record.h): the router checks types,
+ * presence, lengths and enumerations before the handler runs. */
 #define ROUTE_MAX_PARAMS 4
 #define ROUTE_BODY_JSON 1u    /* expects a JSON object body described by body */
 #define ROUTE_BODY_RAW 2u     /* takes the raw body (CSV import); handler reads req->body */
@@ -72,8 +31,8 @@ struct route {
     const char *method;  /* "GET", "POST", ... */
     const char *pattern; /* "/api/v1/entities/{uscc}" */
     handler_fn handler;
-    unsigned roles;                /* enum role bits; ROLES_PUBLIC for anyone */
-    const struct field_spec *body; /* NULL-name-terminated, when ROUTE_BODY_JSON */
+    unsigned roles;           /* enum role bits; ROLES_PUBLIC for anyone */
+    const struct field *body; /* NULL-name-terminated, when ROUTE_BODY_JSON */
     unsigned flags;
     size_t max_body; /* bytes; 0 = the server's limit */
 };
@@ -97,7 +56,10 @@ struct req {
     const char *token; /* the credential presented, when user is set */
     char id[24];       /* request id, echoed as X-Request-Id */
     char ip[48];
-    void *conn;    /* the server's connection handle */
+    void *conn; /* the server's connection handle */
+    /* Without conn (unit tests, fuzzing): the query string and headers as name, value, ...,
+     * NULL lists; no cookies. */
+    const char *const *query, *const *headers_in;
     void **allocs; /* request-scoped allocations, freed with the request */
     size_t nallocs, cap_allocs;
 };
@@ -110,6 +72,12 @@ struct resp {
     int nheaders;
     const void *static_body; /* borrowed bytes that outlive the request (web assets) */
     size_t static_len;
+    /* A file body (exports): when has_fd is set, fd is an open, unlinked file whose fd_len
+     * bytes from offset 0 are the answer; the server owns it from then on and closes it
+     * (has_fd, not fd != 0, says it is set: the struct starts zeroed). */
+    int has_fd;
+    int fd;
+    size_t fd_len;
 };
 
 /* Request accessors. Path parameters and query values are NUL-terminated and owned by the
@@ -117,6 +85,10 @@ struct resp {
 const char *req_param(const struct req *req, const char *name);
 const char *req_query(const struct req *req, const char *name);
 const char *req_header(const struct req *req, const char *name);
+const char *req_cookie(const struct req *req, const char *name);
+/* Release what the request and the response hold (not the structs themselves). */
+void req_dispose(struct req *req);
+void resp_dispose(struct resp *resp);
 /* Allocates n bytes freed with the request. */
 void *req_alloc(struct req *req, size_t n);
 
@@ -139,10 +111,5 @@ void resp_header(struct resp *resp, const char *name, const char *value);
 
 /* The status an error code maps to (ERR_NOTFOUND -> 404). */
 int http_status_of(int err);
-
-/* Data scope (数据权限): the region a principal is limited to, or NULL for city-wide staff. */
-const char *scope_region(const struct principal *p);
-/* Returns 0 if p may see records of region, ERR_FORBIDDEN otherwise. */
-int scope_allows(const struct principal *p, const char *region);
 
 #endif

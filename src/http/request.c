@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Request accessors and the answer helpers every handler uses: JSON bodies, error bodies in
- * the shape of DESIGN.md, query integers and the data-scope rule.
+ * the shape of DESIGN.md, query integers.
  */
 #include "http/http.h"
 #include "http/server.h"
@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 const char *req_param(const struct req *req, const char *name)
 {
@@ -21,14 +23,48 @@ const char *req_param(const struct req *req, const char *name)
     return NULL;
 }
 
+/* The value of name in a NULL-terminated name, value, ... list (case-insensitive). */
+static const char *pair_lookup(const char *const *pairs, const char *name)
+{
+    for (const char *const *q = pairs; q && q[0]; q += 2)
+        if (!strcasecmp(q[0], name))
+            return q[1];
+    return NULL;
+}
+
 const char *req_query(const struct req *req, const char *name)
 {
-    return server_query(req, name);
+    return req->conn ? server_query(req, name) : pair_lookup(req->query, name);
+}
+
+void req_dispose(struct req *req)
+{
+    for (size_t i = 0; i < req->nallocs; i++)
+        free(req->allocs[i]);
+    free(req->allocs);
+    json_decref(req->json);
+    strbuf_dispose(&req->body);
+}
+
+void resp_dispose(struct resp *resp)
+{
+    if (resp->has_fd && resp->fd >= 0) /* not handed to the server */
+        close(resp->fd);
+    strbuf_dispose(&resp->body);
+    for (int i = 0; i < resp->nheaders; i++) {
+        free(resp->headers[i].name);
+        free(resp->headers[i].value);
+    }
 }
 
 const char *req_header(const struct req *req, const char *name)
 {
-    return server_header(req, name);
+    return req->conn ? server_header(req, name) : pair_lookup(req->headers_in, name);
+}
+
+const char *req_cookie(const struct req *req, const char *name)
+{
+    return req->conn ? server_cookie(req, name) : NULL;
 }
 
 void *req_alloc(struct req *req, size_t n)
@@ -75,6 +111,8 @@ int http_status_of(int err)
     case ERR_TOOLARGE: return 413;
     case ERR_MEDIA: return 415;
     case ERR_RATE: return 429;
+    case ERR_METHOD: return 405;
+    case ERR_UNAVAILABLE: return 503;
     default: return 500;
     }
 }
@@ -135,17 +173,4 @@ void resp_header(struct resp *resp, const char *name, const char *value)
     resp->headers[resp->nheaders].name = xstrdup(name);
     resp->headers[resp->nheaders].value = xstrdup(value);
     resp->nheaders++;
-}
-
-const char *scope_region(const struct principal *p)
-{
-    if (!p || p->role == ROLE_ADMIN || strcmp(p->region, CITY_REGION) == 0)
-        return NULL;
-    return p->region;
-}
-
-int scope_allows(const struct principal *p, const char *region)
-{
-    const char *own = scope_region(p);
-    return !own || (region && strcmp(own, region) == 0) ? 0 : ERR_FORBIDDEN;
 }

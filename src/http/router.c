@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The platform's routing table and dispatcher. Module tables are listed once, in `tables`;
+ * The platform's routing table and dispatcher. The route tables are the modules' (src/modules.c);
  * everything a handler may assume (the caller is known and allowed, the body is a JSON object
  * with the declared fields of the declared types) is established here first.
  */
 #include "http/router.h"
-#include "http/auth.h"
+#include "http/module.h"
 #include "http/server.h"
 #include "http/static.h"
 #include "core/alloc.h"
@@ -16,32 +16,22 @@
 #include <string.h>
 #include <strings.h>
 
-extern const struct route system_routes[];
-extern const struct route accounts_routes[];
-extern const struct route refdata_routes[];
-extern const struct route audit_routes[];
-extern const struct route registry_routes[];
-
-static const struct route *const tables[] = {
-    system_routes, accounts_routes, refdata_routes, audit_routes, registry_routes, NULL,
-};
-
 static const struct route **routes;
 static int nroutes;
 
 int router_init(void)
 {
     int n = 0;
-    for (int t = 0; tables[t]; t++)
-        for (const struct route *r = tables[t]; r->method; r++)
+    for (const struct module *const *m = modules; *m; m++)
+        for (const struct route *r = (*m)->routes; r && r->method; r++)
             n++;
     free(routes);
     routes = xcalloc((size_t)n, sizeof *routes);
     nroutes = 0;
-    for (int t = 0; tables[t]; t++)
-        for (const struct route *r = tables[t]; r->method; r++)
+    for (const struct module *const *m = modules; *m; m++)
+        for (const struct route *r = (*m)->routes; r && r->method; r++)
             routes[nroutes++] = r;
-    return 0;
+    return modules_init();
 }
 
 int router_count(void)
@@ -155,7 +145,7 @@ static int authenticate(struct req *req)
     } else if (h) {
         return ERR_UNAUTH;
     } else {
-        token = server_cookie(req, SESSION_COOKIE);
+        token = req_cookie(req, SESSION_COOKIE);
         via_cookie = 1;
     }
     if (!token || !*token)
@@ -163,38 +153,13 @@ static int authenticate(struct req *req)
     struct db *db = db_read();
     if (!db)
         return ERR_DB;
-    int rc = auth_token_lookup(db, token, &req->user_buf);
+    int rc = authz_token_lookup(db, token, &req->user_buf);
     if (rc)
         return rc;
     req->user_buf.via_cookie = via_cookie;
     req->user = &req->user_buf;
     req->token = token;
     return 0;
-}
-
-static int type_ok(json_t *v, int type)
-{
-    switch (type) {
-    case FIELD_STRING: return json_is_string(v);
-    case FIELD_INT: return json_is_integer(v);
-    case FIELD_BOOL: return json_is_boolean(v);
-    case FIELD_NUMBER: return json_is_number(v);
-    case FIELD_OBJECT: return json_is_object(v);
-    case FIELD_ARRAY: return json_is_array(v);
-    default: return 0;
-    }
-}
-
-static const char *type_label(int type)
-{
-    switch (type) {
-    case FIELD_STRING: return "字符串";
-    case FIELD_INT: return "整数";
-    case FIELD_BOOL: return "布尔值";
-    case FIELD_NUMBER: return "数字";
-    case FIELD_OBJECT: return "对象";
-    default: return "数组";
-    }
 }
 
 /* Parses and checks a JSON body against the route's field list; answers on failure. */
@@ -214,34 +179,11 @@ static int parse_body_or_reply(struct req *req, struct resp *resp)
     }
     if (!json_is_object(req->json))
         return reply_error(resp, ERR_MALFORMED, "malformed_json", "请求体须为 JSON 对象", NULL);
-    for (const struct field_spec *f = req->route->body; f && f->name; f++) {
-        json_t *v = json_object_get(req->json, f->name);
-        char msg[256];
-        if (!v || json_is_null(v)) {
-            if (v && (f->flags & FIELD_NULLABLE))
-                continue;
-            if (!v && (!(f->flags & FIELD_REQUIRED) || (req->route->flags & ROUTE_BODY_PARTIAL)))
-                continue;
-            snprintf(msg, sizeof msg, "缺少必填字段：%s", f->label ? f->label : f->name);
-            if (v)
-                snprintf(msg, sizeof msg, "%s不能为空", f->label ? f->label : f->name);
-            return reply_error(resp, ERR_INVALID, "validation_failed", msg, f->name);
-        }
-        if (!type_ok(v, f->type)) {
-            snprintf(msg, sizeof msg, "%s须为%s", f->label ? f->label : f->name,
-                     type_label(f->type));
-            return reply_error(resp, ERR_INVALID, "validation_failed", msg, f->name);
-        }
-        if (f->type == FIELD_STRING && f->max && utf8_len(json_string_value(v)) > f->max) {
-            snprintf(msg, sizeof msg, "%s不能超过 %zu 个字符", f->label ? f->label : f->name,
-                     f->max);
-            return reply_error(resp, ERR_INVALID, "validation_failed", msg, f->name);
-        }
-        if (f->type == FIELD_STRING && strlen(json_string_value(v)) != json_string_length(v)) {
-            snprintf(msg, sizeof msg, "%s含有非法字符", f->label ? f->label : f->name);
-            return reply_error(resp, ERR_INVALID, "validation_failed", msg, f->name);
-        }
-    }
+    const char *field;
+    char msg[512];
+    if (field_check_body(req->route->body, req->json, (req->route->flags & ROUTE_BODY_PARTIAL) != 0,
+                         &field, msg, sizeof msg))
+        return reply_error(resp, ERR_INVALID, "validation_failed", msg, field);
     return 0;
 }
 
@@ -259,6 +201,8 @@ static const struct {
     {ERR_TOOLARGE, "too_large", "请求体过大"},
     {ERR_MEDIA, "unsupported_media_type", "不支持的内容类型"},
     {ERR_RATE, "rate_limited", "请求过于频繁，请稍后再试"},
+    {ERR_METHOD, "method_not_allowed", "不支持该请求方法"},
+    {ERR_UNAVAILABLE, "unavailable", "数据库暂时无法访问，请稍后再试"},
 };
 
 static void generic_error(struct resp *resp, int err)
@@ -282,9 +226,7 @@ void router_dispatch(struct req *req, struct resp *resp)
         return;
     }
     if (i == -2) {
-        resp->status = 405;
-        reply_error(resp, ERR_INVALID, "method_not_allowed", "不支持该请求方法", NULL);
-        resp->status = 405;
+        reply_error(resp, ERR_METHOD, "method_not_allowed", "不支持该请求方法", NULL);
         return;
     }
     req->route = routes[i];

@@ -95,18 +95,17 @@ static struct ctx *ctx_new(struct MHD_Connection *conn, const char *url, const c
     return c;
 }
 
+/* Returns 1 if the answer is the file resp->fd: a handler that answered again after setting
+ * one (an error after an export) has filled body, which then wins. */
+static int body_is_file(const struct resp *resp)
+{
+    return resp->has_fd && !resp->body.len;
+}
+
 static void ctx_free(struct ctx *c)
 {
-    for (size_t i = 0; i < c->req.nallocs; i++)
-        free(c->req.allocs[i]);
-    free(c->req.allocs);
-    json_decref(c->req.json);
-    strbuf_dispose(&c->req.body);
-    strbuf_dispose(&c->resp.body);
-    for (int i = 0; i < c->resp.nheaders; i++) {
-        free(c->resp.headers[i].name);
-        free(c->resp.headers[i].value);
-    }
+    req_dispose(&c->req);
+    resp_dispose(&c->resp);
     free(c);
 }
 
@@ -127,7 +126,9 @@ static void access_log(const struct ctx *c, uint64_t ns)
     strbuf_json_string(&sb, c->req.path, strlen(c->req.path));
     strbuf_printf(&sb, ",\"route\":\"%s\",\"status\":%d,\"ms\":%.3f,\"bytes\":%zu",
                   c->req.route ? c->req.route->pattern : "", c->resp.status, (double)ns / 1e6,
-                  c->resp.static_body ? c->resp.static_len : c->resp.body.len);
+                  c->resp.static_body      ? c->resp.static_len
+                  : body_is_file(&c->resp) ? c->resp.fd_len
+                                           : c->resp.body.len);
     if (c->req.user)
         strbuf_printf(&sb, ",\"user\":%lld", (long long)c->req.user->id);
     strbuf_puts(&sb, "}\n");
@@ -141,6 +142,10 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct ctx *c)
     if (c->resp.static_body) {
         r = MHD_create_response_from_buffer(c->resp.static_len, (void *)c->resp.static_body,
                                             MHD_RESPMEM_PERSISTENT);
+    } else if (body_is_file(&c->resp)) {
+        r = MHD_create_response_from_fd(c->resp.fd_len, c->resp.fd);
+        if (r)
+            c->resp.fd = -1; /* closed by libmicrohttpd with the response */
     } else {
         size_t len;
         char *bytes = strbuf_take(&c->resp.body, &len);

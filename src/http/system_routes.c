@@ -1,16 +1,26 @@
 /* SPDX-License-Identifier: MIT */
-/* GET /healthz, GET /metrics and GET /api/v1/openapi.yaml. */
+/* GET /healthz, GET /metrics, GET /api/v1/openapi.yaml and GET /api/v1/meta. */
 #include "http/http.h"
 #include "http/metrics.h"
+#include "http/module.h"
 #include "core/err.h"
 
 extern const char openapi_yaml[]; /* generated from docs/openapi.yaml */
 extern const unsigned long openapi_yaml_len;
 
+/* Answers ok only when the database answers a query on this thread's read connection. */
 static int healthz(struct req *req, struct resp *resp)
 {
     static const char ok[] = "{\"status\":\"ok\"}";
+    static const char sql[] = "SELECT 1";
+    struct db_stmt *st;
     (void)req;
+    int rc = db_prepare(db_read(), sql, &st);
+    if (!rc)
+        rc = db_step(st) == DB_ROW ? 0 : ERR_DB;
+    db_done(st);
+    if (rc)
+        return reply_error(resp, ERR_UNAVAILABLE, "database_unavailable", "数据库无法访问", NULL);
     resp->status = 200;
     resp->content_type = "application/json";
     resp->static_body = ok;
@@ -39,9 +49,65 @@ static int openapi(struct req *req, struct resp *resp)
     return 0;
 }
 
-const struct route system_routes[] = {
+/* {"value": "label", ...} of an enumeration. */
+static json_t *enum_json(const struct enum_value *values)
+{
+    json_t *o = json_object();
+    for (const struct enum_value *e = values; e->value; e++)
+        json_object_set_new(o, e->value, json_string(e->label));
+    return o;
+}
+
+/* One record: its label and each field's label and, for enumerations, values. */
+static json_t *record_json(const struct record *r)
+{
+    json_t *fields = json_object();
+    for (const struct field *f = r->fields; f->name; f++) {
+        if (f->flags & FIELD_WRITEONLY)
+            continue;
+        json_t *o = json_pack("{s:s}", "label", f->label ? f->label : f->name);
+        if (f->values)
+            json_object_set_new(o, "values", enum_json(f->values));
+        json_object_set_new(fields, f->name, o);
+    }
+    return json_pack("{s:s,s:o}", "label", r->label, "fields", fields);
+}
+
+/* What the UI needs to label everything without copying it: the modules present (and who
+ * works with them), the records' fields and enumerations, roles, audit action labels. */
+static int meta(struct req *req, struct resp *resp)
+{
+    (void)req;
+    json_t *mods = json_array(), *records = json_object(), *actions = json_object();
+    for (const struct module *const *m = modules; *m; m++) {
+        json_t *roles = json_array();
+        for (int i = 0; authz_roles[i].value; i++)
+            if ((*m)->roles & (1u << i))
+                json_array_append_new(roles, json_string(authz_roles[i].value));
+        json_array_append_new(mods, json_pack("{s:s,s:s,s:o}", "name", (*m)->name, "label",
+                                              (*m)->label, "roles", roles));
+        for (struct record *const *r = (*m)->records; r && *r; r++)
+            json_object_set_new(records, (*r)->name, record_json(*r));
+        for (const struct audit_action *a = (*m)->actions; a && a->action; a++)
+            json_object_set_new(actions, a->action, json_string(a->label));
+    }
+    resp_header(resp, "Cache-Control", "private, max-age=300");
+    return reply_json(resp, 200,
+                      json_pack("{s:o,s:o,s:o,s:o}", "modules", mods, "records", records, "roles",
+                                enum_json(authz_roles), "actions", actions));
+}
+
+static const struct route routes[] = {
     {"GET", "/healthz", healthz, ROLES_PUBLIC, NULL, 0, 0},
     {"GET", "/metrics", metrics, ROLES_PUBLIC, NULL, 0, 0},
     {"GET", "/api/v1/openapi.yaml", openapi, ROLES_PUBLIC, NULL, 0, 0},
-    {0},
+    {"GET", "/api/v1/meta", meta, ROLES_ANY, NULL, 0, 0},
+    {NULL, NULL, NULL, 0, NULL, 0, 0},
+};
+
+const struct module system_module = {
+    .name = "system",
+    .label = "系统",
+    .roles = ROLES_ANY,
+    .routes = routes,
 };

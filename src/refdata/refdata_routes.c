@@ -7,6 +7,7 @@
  *   GET /api/v1/workdays/add?from=&days=
  */
 #include "refdata/refdata.h"
+#include "http/module.h"
 #include "audit/audit.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -152,10 +153,16 @@ static int date_param_or_reply(struct req *req, struct resp *resp, int32_t *day)
     return 0;
 }
 
-static const struct field_spec calendar_body[] = {
-    {"kind", FIELD_STRING, FIELD_REQUIRED, 16, "类型"},
+static const struct enum_value day_kinds[] = {
+    {"holiday", "节假日"},
+    {"workday", "调休工作日"},
+    {NULL, NULL},
+};
+
+static const struct field calendar_body[] = {
+    {"kind", FIELD_STRING, FIELD_REQUIRED, 16, "类型", NULL, NULL, day_kinds},
     {"name", FIELD_STRING, 0, 32, "名称"},
-    {0},
+    {NULL, 0, 0, 0, NULL, NULL},
 };
 
 static int calendar_put(struct req *req, struct resp *resp)
@@ -169,9 +176,6 @@ static int calendar_put(struct req *req, struct resp *resp)
         return rc;
     const char *kind = json_string_value(json_object_get(req->json, "kind"));
     const char *name = json_string_value(json_object_get(req->json, "name"));
-    if (strcmp(kind, "holiday") && strcmp(kind, "workday"))
-        return reply_error(resp, ERR_INVALID, "validation_failed",
-                           "类型须为 holiday（节假日）或 workday（调休工作日）", "kind");
     char date[DATE_LEN + 1], object[32];
     date_format(day, date);
     snprintf(object, sizeof object, "calendar:%s", date);
@@ -188,7 +192,7 @@ static int calendar_put(struct req *req, struct resp *resp)
         rc = db_run(st);
     }
     if (!rc)
-        rc = audit_record_req(w, req, "calendar.set", object, detail_text);
+        rc = audit_record_as(w, req->user, req->ip, "calendar.set", object, detail_text);
     free(detail_text);
     if (w)
         rc = commit_calendar(w, rc);
@@ -219,7 +223,7 @@ static int calendar_delete(struct req *req, struct resp *resp)
     if (!rc && db_changes(w) == 0)
         rc = ERR_NOTFOUND;
     if (!rc)
-        rc = audit_record_req(w, req, "calendar.delete", object, NULL);
+        rc = audit_record_as(w, req->user, req->ip, "calendar.delete", object, NULL);
     if (w)
         rc = commit_calendar(w, rc);
     if (rc == ERR_NOTFOUND)
@@ -245,7 +249,7 @@ static int workdays_add(struct req *req, struct resp *resp)
         json_pack("{s:s,s:I,s:s}", "from", from_s, "days", (json_int_t)days, "date", out));
 }
 
-const struct route refdata_routes[] = {
+static const struct route routes[] = {
     {"GET", "/api/v1/regions", regions_list, ROLES_ANY, NULL, 0, 0},
     {"GET", "/api/v1/chains", chains_list, ROLES_ANY, NULL, 0, 0},
     {"GET", "/api/v1/departments", departments_list, ROLES_ANY, NULL, 0, 0},
@@ -253,5 +257,27 @@ const struct route refdata_routes[] = {
     {"PUT", "/api/v1/calendar/{date}", calendar_put, ROLE_ADMIN, calendar_body, ROUTE_BODY_JSON, 0},
     {"DELETE", "/api/v1/calendar/{date}", calendar_delete, ROLE_ADMIN, NULL, 0, 0},
     {"GET", "/api/v1/workdays/add", workdays_add, ROLES_ANY, NULL, 0, 0},
-    {0},
+    {NULL, NULL, NULL, 0, NULL, 0, 0},
+};
+
+static const struct audit_action actions[] = {
+    {"calendar.set", "设置节假日或调休"},
+    {"calendar.delete", "删除节假日或调休"},
+    {NULL, NULL},
+};
+
+/* The reference data (regions, chains, departments, holidays) of the demo city. */
+static int refdata_demo(struct db *w, struct demo *d)
+{
+    (void)d;
+    return refdata_load(w);
+}
+
+const struct module refdata_module = {
+    .name = "refdata",
+    .label = "基础数据",
+    .roles = ROLES_ANY,
+    .routes = routes,
+    .actions = actions,
+    .demo = refdata_demo,
 };

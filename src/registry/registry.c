@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Entity rules: USCC policy, field checks, enumeration labels. */
+/* The entity record and its rules: USCC policy, reference checks, data scope. */
 #include "registry/registry.h"
 #include "core/err.h"
 #include "core/strbuf.h"
@@ -10,18 +10,14 @@
 #include <stdio.h>
 #include <string.h>
 
-struct label {
-    const char *value, *label;
-};
-
-static const struct label kinds[] = {
+static const struct enum_value kinds[] = {
     {"enterprise", "企业"},
     {"individual", "个体工商户"},
     {"cooperative", "农民专业合作社"},
     {"other", "其他"},
     {NULL, NULL},
 };
-static const struct label tiers[] = {
+static const struct enum_value tiers[] = {
     {"none", "无"},
     {"above_scale", "规上企业"},
     {"specialized", "专精特新"},
@@ -30,56 +26,73 @@ static const struct label tiers[] = {
     {"unicorn", "独角兽"},
     {NULL, NULL},
 };
-static const struct label statuses[] = {
+static const struct enum_value credits[] = {
+    {"A", "A 级"}, {"B", "B 级"}, {"C", "C 级"}, {"D", "D 级"}, {NULL, NULL},
+};
+static const struct enum_value statuses[] = {
     {"active", "存续"},
     {"deregistered", "注销"},
     {"revoked", "吊销"},
     {NULL, NULL},
 };
 
-static const char *label_of(const struct label *t, const char *v)
-{
-    for (; v && t->value; t++)
-        if (!strcmp(t->value, v))
-            return t->label;
-    return NULL;
-}
+/* The entity, once: order is the order of JSON members and export columns. */
+const struct field registry_fields[] = {
+    {"uscc", FIELD_STRING, FIELD_REQUIRED | FIELD_KEY, 18, "统一社会信用代码", "e.uscc"},
+    {"name", FIELD_STRING, FIELD_REQUIRED, 100, "名称", "e.name"},
+    {"kind", FIELD_STRING, FIELD_REQUIRED, 16, "主体类型", "e.kind", NULL, kinds},
+    {"region", FIELD_STRING, FIELD_REQUIRED, 16, "区划代码", "e.region"},
+    {"region_name", FIELD_STRING, FIELD_READONLY, 0, "行政区划", "r.name"},
+    {"legal_rep", FIELD_STRING, FIELD_NULLABLE, 50, "法定代表人", "e.legal_rep", ""},
+    {"address", FIELD_STRING, FIELD_NULLABLE, 200, "住所", "e.address", ""},
+    {"industry", FIELD_STRING, FIELD_NULLABLE, 5, "行业代码", "e.industry", ""},
+    {"chain", FIELD_INT, FIELD_NULLABLE, 0, "产业链编号", "e.chain", NULL, NULL, 1, 12},
+    {"chain_name", FIELD_STRING, FIELD_READONLY, 0, "产业链", "c.name"},
+    {"tier", FIELD_STRING, 0, 16, "企业层级", "e.tier", "none", tiers},
+    {"credit", FIELD_STRING, 0, 1, "信用等级", "e.credit", "B", credits},
+    {"status", FIELD_STRING, 0, 16, "登记状态", "e.status", "active", statuses},
+    {"established", FIELD_DATE, FIELD_NULLABLE, 10, "成立日期", "e.established"},
+    {"annual_report_year", FIELD_INT, FIELD_NULLABLE, 0, "年报年度", "e.annual_report_year", NULL,
+     NULL, 1990, 9999},
+    {"officer", FIELD_INT, FIELD_NULLABLE, 0, "驻企服务员编号", "e.officer", NULL, NULL, 1,
+     INT64_MAX},
+    {"officer_name", FIELD_STRING, FIELD_READONLY, 0, "驻企服务员", "o.display_name"},
+    {"uscc_flagged", FIELD_BOOL, FIELD_INTERNAL, 0, "代码校验存疑", "e.uscc_flagged", "0"},
+    {"key", FIELD_BOOL, 0, 0, "重点企业（远航）", "e.key", "0"},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
 
-const char *registry_kind_label(const char *kind)
-{
-    return label_of(kinds, kind);
-}
+struct record registry_entity = {
+    .name = "entity",
+    .label = "市场主体",
+    .table = "entities",
+    .from = " FROM entities e",
+    .joins = " CROSS JOIN regions r ON r.code = e.region LEFT JOIN chains c ON c.id = e.chain"
+             " LEFT JOIN users o ON o.id = e.officer",
+    .key = "uscc",
+    .key_expr = "e.uscc",
+    .stamp = "updated_at",
+    .fields = registry_fields,
+};
 
-const char *registry_tier_label(const char *tier)
+int registry_set_uscc(json_t *v, int policy, const char **msg)
 {
-    return label_of(tiers, tier);
-}
-
-const char *registry_status_label(const char *status)
-{
-    return label_of(statuses, status);
-}
-
-int registry_set_uscc(struct entity *e, const char *s, int policy, const char **msg)
-{
-    size_t len = s ? strlen(s) : 0;
-    e->uscc[0] = '\0';
-    if (len != USCC_LEN) {
+    const char *s = json_string_value(json_object_get(v, "uscc"));
+    char code[USCC_LEN + 1];
+    if (!s || strlen(s) != USCC_LEN) {
         *msg = uscc_message(USCC_MALFORMED);
         return ERR_INVALID;
     }
-    memcpy(e->uscc, s, len + 1);
-    uscc_normalize(e->uscc, len);
-    int r = uscc_validate(e->uscc, len);
-    e->uscc_flagged = 0;
-    if (r == USCC_OK)
-        return 0;
-    if (r != USCC_MALFORMED && policy == USCC_FLAG) {
-        e->uscc_flagged = 1;
-        return 0;
+    memcpy(code, s, USCC_LEN + 1);
+    uscc_normalize(code, USCC_LEN);
+    int r = uscc_validate(code, USCC_LEN);
+    if (r != USCC_OK && (r == USCC_MALFORMED || policy != USCC_FLAG)) {
+        *msg = uscc_message(r);
+        return ERR_INVALID;
     }
-    *msg = uscc_message(r);
-    return ERR_INVALID;
+    json_object_set_new(v, "uscc", json_string(code));
+    json_object_set_new(v, "uscc_flagged", json_boolean(r != USCC_OK));
+    return 0;
 }
 
 /* GB/T 4754 industry codes: a section letter, optionally followed by 2-4 digits ("C3130"). */
@@ -96,6 +109,11 @@ static int industry_ok(const char *s)
     return 1;
 }
 
+static const char *text_of(json_t *v, const char *name)
+{
+    return json_string_value(json_object_get(v, name));
+}
+
 #define FAIL(f, m)                                                                                 \
     do {                                                                                           \
         *field = (f);                                                                              \
@@ -103,51 +121,25 @@ static int industry_ok(const char *s)
         return ERR_INVALID;                                                                        \
     } while (0)
 
-int registry_check(const struct entity *e, int creating, const char **field, const char **msg)
+int registry_check(json_t *v, const char **field, const char **msg)
 {
-    if (creating) {
-        if (!e->uscc[0])
-            FAIL("uscc", "缺少统一社会信用代码");
-        if (!e->name)
-            FAIL("name", "缺少名称");
-        if (!e->kind)
-            FAIL("kind", "缺少主体类型");
-        if (!e->region)
-            FAIL("region", "缺少行政区划");
-    }
-    if (e->name && (utf8_len(e->name) < 1 || utf8_len(e->name) > 100))
+    const char *s;
+    int y, m, d;
+    date_to_ymd(date_today(), &y, &m, &d);
+    if ((s = text_of(v, "name")) && utf8_len(s) < 1)
         FAIL("name", "名称长度须为 1–100 个字符");
-    if (e->kind && !registry_kind_label(e->kind))
-        FAIL("kind", "主体类型须为 enterprise、individual、cooperative 或 other");
-    if (e->region && !refdata_region_name(e->region))
+    if ((s = text_of(v, "region")) && !refdata_region_name(s))
         FAIL("region", "未知的行政区划代码");
-    if (e->legal_rep && utf8_len(e->legal_rep) > 50)
-        FAIL("legal_rep", "法定代表人（经营者）不能超过 50 个字符");
-    if (e->address && utf8_len(e->address) > 200)
-        FAIL("address", "地址不能超过 200 个字符");
-    if (e->industry && !industry_ok(e->industry))
+    if ((s = text_of(v, "industry")) && !industry_ok(s))
         FAIL("industry", "行业代码须为国民经济行业分类代码，如 C3130");
-    if (e->chain && (e->chain < 1 || e->chain > 12))
-        FAIL("chain", "未知的产业链");
-    if (e->tier && !registry_tier_label(e->tier))
-        FAIL("tier", "企业层级取值无效");
-    if (e->credit && (strlen(e->credit) != 1 || e->credit[0] < 'A' || e->credit[0] > 'D'))
-        FAIL("credit", "信用等级须为 A、B、C 或 D");
-    if (e->status && !registry_status_label(e->status))
-        FAIL("status", "登记状态须为 active、deregistered 或 revoked");
-    if (e->established) {
-        int32_t d;
-        if (date_parse(e->established, strlen(e->established), &d) || d > date_today())
+    if ((s = text_of(v, "established"))) {
+        int32_t day;
+        if (date_parse(s, strlen(s), &day) || day > date_today())
             FAIL("established", "成立日期须为不晚于今天的 YYYY-MM-DD 日期");
     }
-    if (e->annual_report_year) {
-        int y, m, d;
-        date_to_ymd(date_today(), &y, &m, &d);
-        if (e->annual_report_year < 1990 || e->annual_report_year > y)
-            FAIL("annual_report_year", "年报年度超出范围");
-    }
-    if (e->officer < 0)
-        FAIL("officer", "驻企服务员编号无效");
+    json_t *year = json_object_get(v, "annual_report_year");
+    if (json_is_integer(year) && json_integer_value(year) > y)
+        FAIL("annual_report_year", "年报年度不能晚于今年");
     return 0;
 }
 
@@ -176,15 +168,20 @@ int registry_list_scope(const struct principal *p, const char **region, int64_t 
     return 0;
 }
 
+int registry_get(struct db *db, const char *uscc, json_t **out)
+{
+    return rec_get(db, &registry_entity, uscc, out);
+}
+
 int registry_region_of(struct db *db, const char *uscc, char region[16])
 {
     static const char sql[] = "SELECT region FROM entities WHERE uscc = ?";
     struct db_stmt *st;
     int rc = db_prepare(db, sql, &st);
-    if (rc)
-        return rc;
-    db_bind_text(st, 1, uscc, -1);
-    rc = db_step(st);
+    if (!rc)
+        rc = db_bind_text(st, 1, uscc, -1);
+    if (!rc)
+        rc = db_step(st);
     if (rc == DB_ROW) {
         snprintf(region, 16, "%s", db_col_text(st, 0));
         rc = 0;
@@ -193,4 +190,14 @@ int registry_region_of(struct db *db, const char *uscc, char region[16])
     }
     db_done(st);
     return rc;
+}
+
+int registry_insert(struct db *w, json_t *v)
+{
+    return rec_insert(w, &registry_entity, v);
+}
+
+int registry_update(struct db *w, const char *uscc, json_t *v)
+{
+    return rec_update(w, &registry_entity, uscc, v);
 }

@@ -7,6 +7,8 @@
  * Codes are valid USCCs made unique by a bijection of the entity's index.
  */
 #include "registry/registry_demo.h"
+#include "accounts/accounts.h"
+#include "http/module.h"
 #include "core/alloc.h"
 #include "core/err.h"
 #include "core/names.h"
@@ -102,105 +104,163 @@ static const char *pick_status(struct rng *r)
     return x < 92 ? "active" : x < 98 ? "deregistered" : "revoked";
 }
 
+/* The state of one generation run: the draws, and where the loop is. */
+struct gen {
+    struct rng *r;
+    const struct demo_scale *s;
+    uint32_t *rank; /* a shuffled order of the enterprises: who is key, who is tiered */
+    size_t tier_end[5];
+    size_t e_index, key_seen;
+    int32_t today, from;
+    int year;
+    const int64_t *officers;
+    size_t nofficers;
+};
+
+/* The industry and kind of entity i (the enterprises first, then individuals, then
+ * cooperatives), its name and code; sets the enterprise-only members of v. */
+static const struct industry *draw_kind(struct gen *g, size_t i, const struct region_row *reg,
+                                        json_t *v, char name[256], char uscc[19])
+{
+    static const char *const tier_of[5] = {"unicorn", "champion", "little_giant", "specialized",
+                                           "above_scale"};
+    static const struct industry coop = {"A0141", "蔬菜种植", 2};
+    const struct industry *ind;
+    if (i >= g->s->enterprises + g->s->individuals) {
+        json_object_set_new(v, "kind", json_string("cooperative"));
+        names_cooperative(g->r, reg->name, name, 256);
+        make_uscc(i, '9', '3', reg->code, uscc);
+        return &coop;
+    }
+    if (i >= g->s->enterprises) {
+        ind = &individual_trades[rng_below(g->r, N_TRADES)];
+        json_object_set_new(v, "kind", json_string("individual"));
+        names_individual(g->r, reg->name, ind->word, name, 256);
+        make_uscc(i, '9', '2', reg->code, uscc);
+        return ind;
+    }
+    uint32_t rk = g->rank[g->e_index++];
+    int tiered = rk < g->tier_end[4];
+    ind = &enterprise_industries[rng_below(g->r, N_ENT_IND)];
+    /* Tiered enterprises are industrial, so they belong to a chain. */
+    while (tiered && !ind->chain)
+        ind = &enterprise_industries[rng_below(g->r, N_ENT_IND)];
+    for (int t = 0; t < 5; t++)
+        if (rk < g->tier_end[t]) {
+            json_object_set_new(v, "tier", json_string(tier_of[t]));
+            break;
+        }
+    if (rk < g->s->key) {
+        json_object_set_new(v, "key", json_true());
+        json_object_set_new(v, "status", json_string("active"));
+        if (g->nofficers)
+            json_object_set_new(v, "officer",
+                                json_integer(g->officers[g->key_seen % g->nofficers]));
+        g->key_seen++;
+    }
+    json_object_set_new(v, "kind", json_string("enterprise"));
+    names_enterprise(g->r, reg->name, ind->word, name, 256);
+    make_uscc(i, '9', '1', reg->code, uscc);
+    return ind;
+}
+
+/* Draws entity i as the values of an entity record; NULL on a generator fault. */
+static json_t *draw_entity(struct gen *g, size_t i)
+{
+    char name[256], addr[256], person[64], uscc[19] = "", est[DATE_LEN + 1];
+    int county = pick_region(g->r);
+    const struct region_row *reg = &refdata_regions[1 + county];
+    const char *credit = pick_credit(g->r), *status = pick_status(g->r);
+    date_format(g->from + (int32_t)rng_below(g->r, (uint32_t)(g->today - g->from)), est);
+    json_t *v = json_pack("{s:s,s:s,s:s,s:s}", "region", reg->code, "credit", credit, "status",
+                          status, "established", est);
+    const struct industry *ind = draw_kind(g, i, reg, v, name, uscc);
+    names_person(g->r, person, sizeof person);
+    names_address(g->r, county, addr, sizeof addr);
+    /* Annual reports: about 96% of active entities filed last year's. */
+    status = json_string_value(json_object_get(v, "status"));
+    if (!strcmp(status, "active") && rng_below(g->r, 100) < 96)
+        json_object_set_new(v, "annual_report_year", json_integer(g->year - 1));
+    if (!uscc[0]) {
+        json_decref(v);
+        return NULL;
+    }
+    if (ind->chain)
+        json_object_set_new(v, "chain", json_integer(ind->chain));
+    json_object_set_new(v, "uscc", json_string(uscc));
+    json_object_set_new(v, "name", json_string(name));
+    json_object_set_new(v, "legal_rep", json_string(person));
+    json_object_set_new(v, "address", json_string(addr));
+    json_object_set_new(v, "industry", json_string(ind->code));
+    return v;
+}
+
+/* Fills the shuffled ranks of the enterprises and the bounds of each tier among them. */
+static void gen_init(struct gen *g, struct rng *r, const struct demo_scale *s)
+{
+    g->r = r;
+    g->s = s;
+    /* Dates are drawn up to a fixed day, so a seed gives the same city whenever it runs. */
+    g->today = date_from_ymd(DEMO_AS_OF_YEAR, 6, 25);
+    g->from = date_from_ymd(1995, 1, 1);
+    int mon, day;
+    date_to_ymd(g->today, &g->year, &mon, &day);
+    size_t ne = s->enterprises;
+    g->rank = xmalloc((ne ? ne : 1) * sizeof *g->rank);
+    for (size_t i = 0; i < ne; i++)
+        g->rank[i] = (uint32_t)i;
+    for (size_t i = ne; i > 1; i--) {
+        size_t j = rng_below(r, (uint32_t)i);
+        uint32_t t = g->rank[i - 1];
+        g->rank[i - 1] = g->rank[j];
+        g->rank[j] = t;
+    }
+    size_t counts[5] = {s->unicorn, s->champion, s->little_giant, s->specialized, s->above_scale};
+    for (int t = 0; t < 5; t++)
+        g->tier_end[t] = (t ? g->tier_end[t - 1] : 0) + counts[t];
+}
+
 int registry_demo(struct db *w, struct rng *r, const struct demo_scale *s, const int64_t *officers,
                   size_t nofficers, struct demo_result *out)
 {
     size_t total = s->enterprises + s->individuals + s->cooperatives;
-    /* Dates are drawn up to a fixed day, so a seed gives the same city whenever it runs. */
-    int32_t today = date_from_ymd(DEMO_AS_OF_YEAR, 6, 25), from = date_from_ymd(1995, 1, 1);
-    int year, mon, day;
-    date_to_ymd(today, &year, &mon, &day);
-    /* The tier of each enterprise: a shuffled order decides who is key and who is tiered. */
-    size_t ne = s->enterprises;
-    uint32_t *rank = xmalloc(ne * sizeof *rank);
-    for (size_t i = 0; i < ne; i++)
-        rank[i] = (uint32_t)i;
-    for (size_t i = ne; i > 1; i--) {
-        size_t j = rng_below(r, (uint32_t)i);
-        uint32_t t = rank[i - 1];
-        rank[i - 1] = rank[j];
-        rank[j] = t;
-    }
-    const size_t tier_end[5] = {
-        s->unicorn,
-        s->unicorn + s->champion,
-        s->unicorn + s->champion + s->little_giant,
-        s->unicorn + s->champion + s->little_giant + s->specialized,
-        s->unicorn + s->champion + s->little_giant + s->specialized + s->above_scale,
-    };
-    static const char *const tier_of[5] = {"unicorn", "champion", "little_giant", "specialized",
-                                           "above_scale"};
-    char name[256], addr[256], person[64], uscc[19], est[DATE_LEN + 1];
+    struct gen g = {.officers = officers, .nofficers = nofficers};
+    gen_init(&g, r, s);
     int rc = 0;
-    size_t e_index = 0, key_seen = 0;
     memset(out, 0, sizeof *out);
     for (size_t i = 0; !rc && i < total; i++) {
-        int county = pick_region(r);
-        const struct region_row *reg = &refdata_regions[1 + county];
-        struct entity e = {0};
-        const struct industry *ind;
-        e.region = reg->code;
-        e.credit = pick_credit(r);
-        e.status = pick_status(r);
-        e.tier = "none";
-        date_format(from + (int32_t)rng_below(r, (uint32_t)(today - from)), est);
-        e.established = est;
-        if (i < s->enterprises) {
-            uint32_t rk = rank[e_index++];
-            int tiered = rk < tier_end[4];
-            ind = &enterprise_industries[rng_below(r, N_ENT_IND)];
-            /* Tiered enterprises are industrial, so they belong to a chain. */
-            while (tiered && !ind->chain)
-                ind = &enterprise_industries[rng_below(r, N_ENT_IND)];
-            for (int t = 0; t < 5; t++)
-                if (rk < tier_end[t]) {
-                    e.tier = tier_of[t];
-                    break;
-                }
-            if (rk < s->key) {
-                e.key = 1;
-                e.status = "active";
-                e.officer = nofficers ? officers[key_seen % nofficers] : 0;
-                key_seen++;
-            }
-            e.kind = "enterprise";
-            e.chain = ind->chain;
-            names_enterprise(r, reg->name, ind->word, name, sizeof name);
-            make_uscc(i, '9', '1', reg->code, uscc);
-        } else if (i < s->enterprises + s->individuals) {
-            ind = &individual_trades[rng_below(r, N_TRADES)];
-            e.kind = "individual";
-            names_individual(r, reg->name, ind->word, name, sizeof name);
-            make_uscc(i, '9', '2', reg->code, uscc);
-        } else {
-            static const struct industry coop = {"A0141", "蔬菜种植", 2};
-            ind = &coop;
-            e.kind = "cooperative";
-            e.chain = 2;
-            names_cooperative(r, reg->name, name, sizeof name);
-            make_uscc(i, '9', '3', reg->code, uscc);
-        }
-        names_person(r, person, sizeof person);
-        names_address(r, county, addr, sizeof addr);
-        /* Annual reports: about 96% of active entities filed last year's. */
-        if (!strcmp(e.status, "active") && rng_below(r, 100) < 96)
-            e.annual_report_year = year - 1;
-        if (!uscc[0]) {
-            rc = ERR_INTERNAL;
-            break;
-        }
-        memcpy(e.uscc, uscc, sizeof uscc);
-        e.name = name;
-        e.legal_rep = person;
-        e.address = addr;
-        e.industry = ind->code;
-        rc = registry_insert(w, &e);
-        if (!rc && e.key && out->nkey < DEMO_KEEP)
-            memcpy(out->key_uscc[out->nkey++], uscc, sizeof uscc);
-        if (!rc && !strcmp(e.kind, "individual") && out->nindividual < DEMO_KEEP)
-            memcpy(out->individual_uscc[out->nindividual++], uscc, sizeof uscc);
+        json_t *v = draw_entity(&g, i);
+        rc = v ? registry_insert(w, v) : ERR_INTERNAL;
+        const char *uscc = v ? json_string_value(json_object_get(v, "uscc")) : "";
+        if (!rc && json_is_true(json_object_get(v, "key")) && out->nkey < DEMO_KEEP_ENTITIES)
+            snprintf(out->key_uscc[out->nkey++], 19, "%s", uscc);
+        if (!rc && i >= s->enterprises && i < s->enterprises + s->individuals &&
+            out->nindividual < DEMO_KEEP_ENTITIES)
+            snprintf(out->individual_uscc[out->nindividual++], 19, "%s", uscc);
+        json_decref(v);
     }
     out->entities = total;
-    free(rank);
+    free(g.rank);
+    return rc;
+}
+
+int registry_demo_hook(struct db *w, struct demo *d)
+{
+    struct demo_scale s;
+    struct demo_result res;
+    struct rng city;
+    registry_demo_scale(d->scale, &s);
+    rng_init_seed(&city, d->seed);
+    int rc = registry_demo(w, &city, &s, d->officers, d->nofficers, &res);
+    rng_dispose(&city);
+    d->entities = res.entities;
+    d->nkey = res.nkey;
+    memcpy(d->key_uscc, res.key_uscc, sizeof d->key_uscc);
+    /* One login per owner role, bound to the first key enterprises. */
+    static const char *const owners[] = {"enterprise", "station", "slaughterhouse"};
+    for (size_t i = 0; !rc && i < 3 && i < res.nkey; i++) {
+        struct user_new u = {.username = owners[i], .role = owners[i], .entity = res.key_uscc[i]};
+        rc = accounts_demo_login(w, d, &u);
+    }
     return rc;
 }

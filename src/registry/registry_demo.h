@@ -10,20 +10,21 @@
 #include "db/db.h"
 #include "registry/registry.h"
 
+#define DEMO_KEEP_ENTITIES 8
+
 struct demo_scale {
     size_t enterprises, individuals, cooperatives;
     size_t key; /* 远航 key enterprises, each with an officer */
     size_t above_scale, specialized, little_giant, champion, unicorn;
 };
 
-#define DEMO_KEEP 8
 #define DEMO_AS_OF_YEAR 2026 /* the city as of 2026-06-25, the bureau's press conference */
 
 struct demo_result {
     size_t entities;
-    char key_uscc[DEMO_KEEP][19]; /* a few key enterprises, for demo logins */
+    char key_uscc[DEMO_KEEP_ENTITIES][19]; /* a few key enterprises, for demo logins */
     size_t nkey;
-    char individual_uscc[DEMO_KEEP][19];
+    char individual_uscc[DEMO_KEEP_ENTITIES][19];
     size_t nindividual;
 };
 

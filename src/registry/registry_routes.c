@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * M1 over HTTP:
- *   GET  /api/v1/entities                 list, filters, search, ?format=csv|xlsx
+ *   GET  /api/v1/entities                 list, filters, search, sort, ?format=csv|xlsx
  *   POST /api/v1/entities                 create (admin, bureau)
  *   GET  /api/v1/entities/{uscc}          one entity
  *   PATCH /api/v1/entities/{uscc}         change fields (admin, bureau)
@@ -12,14 +12,16 @@
  * enterprise, station and slaughterhouse accounts only their own entity.
  */
 #include "registry/registry.h"
-#include "registry/registry_list.h"
+#include "registry/registry_search.h"
 #include "accounts/accounts.h"
 #include "audit/audit.h"
+#include "audit/audit_routes.h"
 #include "core/err.h"
 #include "core/qr.h"
-#include "http/export.h"
-#include "http/rows.h"
+#include "http/list.h"
+#include "http/module.h"
 #include "http/server.h"
+#include "refdata/refdata.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -30,39 +32,21 @@
 #define ROLES_REGISTRY_WRITE (ROLE_ADMIN | ROLE_BUREAU)
 
 int registry_import(struct req *req, struct resp *resp);
-
-static const struct export_label labels[] = {
-    {"uscc", "统一社会信用代码"},
-    {"name", "名称"},
-    {"kind", "主体类型"},
-    {"region", "区划代码"},
-    {"region_name", "行政区划"},
-    {"legal_rep", "法定代表人"},
-    {"address", "住所"},
-    {"industry", "行业代码"},
-    {"chain", "产业链编号"},
-    {"chain_name", "产业链"},
-    {"tier", "企业层级"},
-    {"credit", "信用等级"},
-    {"status", "登记状态"},
-    {"established", "成立日期"},
-    {"annual_report_year", "年报年度"},
-    {"officer", "驻企服务员编号"},
-    {"officer_name", "驻企服务员"},
-    {"uscc_flagged", "代码校验存疑"},
-    {"key", "远航企业"},
-    {NULL, NULL},
-};
+int registry_demo_hook(struct db *w, struct demo *d);
 
 /* Reads the entity uscc in one query and decides whether the caller may see it; answers
- * 404/403 otherwise. On success *out (when not NULL) gets the entity's JSON, the caller's. */
+ * 404/403 otherwise (a database error is returned as such). On success *out (when not NULL)
+ * gets the entity's JSON, the caller's. */
 static int entity_or_reply(struct req *req, struct resp *resp, const char *uscc, json_t **out)
 {
-    json_t *o = registry_entity_json(db_read(), uscc);
-    if (!o)
-        return reply_error(resp, ERR_NOTFOUND, "not_found", "未找到该市场主体", "uscc");
-    int rc = registry_may_see(req->user, uscc, json_string_value(json_object_get(o, "region")),
-                              json_integer_value(json_object_get(o, "officer")));
+    json_t *o = NULL;
+    int rc = registry_get(db_read(), uscc, &o);
+    if (rc == ERR_NOTFOUND)
+        return reply_error(resp, rc, "not_found", "未找到该市场主体", "uscc");
+    if (rc)
+        return rc;
+    rc = registry_may_see(req->user, uscc, json_string_value(json_object_get(o, "region")),
+                          json_integer_value(json_object_get(o, "officer")));
     if (rc) {
         json_decref(o);
         return reply_error(resp, ERR_FORBIDDEN, "forbidden",
@@ -85,101 +69,97 @@ static const char *uscc_param(struct req *req)
     return s;
 }
 
-static int entities_list(struct req *req, struct resp *resp)
+/* Adds the name or code search q to the list: each mode's condition, and for 3+ characters
+ * the FTS index driving the query in rowid order, so a page stops after its rows instead of
+ * materialising every match (CROSS JOIN fixes the loop order: SQLite keeps its left table
+ * outer). */
+static int add_search(struct list_query *q, const char *text)
 {
-    int format, rc;
-    int64_t page, size, chain = 0, officer = 0;
-    rc = export_format_or_reply(req, resp, &format);
-    if (!rc)
-        rc = req_page_or_reply(req, resp, &page, &size);
-    if (!rc)
-        rc = req_query_int_or_reply(req, resp, "chain", 0, 1, 12, &chain);
-    if (!rc)
-        rc = req_query_int_or_reply(req, resp, "officer", 0, 1, INT64_MAX, &officer);
-    if (rc)
-        return rc;
-    const char *vals[LIST_NFILTERS] = {
-        req_query(req, "region"),
-        NULL,
-        req_query(req, "tier"),
-        req_query(req, "credit"),
-        req_query(req, "kind"),
-        req_query(req, "status"),
-        NULL,
-        req_query(req, "key"),
-    };
-    for (int i = 0; i < LIST_NFILTERS; i++)
-        if (vals[i] && !*vals[i])
-            vals[i] = NULL;
-    /* The filters are entity fields: the entity rules judge their values. */
-    struct entity f = {.region = vals[LIST_REGION],
-                       .tier = vals[LIST_TIER],
-                       .credit = vals[LIST_CREDIT],
-                       .kind = vals[LIST_KIND],
-                       .status = vals[LIST_STATUS]};
-    const char *field, *msg;
-    if (registry_check(&f, 0, &field, &msg))
-        return reply_error(resp, ERR_INVALID, "validation_failed", msg, field);
-    if (vals[LIST_KEY] && strcmp(vals[LIST_KEY], "true") && strcmp(vals[LIST_KEY], "false"))
-        return reply_error(resp, ERR_INVALID, "validation_failed", "key 须为 true 或 false", "key");
-    if (registry_list_scope(req->user, &vals[LIST_REGION], &officer))
+    struct search s;
+    int rc = registry_search_prepare(db_read(), text, &s);
+    switch (rc ? SEARCH_NONE : s.mode) {
+    case SEARCH_CODE:
+        list_where(q, " AND e.uscc >= ? AND e.uscc < ?");
+        list_bind_text(q, s.pattern);
+        list_bind_text(q, s.hi);
+        break;
+    case SEARCH_FTS:
+        list_drive(q, " FROM entities_fts f CROSS JOIN entities e ON e.id = f.rowid", "f.rowid");
+        list_where(q, " AND f.entities_fts MATCH ?");
+        list_bind_text(q, s.pattern);
+        break;
+    case SEARCH_SCAN:
+        list_where(q, " AND instr(e.name, ?) > 0");
+        list_bind_text(q, s.pattern);
+        break;
+    case SEARCH_PAIR:
+        list_where(q, " AND (e.id IN (SELECT rowid FROM entities_fts WHERE entities_fts MATCH ?)"
+                      " OR substr(e.name, -2) = ?)");
+        list_bind_text(q, strbuf_get(&s.match));
+        list_bind_text(q, s.pattern);
+        break;
+    case SEARCH_TAIL:
+        list_where(q, " AND substr(e.name, -2) = ?");
+        list_bind_text(q, s.pattern);
+        break;
+    default: break;
+    }
+    registry_search_dispose(&s);
+    return rc;
+}
+
+/* The data scope (a county user's county, an officer's own enterprises) and the search. */
+static int entities_prepare(struct req *req, struct resp *resp, struct list_query *q)
+{
+    const char *region = list_value(q, "region");
+    int64_t officer = 0;
+    if (region && !refdata_region_name(region))
+        return reply_error(resp, ERR_INVALID, "validation_failed", "未知的行政区划代码", "region");
+    if (registry_list_scope(req->user, &region, &officer))
         return reply_error(resp, ERR_FORBIDDEN, "forbidden", "无权查看其他辖区的市场主体",
                            "region");
-    unsigned mask = 0;
-    for (int i = 0; i < LIST_NFILTERS; i++)
-        if (vals[i])
-            mask |= 1u << i;
-    if (chain)
-        mask |= 1u << LIST_CHAIN;
-    if (officer)
-        mask |= 1u << LIST_OFFICER;
-    const char *q = req_query(req, "q");
-    if (q && utf8_len(q) > 100)
+    list_set(q, "region", region);
+    if (officer) {
+        char *id = req_alloc(req, 24);
+        snprintf(id, 24, "%lld", (long long)officer);
+        list_set(q, "officer", id);
+    }
+    const char *text = req_query(req, "q");
+    if (text && utf8_len(text) > 100)
         return reply_error(resp, ERR_INVALID, "validation_failed", "搜索词不能超过 100 个字符",
                            "q");
-    struct db *db = db_read();
-    struct search search;
-    rc = registry_search_prepare(db, q, &search);
-    int shapes[2] = {format ? LIST_ALL : LIST_COUNT, LIST_PAGE};
-    int64_t total = 0;
-    json_t *items = NULL;
-    for (int k = 0; !rc && k < (format ? 1 : 2); k++) {
-        struct db_stmt *st;
-        rc = db_prepare(db, registry_list_sql(shapes[k], search.mode, mask), &st);
-        if (rc)
-            break;
-        for (int i = 0; i < LIST_NFILTERS; i++) {
-            if (!(mask & (1u << i)))
-                continue;
-            if (i == LIST_CHAIN)
-                db_bind_int(st, 2, chain);
-            else if (i == LIST_OFFICER)
-                db_bind_int(st, 7, officer);
-            else if (i == LIST_KEY)
-                db_bind_int(st, 8, !strcmp(vals[i], "true"));
-            else
-                db_bind_text(st, i + 1, vals[i], -1);
-        }
-        registry_search_bind(st, &search);
-        if (shapes[k] == LIST_ALL) {
-            db_bind_int(st, 11, EXPORT_MAX_ROWS + 1);
-            rc = reply_export(resp, st, format, "entities", labels);
-        } else if (shapes[k] == LIST_COUNT) {
-            int step = db_step(st);
-            total = step == DB_ROW ? db_col_int(st, 0) : 0;
-            db_done(st);
-            rc = step < 0 ? step : 0;
-        } else {
-            db_bind_int(st, 11, size);
-            db_bind_int(st, 12, (page - 1) * size);
-            items = rows_to_json(st);
-            rc = items ? 0 : ERR_DB;
-        }
-    }
-    registry_search_dispose(&search);
-    if (rc || format)
-        return rc;
-    return reply_page(resp, items, total, page, size);
+    return text && *text ? add_search(q, text) : 0;
+}
+
+static const struct list_filter filters[] = {
+    {"region", " AND e.region = ?", NULL, NULL},
+    {"chain", " AND e.chain = ?", NULL, NULL},
+    {"tier", " AND e.tier = ?", NULL, NULL},
+    {"credit", " AND e.credit = ?", NULL, NULL},
+    {"kind", " AND e.kind = ?", NULL, NULL},
+    {"status", " AND e.status = ?", NULL, NULL},
+    {"officer", " AND e.officer = ?", NULL, NULL},
+    {"key", " AND e.key = ?", NULL, NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+static const struct list_sort sorts[] = {
+    {"uscc", "e.uscc"},     {"name", "e.name"},     {"established", "e.established"},
+    {"credit", "e.credit"}, {"region", "e.region"}, {NULL, NULL},
+};
+
+const struct list_def registry_list = {
+    .rec = &registry_entity,
+    .order = "e.id",
+    .filename = "entities",
+    .filters = filters,
+    .sorts = sorts,
+    .prepare = entities_prepare,
+};
+
+static int entities_list(struct req *req, struct resp *resp)
+{
+    return list_reply(req, resp, &registry_list, NULL);
 }
 
 static int entity_get(struct req *req, struct resp *resp)
@@ -189,135 +169,47 @@ static int entity_get(struct req *req, struct resp *resp)
     return rc ? rc : reply_json(resp, 200, o);
 }
 
-static const struct field_spec entity_body[] = {
-    {"uscc", FIELD_STRING, FIELD_REQUIRED, 18, "统一社会信用代码"},
-    {"name", FIELD_STRING, FIELD_REQUIRED, 100, "名称"},
-    {"kind", FIELD_STRING, FIELD_REQUIRED, 16, "主体类型"},
-    {"region", FIELD_STRING, FIELD_REQUIRED, 16, "行政区划"},
-    {"legal_rep", FIELD_STRING, FIELD_NULLABLE, 50, "法定代表人"},
-    {"address", FIELD_STRING, FIELD_NULLABLE, 200, "住所"},
-    {"industry", FIELD_STRING, FIELD_NULLABLE, 5, "行业代码"},
-    {"chain", FIELD_INT, FIELD_NULLABLE, 0, "产业链"},
-    {"tier", FIELD_STRING, 0, 16, "企业层级"},
-    {"credit", FIELD_STRING, 0, 1, "信用等级"},
-    {"status", FIELD_STRING, 0, 16, "登记状态"},
-    {"established", FIELD_STRING, FIELD_NULLABLE, 10, "成立日期"},
-    {"annual_report_year", FIELD_INT, FIELD_NULLABLE, 0, "年报年度"},
-    {"officer", FIELD_INT, FIELD_NULLABLE, 0, "驻企服务员"},
-    {"key", FIELD_BOOL, 0, 0, "远航企业"},
-    {NULL, 0, 0, 0, NULL},
-};
-
-/* Fills e from a body the router has type-checked against entity_body. */
-static void entity_from_json(json_t *j, struct entity *e)
-{
-    static const struct {
-        const char *name;
-        unsigned bit;
-        size_t off;
-    } texts[] = {
-        {"name", ENT_NAME, offsetof(struct entity, name)},
-        {"kind", ENT_KIND, offsetof(struct entity, kind)},
-        {"region", ENT_REGION, offsetof(struct entity, region)},
-        {"legal_rep", ENT_LEGAL_REP, offsetof(struct entity, legal_rep)},
-        {"address", ENT_ADDRESS, offsetof(struct entity, address)},
-        {"industry", ENT_INDUSTRY, offsetof(struct entity, industry)},
-        {"tier", ENT_TIER, offsetof(struct entity, tier)},
-        {"credit", ENT_CREDIT, offsetof(struct entity, credit)},
-        {"status", ENT_STATUS, offsetof(struct entity, status)},
-        {"established", ENT_ESTABLISHED, offsetof(struct entity, established)},
-    };
-    static const struct {
-        const char *name;
-        unsigned bit;
-        size_t off;
-    } ints[] = {
-        {"chain", ENT_CHAIN, offsetof(struct entity, chain)},
-        {"annual_report_year", ENT_REPORT_YEAR, offsetof(struct entity, annual_report_year)},
-        {"officer", ENT_OFFICER, offsetof(struct entity, officer)},
-    };
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-        json_t *v = json_object_get(j, texts[i].name);
-        if (!v)
-            continue;
-        e->given |= texts[i].bit;
-        *(const char **)(void *)((char *)e + texts[i].off) = json_string_value(v);
-    }
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
-        json_t *v = json_object_get(j, ints[i].name);
-        if (!v)
-            continue;
-        e->given |= ints[i].bit;
-        *(int64_t *)(void *)((char *)e + ints[i].off) = json_integer_value(v);
-    }
-    json_t *key = json_object_get(j, "key");
-    if (key) {
-        e->given |= ENT_KEY;
-        e->key = json_is_true(key);
-    }
-}
-
-/* Checks e for a write by req: the rules, the caller's region, the officer. */
-static int entity_check_or_reply(struct req *req, struct resp *resp, struct entity *e, int creating)
+/* Checks the values v for a write by req: the rules, the caller's region, the officer. */
+static int entity_check_or_reply(struct req *req, struct resp *resp, json_t *v)
 {
     const char *field, *msg;
-    if (registry_check(e, creating, &field, &msg))
+    if (registry_check(v, &field, &msg))
         return reply_error(resp, ERR_INVALID, "validation_failed", msg, field);
-    if (e->region && scope_allows(req->user, e->region))
+    const char *region = json_string_value(json_object_get(v, "region"));
+    if (region && scope_allows(req->user, region))
         return reply_error(resp, ERR_FORBIDDEN, "forbidden", "无权登记或迁入其他辖区的市场主体",
                            "region");
-    if (e->officer && accounts_has_role(db_read(), e->officer, ROLE_OFFICER))
-        return reply_error(resp, ERR_INVALID, "validation_failed", "驻企服务员不存在", "officer");
-    return 0;
+    json_t *officer = json_object_get(v, "officer");
+    if (!json_is_integer(officer))
+        return 0;
+    int rc = accounts_has_role(db_read(), json_integer_value(officer), ROLE_OFFICER);
+    if (rc == ERR_INVALID)
+        return reply_error(resp, rc, "validation_failed", "驻企服务员不存在", "officer");
+    return rc;
 }
 
-/* Writes e in one transaction with its audit row; answers 409 for a taken code. */
-/* The audit detail of a write: the declared fields of the body only (whatever else a client
- * sent was not applied), each as {"from": old, "to": new} when before is the record as it
- * stood. Returns JSON text the caller frees. */
-static char *change_detail(json_t *body, json_t *before)
+/* Writes v in one transaction with its audit row ({from,to} of each changed field). */
+static int entity_write(struct req *req, struct resp *resp, const char *uscc, json_t *v,
+                        int creating)
 {
-    json_t *d = json_object();
-    for (const struct field_spec *f = entity_body; f->name; f++) {
-        json_t *to = json_object_get(body, f->name);
-        if (!to)
-            continue;
-        if (!before) {
-            json_object_set(d, f->name, to);
-            continue;
-        }
-        json_t *from = json_object_get(before, f->name);
-        if (!json_equal(from ? from : json_null(), to))
-            json_object_set_new(
-                d, f->name, json_pack("{s:O,s:O}", "from", from ? from : json_null(), "to", to));
-    }
-    char *text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(d);
-    return text;
-}
-
-static int entity_write(struct req *req, struct resp *resp, struct entity *e, int creating)
-{
-    char object[32], region[16];
-    snprintf(object, sizeof object, "entity:%s", e->uscc);
+    char object[32], *detail = NULL;
     json_t *before = NULL;
-    char *detail = NULL;
+    snprintf(object, sizeof object, "entity:%s", uscc);
     struct db *w = db_write_begin();
     int rc = w ? 0 : ERR_DB;
     /* The checks before the transaction read a snapshot; the record's county is checked again
      * here, where no other write can move it. */
-    if (!rc && !creating) {
-        rc = registry_region_of(w, e->uscc, region);
-        if (!rc && scope_allows(req->user, region))
-            rc = ERR_FORBIDDEN;
-        if (!rc && !(before = registry_entity_json(w, e->uscc)))
-            rc = ERR_DB;
-    }
+    if (!rc && !creating)
+        rc = registry_get(w, uscc, &before);
+    if (!rc && before &&
+        scope_allows(req->user, json_string_value(json_object_get(before, "region"))))
+        rc = ERR_FORBIDDEN;
     if (!rc)
-        rc = creating ? registry_insert(w, e) : registry_update(w, e);
+        rc = creating ? registry_insert(w, v) : registry_update(w, uscc, v);
     if (!rc) {
-        detail = change_detail(req->json, before);
-        rc = audit_record_req(w, req, creating ? "entity.create" : "entity.update", object, detail);
+        detail = rec_diff(&registry_entity, v, before);
+        rc = audit_record_as(w, req->user, req->ip, creating ? "entity.create" : "entity.update",
+                             object, detail);
     }
     if (w)
         rc = db_write_end(w, rc);
@@ -327,64 +219,52 @@ static int entity_write(struct req *req, struct resp *resp, struct entity *e, in
         return reply_error(resp, rc, "duplicate_uscc", "该统一社会信用代码已登记", "uscc");
     if (rc == ERR_FORBIDDEN)
         return reply_error(resp, rc, "forbidden", "无权修改其他辖区的市场主体", NULL);
-    if (rc)
-        return rc;
-    json_t *o = registry_entity_json(db_read(), e->uscc);
-    return o ? reply_json(resp, creating ? 201 : 200, o) : ERR_DB;
+    json_t *o = NULL;
+    if (!rc)
+        rc = registry_get(db_read(), uscc, &o);
+    return rc ? rc : reply_json(resp, creating ? 201 : 200, o);
 }
 
 static int entity_create(struct req *req, struct resp *resp)
 {
-    struct entity e = {0};
     const char *msg;
-    if (registry_set_uscc(&e, json_string_value(json_object_get(req->json, "uscc")), USCC_STRICT,
-                          &msg))
+    if (registry_set_uscc(req->json, USCC_STRICT, &msg))
         return reply_error(resp, ERR_INVALID, "validation_failed", msg, "uscc");
-    entity_from_json(req->json, &e);
-    int rc = entity_check_or_reply(req, resp, &e, 1);
-    return rc ? rc : entity_write(req, resp, &e, 1);
+    int rc = entity_check_or_reply(req, resp, req->json);
+    const char *uscc = json_string_value(json_object_get(req->json, "uscc"));
+    return rc ? rc : entity_write(req, resp, uscc, req->json, 1);
+}
+
+/* Whether v gives any field a write could apply. */
+static int gives_a_field(json_t *v)
+{
+    for (const struct field *f = registry_entity.fields; f->name; f++)
+        if (!(f->flags & (FIELD_READONLY | FIELD_INTERNAL)) && json_object_get(v, f->name))
+            return 1;
+    return 0;
 }
 
 static int entity_patch(struct req *req, struct resp *resp)
 {
     const char *uscc = uscc_param(req);
-    if (json_object_get(req->json, "uscc"))
-        return reply_error(resp, ERR_INVALID, "validation_failed", "统一社会信用代码不可修改",
-                           "uscc");
     int rc = entity_or_reply(req, resp, uscc, NULL);
     if (rc)
         return rc;
-    struct entity e = {0};
-    snprintf(e.uscc, sizeof e.uscc, "%s", uscc);
-    entity_from_json(req->json, &e);
-    if (!e.given)
+    if (!gives_a_field(req->json))
         return reply_error(resp, ERR_INVALID, "validation_failed", "没有要修改的字段", NULL);
-    rc = entity_check_or_reply(req, resp, &e, 0);
-    return rc ? rc : entity_write(req, resp, &e, 0);
+    rc = entity_check_or_reply(req, resp, req->json);
+    return rc ? rc : entity_write(req, resp, uscc, req->json, 0);
 }
 
 static int entity_history(struct req *req, struct resp *resp)
 {
     const char *uscc = uscc_param(req);
-    int64_t page, size;
-    int rc = req_page_or_reply(req, resp, &page, &size);
-    if (!rc)
-        rc = entity_or_reply(req, resp, uscc, NULL);
+    int rc = entity_or_reply(req, resp, uscc, NULL);
     if (rc)
         return rc;
     char object[32];
     snprintf(object, sizeof object, "entity:%s", uscc);
-    int64_t total = 0;
-    json_t *items = audit_history(db_read(), object, page, size, &total);
-    if (!items)
-        return ERR_DB;
-    /* An enterprise sees what was done to its record and by whom, not staff addresses. */
-    if (req->user->role & ROLES_ENTITY_OWNERS) {
-        size_t i;
-        json_t *item;
-        json_array_foreach(items, i, item) json_object_del(item, "ip");
-    }
-    return reply_page(resp, items, total, page, size);
+    return audit_history_reply(req, resp, object);
 }
 
 /* The address the enterprise's code opens: its demand page (M2), on the public site. */
@@ -421,14 +301,14 @@ static int entity_qr_png(struct req *req, struct resp *resp)
     return entity_qr(req, resp, 1);
 }
 
-const struct route registry_routes[] = {
+static const struct route routes[] = {
     {"GET", "/api/v1/entities", entities_list, ROLES_STAFF, NULL, 0, 0},
-    {"POST", "/api/v1/entities", entity_create, ROLES_REGISTRY_WRITE, entity_body, ROUTE_BODY_JSON,
-     0},
+    {"POST", "/api/v1/entities", entity_create, ROLES_REGISTRY_WRITE, registry_fields,
+     ROUTE_BODY_JSON, 0},
     {"POST", "/api/v1/entities/import", registry_import, ROLES_REGISTRY_WRITE, NULL, ROUTE_BODY_RAW,
      32u << 20},
     {"GET", "/api/v1/entities/{uscc}", entity_get, ROLES_STAFF | ROLES_ENTITY_OWNERS, NULL, 0, 0},
-    {"PATCH", "/api/v1/entities/{uscc}", entity_patch, ROLES_REGISTRY_WRITE, entity_body,
+    {"PATCH", "/api/v1/entities/{uscc}", entity_patch, ROLES_REGISTRY_WRITE, registry_fields,
      ROUTE_BODY_JSON | ROUTE_BODY_PARTIAL, 0},
     {"GET", "/api/v1/entities/{uscc}/history", entity_history, ROLES_STAFF | ROLES_ENTITY_OWNERS,
      NULL, 0, 0},
@@ -437,4 +317,39 @@ const struct route registry_routes[] = {
     {"GET", "/api/v1/entities/{uscc}/qr.png", entity_qr_png, ROLES_STAFF | ROLES_ENTITY_OWNERS,
      NULL, 0, 0},
     {NULL, NULL, NULL, 0, NULL, 0, 0},
+};
+
+static struct record *const records[] = {&registry_entity, NULL};
+
+static const struct audit_action actions[] = {
+    {"entity.create", "登记市场主体"},
+    {"entity.update", "修改市场主体"},
+    {"entity.import_insert", "导入新增市场主体"},
+    {"entity.import_update", "导入更新市场主体"},
+    {"registry.import", "批量导入市场主体"},
+    {NULL, NULL},
+};
+
+/* Accounts bound to an entity ask the registry whether it exists. */
+static int entity_exists(struct db *db, const char *uscc)
+{
+    char region[16];
+    return registry_region_of(db, uscc, region);
+}
+
+static int registry_init(void)
+{
+    accounts_set_entity_lookup(entity_exists);
+    return 0;
+}
+
+const struct module registry_module = {
+    .name = "registry",
+    .label = "市场主体库",
+    .roles = ROLES_STAFF | ROLES_ENTITY_OWNERS,
+    .routes = routes,
+    .records = records,
+    .actions = actions,
+    .init = registry_init,
+    .demo = registry_demo_hook,
 };

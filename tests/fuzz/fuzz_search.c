@@ -1,44 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target for the registry's search: any query string picks a search mode whose
- * pattern, bound into the composed list SQL, runs on a real (in-memory) database without an
- * SQL or FTS5 syntax error — no input can change the query's structure.
+ * libFuzzer target for the entity list's search and filters through the router: any text as
+ * ?q= (and, from its second half, as ?sort=) runs the composed list SQL without an SQL or FTS5
+ * syntax error — no input can change the query's structure — and answers 200 or 422.
  */
-#include <sodium.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "core/alloc.h"
-#include "db/db.h"
-#include "refdata/refdata.h"
-#include "registry/registry_list.h"
+#include "fuzz_server.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct db *db;
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!db) {
-        if (sodium_init() < 0 || db_open_memory(&db) || refdata_load(db))
-            abort();
-    }
+    fuzz_setup();
     if (size > 300)
         return 0;
-    char *q = xstrndup((const char *)data, size); /* a query value stops at its first NUL */
-    struct search search;
-    if (registry_search_prepare(db, q, &search))
+    size_t half = size / 2;
+    char *q = xstrndup((const char *)data, half); /* a query value stops at its first NUL */
+    char *sort = xstrndup((const char *)data + half, size - half);
+    const char *query[] = {"q", q, NULL, NULL, NULL};
+    if (size % 3 == 0) {
+        query[2] = "sort";
+        query[3] = sort;
+    }
+    int status = fuzz_request("GET", "/api/v1/entities", query, "", NULL, 0);
+    if (status != 200 && status != 422)
         abort();
-    struct db_stmt *st;
-    if (db_prepare(db, registry_list_sql(LIST_COUNT, search.mode, 0), &st))
-        abort();
-    registry_search_bind(st, &search);
-    if (db_step(st) != DB_ROW)
-        abort();
-    db_done(st);
-    registry_search_dispose(&search);
     free(q);
+    free(sort);
     return 0;
 }

@@ -4,7 +4,26 @@
  * method the document describes must be a route (so the document cannot promise routes that do
  * not exist). The YAML is read minimally by indentation, without a YAML library; the file is
  * taken from $JIANGUAN_OPENAPI, else docs/openapi.yaml relative to the repository root where
- * `make unit` runs. router.c is included, as in test_router.c, to free its table afterwards. */
+ * `make unit` runs. router.c is included, as in test_router.c, to free its table afterwards.
+ *
+ * Two more things are compared, operation by operation:
+ *
+ * Request bodies. A route with ROUTE_BODY_JSON declares its body as fields (route->body); the
+ * operation's `requestBody` must have an `application/json` schema (a `$ref` to
+ * components/schemas is followed, as is `allOf`) whose `properties` are exactly the fields a
+ * body may carry — every field but FIELD_READONLY and FIELD_INTERNAL ones, which the router
+ * drops, and, for a ROUTE_BODY_PARTIAL route (PATCH), but FIELD_KEY ones, which it refuses —
+ * and whose `required` list is exactly the FIELD_REQUIRED fields (empty for a partial route).
+ * A route without ROUTE_BODY_JSON must not document a JSON request body.
+ *
+ * Roles. Each operation's `description` starts with one sentence, up to the first "。":
+ *   角色 / Roles：公开，无需登录（public）。            the route is ROLES_PUBLIC;
+ *   角色 / Roles：任何已登录用户（any logged-in role）。 every role may call it (ROLES_ANY);
+ *   角色 / Roles：`admin`（系统管理员）、`bureau`（…）。   else the role codes, each in backticks.
+ * The roles named must be the roles the router lets in: route->roles plus `admin`, which the
+ * router always admits to a route that needs a login, so `admin` is always named. A list of
+ * codes that names every role must be written as 任何已登录用户 instead, so that the same
+ * route reads the same everywhere. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,8 +42,21 @@ struct doc_op {
     int line;
 };
 
+/* A node of the YAML tree: a mapping key (or "-" for a sequence item) with the text after its
+ * colon, a block scalar's text, and its children, found by indentation. */
+struct ynode {
+    char *key;
+    struct strbuf value; /* inline text; a flow list or map that spans lines is joined */
+    struct strbuf block; /* the text of a `|` or `>` block scalar, one line per line */
+    int indent, line, is_block;
+    struct ynode *parent;
+    struct ynode **kids;
+    size_t nkids, cap;
+};
+
 struct doc {
     char *text;
+    struct ynode *tree;
     struct doc_op *ops;
     size_t nops, cap;
     char **paths; /* path keys in order, to find repeated ones */
@@ -67,9 +99,9 @@ static size_t indent_of(const char *line)
 }
 
 /* Copies the mapping key of a "key:" line (after the indent) into out, without quotes; returns
- * 0, or -1 when the line is not a mapping key. *inline_value is set when text other than a
- * comment follows the colon (a scalar or flow value rather than a nested block). */
-static int mapping_key(const char *s, char *out, size_t cap, int *inline_value)
+ * 0, or -1 when the line is not a mapping key. *value points at the text after the colon and
+ * its spaces ("" when none). */
+static int mapping_entry(const char *s, char *out, size_t cap, const char **value)
 {
     size_t len = 0;
     char quote = 0;
@@ -97,12 +129,22 @@ static int mapping_key(const char *s, char *out, size_t cap, int *inline_value)
     s++;
     while (*s == ' ')
         s++;
-    *inline_value = *s && *s != '#';
+    *value = s;
     if (len == 0 || len >= cap)
         return -1;
     memcpy(out, start, len);
     out[len] = '\0';
     return 0;
+}
+
+/* As mapping_entry; *inline_value is set when text other than a comment follows the colon (a
+ * scalar or flow value rather than a nested block). */
+static int mapping_key(const char *s, char *out, size_t cap, int *inline_value)
+{
+    const char *value = "";
+    int rc = mapping_entry(s, out, cap, &value);
+    *inline_value = *value && *value != '#';
+    return rc;
 }
 
 /* The same for a key whose value must be a nested block (`paths:`). */

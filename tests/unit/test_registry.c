@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for the registry rules, the search-mode choice, the list composer and the demo
- * generator's determinism. */
+/* Unit tests for the entity record and rules, the search-mode choice, the data scope and the
+ * demo generator's determinism. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,116 +15,136 @@
 #include "core/uscc.h"
 #include "registry/registry.h"
 #include "registry/registry_demo.h"
-#include "registry/registry_list.h"
+#include "registry/registry_search.h"
 #include "refdata/refdata.h"
 
 #define VALID "91350100M000100Y43"
 #define BAD_CHECK "91350100M000100Y44"
 
-static struct entity minimal(void)
+/* A minimal entity body that passes the field table and the rules. */
+static json_t *minimal(void)
 {
-    struct entity e = {0};
-    const char *msg;
-    assert_int_equal(registry_set_uscc(&e, VALID, USCC_STRICT, &msg), 0);
-    e.name = "聊城市鑫鹏机械制造有限公司";
-    e.kind = "enterprise";
-    e.region = "371502";
-    return e;
+    return json_pack("{s:s,s:s,s:s,s:s}", "uscc", VALID, "name", "聊城市鑫鹏机械制造有限公司",
+                     "kind", "enterprise", "region", "371502");
 }
 
-static void expect_field(const struct entity *e, int creating, const char *want)
+/* Checks v as POST /entities would (field table, then the rules); returns the bad field. */
+static const char *bad_field(json_t *v, int partial)
 {
     const char *field = NULL, *msg = NULL;
-    assert_int_equal(registry_check(e, creating, &field, &msg), ERR_INVALID);
-    assert_string_equal(field, want);
-    assert_non_null(msg);
-    assert_true(strlen(msg) > 0);
+    char buf[512];
+    if (field_check_body(registry_fields, v, partial, &field, buf, sizeof buf)) {
+        assert_true(strlen(buf) > 0);
+        return field;
+    }
+    if (registry_check(v, &field, &msg)) {
+        assert_true(strlen(msg) > 0);
+        return field;
+    }
+    return NULL;
+}
+
+/* Sets member name of a copy of minimal() to value (stolen) and returns the bad field. */
+static const char *with(const char *name, json_t *value)
+{
+    json_t *v = minimal();
+    json_object_set_new(v, name, value);
+    const char *f = bad_field(v, 0);
+    json_decref(v);
+    return f;
 }
 
 static void test_uscc_policy(void **state)
 {
     (void)state;
-    struct entity e = {0};
+    json_t *v = json_pack("{s:s}", "uscc", "91350100m000100y43");
     const char *msg = NULL;
-    assert_int_equal(registry_set_uscc(&e, "91350100m000100y43", USCC_STRICT, &msg), 0);
-    assert_string_equal(e.uscc, VALID); /* upper-cased */
-    assert_int_equal(e.uscc_flagged, 0);
+    assert_int_equal(registry_set_uscc(v, USCC_STRICT, &msg), 0);
+    assert_string_equal(json_string_value(json_object_get(v, "uscc")), VALID); /* upper-cased */
+    assert_true(json_is_false(json_object_get(v, "uscc_flagged")));
     /* A failed check: refused through the API, flagged in an import. */
-    assert_int_equal(registry_set_uscc(&e, BAD_CHECK, USCC_STRICT, &msg), ERR_INVALID);
+    json_object_set_new(v, "uscc", json_string(BAD_CHECK));
+    assert_int_equal(registry_set_uscc(v, USCC_STRICT, &msg), ERR_INVALID);
     assert_string_equal(msg, uscc_message(USCC_BAD_CHECK));
-    assert_int_equal(registry_set_uscc(&e, BAD_CHECK, USCC_FLAG, &msg), 0);
-    assert_int_equal(e.uscc_flagged, 1);
+    assert_int_equal(registry_set_uscc(v, USCC_FLAG, &msg), 0);
+    assert_true(json_is_true(json_object_get(v, "uscc_flagged")));
     /* Malformed codes are refused by both. */
     const char *bad[] = {
         "", "9135010", "91350100M000100Y4", "91350100M000100Y433", "91350100I000100Y43", NULL};
     for (int i = 0; bad[i]; i++) {
-        assert_int_equal(registry_set_uscc(&e, bad[i], USCC_FLAG, &msg), ERR_INVALID);
-        assert_int_equal(registry_set_uscc(&e, bad[i], USCC_STRICT, &msg), ERR_INVALID);
+        json_object_set_new(v, "uscc", json_string(bad[i]));
+        assert_int_equal(registry_set_uscc(v, USCC_FLAG, &msg), ERR_INVALID);
+        assert_int_equal(registry_set_uscc(v, USCC_STRICT, &msg), ERR_INVALID);
     }
-    assert_int_equal(registry_set_uscc(&e, NULL, USCC_FLAG, &msg), ERR_INVALID);
+    json_object_del(v, "uscc");
+    assert_int_equal(registry_set_uscc(v, USCC_FLAG, &msg), ERR_INVALID);
+    json_decref(v);
 }
 
 static void test_check_required(void **state)
 {
     (void)state;
-    struct entity e = minimal();
-    const char *field, *msg;
-    assert_int_equal(registry_check(&e, 1, &field, &msg), 0);
-    struct entity x = e;
-    x.uscc[0] = '\0';
-    expect_field(&x, 1, "uscc");
-    x = e;
-    x.name = NULL;
-    expect_field(&x, 1, "name");
-    x = e;
-    x.kind = NULL;
-    expect_field(&x, 1, "kind");
-    x = e;
-    x.region = NULL;
-    expect_field(&x, 1, "region");
-    /* An update needs none of them. */
-    struct entity patch = {0};
-    assert_int_equal(registry_check(&patch, 0, &field, &msg), 0);
+    json_t *v = minimal();
+    assert_null(bad_field(v, 0));
+    const char *required[] = {"uscc", "name", "kind", "region"};
+    for (int i = 0; i < 4; i++) {
+        json_t *x = json_deep_copy(v);
+        json_object_del(x, required[i]);
+        assert_string_equal(bad_field(x, 0), required[i]);
+        json_decref(x);
+    }
+    /* An update needs none of them, but cannot change the code. */
+    json_t *patch = json_object();
+    assert_null(bad_field(patch, 1));
+    json_object_set_new(patch, "uscc", json_string(VALID));
+    assert_string_equal(bad_field(patch, 1), "uscc");
+    json_decref(patch);
+    json_decref(v);
 }
 
 static void test_check_values(void **state)
 {
     (void)state;
-    struct entity e = minimal(), x;
     char long_name[400];
     memset(long_name, 0, sizeof long_name);
     for (int i = 0; i < 101; i++)
         memcpy(long_name + 3 * i, "聊", 3); /* 101 characters, 303 bytes */
-    x = e, x.name = long_name, expect_field(&x, 1, "name");
+    assert_string_equal(with("name", json_string(long_name)), "name");
     long_name[300] = '\0'; /* exactly 100 characters is fine */
-    const char *field, *msg;
-    x = e, x.name = long_name;
-    assert_int_equal(registry_check(&x, 1, &field, &msg), 0);
-    x = e, x.name = "", expect_field(&x, 1, "name");
-    x = e, x.kind = "company", expect_field(&x, 1, "kind");
-    x = e, x.region = "371599", expect_field(&x, 1, "region");
-    x = e, x.industry = "C31X0", expect_field(&x, 1, "industry");
-    x = e, x.industry = "Z3130", expect_field(&x, 1, "industry");
-    x = e, x.chain = 13, expect_field(&x, 1, "chain");
-    x = e, x.tier = "big", expect_field(&x, 1, "tier");
-    x = e, x.credit = "E", expect_field(&x, 1, "credit");
-    x = e, x.credit = "AA", expect_field(&x, 1, "credit");
-    x = e, x.status = "closed", expect_field(&x, 1, "status");
-    x = e, x.established = "2025-02-30", expect_field(&x, 1, "established");
-    x = e, x.established = "2999-01-01", expect_field(&x, 1, "established");
-    x = e, x.annual_report_year = 1980, expect_field(&x, 1, "annual_report_year");
-    x = e;
-    x.industry = "C3130";
-    x.chain = 3;
-    x.tier = "little_giant";
-    x.credit = "D";
-    x.status = "revoked";
-    x.established = "2015-03-02";
-    x.annual_report_year = 2025;
-    assert_int_equal(registry_check(&x, 1, &field, &msg), 0);
-    assert_string_equal(registry_tier_label("little_giant"), "专精特新“小巨人”");
-    assert_string_equal(registry_kind_label("individual"), "个体工商户");
-    assert_null(registry_status_label("closed"));
+    assert_null(with("name", json_string(long_name)));
+    assert_string_equal(with("name", json_string("")), "name");
+    assert_string_equal(with("name", json_null()), "name");
+    assert_string_equal(with("name", json_integer(5)), "name");
+    assert_string_equal(with("kind", json_string("company")), "kind");
+    assert_string_equal(with("region", json_string("371599")), "region");
+    assert_string_equal(with("industry", json_string("C31X0")), "industry");
+    assert_string_equal(with("industry", json_string("Z3130")), "industry");
+    assert_string_equal(with("chain", json_integer(13)), "chain");
+    assert_string_equal(with("chain", json_integer(0)), "chain");
+    assert_string_equal(with("chain", json_string("3")), "chain");
+    assert_string_equal(with("tier", json_string("big")), "tier");
+    assert_string_equal(with("credit", json_string("E")), "credit");
+    assert_string_equal(with("credit", json_string("AA")), "credit");
+    assert_string_equal(with("status", json_string("closed")), "status");
+    assert_string_equal(with("established", json_string("2025-02-30")), "established");
+    assert_string_equal(with("established", json_string("2999-01-01")), "established");
+    assert_string_equal(with("annual_report_year", json_integer(1980)), "annual_report_year");
+    assert_string_equal(with("annual_report_year", json_integer(2999)), "annual_report_year");
+    assert_string_equal(with("key", json_string("true")), "key");
+    json_t *x = minimal();
+    json_t *more =
+        json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:i,s:b,s:n}", "industry", "C3130", "chain", 3, "tier",
+                  "little_giant", "credit", "D", "status", "revoked", "established", "2015-03-02",
+                  "annual_report_year", 2025, "key", 1, "legal_rep");
+    json_object_update(x, more);
+    assert_null(bad_field(x, 0));
+    json_decref(more);
+    json_decref(x);
+    const struct field *tier = field_find(registry_fields, "tier");
+    assert_string_equal(field_enum_label(tier, "little_giant"), "专精特新“小巨人”");
+    assert_string_equal(field_enum_label(field_find(registry_fields, "kind"), "individual"),
+                        "个体工商户");
+    assert_null(field_enum_label(field_find(registry_fields, "status"), "closed"));
 }
 
 static void test_search_mode(void **state)
@@ -146,24 +166,6 @@ static void test_search_mode(void **state)
     /* Quotes cannot break out of the FTS5 phrase. */
     assert_int_equal(registry_search_mode("a\"b OR c", p, sizeof p, hi, sizeof hi), SEARCH_FTS);
     assert_string_equal(p, "\"a\"\"b OR c\"");
-}
-
-static void test_list_sql(void **state)
-{
-    (void)state;
-    const char *a = registry_list_sql(LIST_PAGE, SEARCH_FTS, 1u << LIST_REGION);
-    assert_non_null(strstr(a, "e.region = ?1"));
-    assert_non_null(strstr(a, "MATCH ?9"));
-    assert_non_null(strstr(a, "LIMIT ?11 OFFSET ?12"));
-    assert_null(strstr(a, "e.chain = ?2"));
-    /* Interned: the same shape gives the same address, so it is prepared once. */
-    assert_ptr_equal(a, registry_list_sql(LIST_PAGE, SEARCH_FTS, 1u << LIST_REGION));
-    const char *c =
-        registry_list_sql(LIST_COUNT, SEARCH_NONE, (1u << LIST_CHAIN) | (1u << LIST_KEY));
-    assert_non_null(strstr(c, "count(*)"));
-    assert_non_null(strstr(c, "e.chain = ?2"));
-    assert_non_null(strstr(c, "e.key = ?8"));
-    assert_null(strstr(c, "LIMIT"));
 }
 
 /* Generates the small city into a fresh in-memory database and hashes its entities. */
@@ -251,87 +253,15 @@ static void test_data_scope(void **state)
     assert_int_equal(off, 3);
 }
 
-/* Counts the entities whose name contains q through the composed query. */
-static int64_t count_via_list(struct db *db, const char *q, int *mode)
-{
-    struct search s;
-    assert_int_equal(registry_search_prepare(db, q, &s), 0);
-    struct db_stmt *st;
-    assert_int_equal(db_prepare(db, registry_list_sql(LIST_COUNT, s.mode, 0), &st), 0);
-    registry_search_bind(st, &s);
-    assert_int_equal(db_step(st), DB_ROW);
-    int64_t n = db_col_int(st, 0);
-    db_done(st);
-    *mode = s.mode;
-    registry_search_dispose(&s);
-    return n;
-}
-
-static void test_two_character_search_equals_scan(void **state)
-{
-    (void)state;
-    struct db *db;
-    assert_int_equal(db_open_memory(&db), 0);
-    assert_int_equal(refdata_load(db), 0);
-    struct demo_scale sc;
-    registry_demo_scale("small", &sc);
-    struct rng r;
-    rng_init_seed(&r, 7);
-    struct demo_result res;
-    assert_int_equal(registry_demo(db, &r, &sc, NULL, 0, &res), 0);
-    rng_dispose(&r);
-    /* Every two-character piece of 150 names (start, middle and end), and pieces that occur
-     * nowhere: the index path finds exactly what a scan of every name finds. */
-    static const char names_sql[] = "SELECT name FROM entities WHERE id % 47 = 0 LIMIT 150";
-    static const char scan_sql[] = "SELECT count(*) FROM entities WHERE instr(name, ?) > 0";
-    struct db_stmt *names, *scan;
-    assert_int_equal(db_prepare(db, names_sql, &names), 0);
-    char frags[4000][8];
-    size_t nf = 0;
-    while (db_step(names) == DB_ROW && nf < 3990) {
-        const char *n = db_col_text(names, 0);
-        for (size_t i = 0; n[i] && nf < 3990; i += 3) /* the demo's names are CJK, 3 bytes */
-            if (strlen(n + i) >= 6 && (unsigned char)n[i] >= 0xE0)
-                memcpy(frags[nf++], n + i, 6), frags[nf - 1][6] = '\0';
-    }
-    db_done(names);
-    snprintf(frags[nf++], 8, "%s", "龘龘");
-    snprintf(frags[nf++], 8, "%s", "公司");
-    snprintf(frags[nf++], 8, "%s", "合作");
-    int seen_pair = 0, seen_tail = 0;
-    for (size_t i = 0; i < nf; i++) {
-        int mode;
-        int64_t got = count_via_list(db, frags[i], &mode);
-        assert_true(mode == SEARCH_PAIR || mode == SEARCH_TAIL);
-        seen_pair |= mode == SEARCH_PAIR;
-        seen_tail |= mode == SEARCH_TAIL;
-        assert_int_equal(db_prepare(db, scan_sql, &scan), 0);
-        db_bind_text(scan, 1, frags[i], -1);
-        assert_int_equal(db_step(scan), DB_ROW);
-        int64_t want = db_col_int(scan, 0);
-        db_done(scan);
-        if (got != want)
-            fail_msg("fragment %s: index path %lld, scan %lld", frags[i], (long long)got,
-                     (long long)want);
-    }
-    assert_true(seen_pair && seen_tail);
-    db_close(db);
-}
-
 int main(void)
 {
     alloc_tune();
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_uscc_policy),
-        cmocka_unit_test(test_check_required),
-        cmocka_unit_test(test_check_values),
-        cmocka_unit_test(test_search_mode),
-        cmocka_unit_test(test_list_sql),
-        cmocka_unit_test(test_data_scope),
-        cmocka_unit_test(test_two_character_search_equals_scan),
-        cmocka_unit_test(test_demo_deterministic),
+        cmocka_unit_test(test_uscc_policy),  cmocka_unit_test(test_check_required),
+        cmocka_unit_test(test_check_values), cmocka_unit_test(test_search_mode),
+        cmocka_unit_test(test_data_scope),   cmocka_unit_test(test_demo_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

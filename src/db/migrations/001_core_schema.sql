@@ -1,5 +1,7 @@
--- Platform core: reference data, accounts, sessions and the audit chain.
+-- Platform core: reference data, accounts, sessions and the audit chain. Each table names the
+-- module that owns (alone writes) it; tools/check-layers.py checks that.
 
+-- owner: refdata
 CREATE TABLE regions (
     code   TEXT PRIMARY KEY,
     name   TEXT NOT NULL,
@@ -28,6 +30,7 @@ CREATE TABLE calendar_days (
     name TEXT NOT NULL DEFAULT ''
 ) STRICT;
 
+-- owner: accounts
 CREATE TABLE users (
     id            INTEGER PRIMARY KEY,
     username      TEXT NOT NULL UNIQUE,
@@ -45,6 +48,7 @@ CREATE TABLE users (
 CREATE INDEX users_region ON users(region, role);
 
 -- Bearer tokens are stored as BLAKE2b hashes: a copy of the file does not log anyone in.
+-- owner: authz
 CREATE TABLE sessions (
     token_hash BLOB PRIMARY KEY,
     user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -55,6 +59,7 @@ CREATE TABLE sessions (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX sessions_user ON sessions(user_id);
 
+-- owner: accounts
 CREATE TABLE login_failures (
     id       INTEGER PRIMARY KEY,
     username TEXT NOT NULL,
@@ -64,6 +69,7 @@ CREATE TABLE login_failures (
 CREATE INDEX login_failures_user ON login_failures(username, at);
 
 -- The hash chain: hash = BLAKE2b-256(prev_hash || fields), see src/audit/audit.c.
+-- owner: audit
 CREATE TABLE audit_log (
     id        INTEGER PRIMARY KEY,
     at        INTEGER NOT NULL,

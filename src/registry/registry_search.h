@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The entity list query composer (see registry_list.c). */
-#ifndef JG_REGISTRY_LIST_H
-#define JG_REGISTRY_LIST_H
+/* The entity name search (see registry_search.c). */
+#ifndef JG_REGISTRY_SEARCH_H
+#define JG_REGISTRY_SEARCH_H
 
 #include <stddef.h>
 
@@ -9,18 +9,6 @@
 #include "db/db.h"
 #include "registry/registry.h"
 
-enum list_filter {
-    LIST_REGION,
-    LIST_CHAIN,
-    LIST_TIER,
-    LIST_CREDIT,
-    LIST_KIND,
-    LIST_STATUS,
-    LIST_OFFICER,
-    LIST_KEY,
-    LIST_NFILTERS
-};
-enum list_shape { LIST_PAGE, LIST_COUNT, LIST_ALL, LIST_NSHAPES };
 enum list_search {
     SEARCH_NONE,
     SEARCH_CODE, /* a USCC or its prefix: a range of the unique index */
@@ -40,11 +28,6 @@ struct search {
     struct strbuf match;
 };
 
-/* Returns the SQL for shape, search mode and filter bits (1 << enum list_filter); the text
- * lives as long as the process. Parameters: ?1..?8 the filters in enum order, ?9 the search
- * pattern, ?10 its upper bound (codes), ?11 limit, ?12 offset. */
-const char *registry_list_sql(int shape, int search, unsigned filters);
-
 /* Chooses how to search for q and writes the bound pattern (for codes, and for the trigram
  * vocabulary of two-character fragments, the exclusive upper bound hi). Pure. Returns an enum
  * list_search (SEARCH_PAIR, never SEARCH_TAIL: that needs the database). */
@@ -54,7 +37,4 @@ int registry_search_mode(const char *q, char *pattern, size_t cap, char *hi, siz
  * that start with them. Returns 0 or ERR_DB; release with registry_search_dispose. */
 int registry_search_prepare(struct db *db, const char *q, struct search *s /* out */);
 void registry_search_dispose(struct search *s);
-/* Binds the search's parameters (?9, ?10) to a statement from registry_list_sql. */
-void registry_search_bind(struct db_stmt *st, const struct search *s);
-
 #endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* Interned statement texts (see db_intern in db.h): an open-addressing set that only grows. */
+#include "db/db.h"
+#include "core/alloc.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char **slots;
+static size_t nslots, used;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t hash_of(const char *s)
+{
+    size_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static void grow(void)
+{
+    char **old = slots;
+    size_t n = nslots;
+    nslots = n ? n * 2 : 256;
+    slots = xcalloc(nslots, sizeof *slots);
+    for (size_t i = 0; i < n; i++) {
+        if (!old[i])
+            continue;
+        size_t j = hash_of(old[i]) & (nslots - 1);
+        while (slots[j])
+            j = (j + 1) & (nslots - 1);
+        slots[j] = old[i];
+    }
+    free(old);
+}
+
+const char *db_intern(const char *text)
+{
+    pthread_mutex_lock(&lock);
+    if (used * 2 >= nslots)
+        grow();
+    size_t j = hash_of(text) & (nslots - 1);
+    while (slots[j] && strcmp(slots[j], text))
+        j = (j + 1) & (nslots - 1);
+    if (!slots[j]) {
+        slots[j] = xstrdup(text);
+        used++;
+    }
+    const char *s = slots[j];
+    pthread_mutex_unlock(&lock);
+    return s;
+}

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The list composer (see list.h): query string -> checked filter values -> composed SQL with
+ * bound values -> a capped, cached count and one page, or an export of every row. Composed
+ * texts are interned (db_intern), so each distinct composition is prepared once per
+ * connection; they hold fragments of the module's declarations only, never input.
+ */
+#include "http/list.h"
+#include "http/export.h"
+#include "http/rows.h"
+#include "core/alloc.h"
+#include "core/err.h"
+#include "core/strbuf.h"
+#include "core/timeutil.h"
+#include "db/db.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LIST_MAX_FILTERS 24
+#define LIST_MAX_SORTS 4
+
+struct bind {
+    int is_int;
+    int64_t i;
+    char *text; /* owned by the request */
+};
+
+struct list_query {
+    struct req *req;
+    const struct list_def *def;
+    const char *values[LIST_MAX_FILTERS]; /* per filter of def, NULL when absent */
+    json_t *parsed[LIST_MAX_FILTERS];
+    struct strbuf where;
+    struct bind binds[LIST_MAX_BINDS];
+    int nbinds, overflow;
+    const char *base, *order;
+    const void *arg;
+};
+
+const void *list_arg(const struct list_query *q)
+{
+    return q->arg;
+}
+
+static int filter_index(const struct list_def *def, const char *name)
+{
+    for (int i = 0; def->filters && def->filters[i].name; i++)
+        if (!strcmp(def->filters[i].name, name))
+            return i;
+    return -1;
+}
+
+const char *list_value(const struct list_query *q, const char *name)
+{
+    int i = filter_index(q->def, name);
+    return i < 0 ? NULL : q->values[i];
+}
+
+void list_set(struct list_query *q, const char *name, const char *value)
+{
+    int i = filter_index(q->def, name);
+    if (i < 0)
+        return;
+    q->values[i] = value;
+    json_decref(q->parsed[i]);
+    q->parsed[i] = NULL;
+}
+
+void list_where(struct list_query *q, const char *sql)
+{
+    if (strbuf_puts(&q->where, sql))
+        q->overflow = 1;
+}
+
+int list_bind_text(struct list_query *q, const char *text)
+{
+    if (q->nbinds == LIST_MAX_BINDS) {
+        q->overflow = 1;
+        return ERR_TOOLARGE;
+    }
+    size_t n = strlen(text);
+    char *copy = req_alloc(q->req, n + 1);
+    memcpy(copy, text, n + 1);
+    q->binds[q->nbinds++] = (struct bind){0, 0, copy};
+    return 0;
+}
+
+int list_bind_int(struct list_query *q, int64_t v)
+{
+    if (q->nbinds == LIST_MAX_BINDS) {
+        q->overflow = 1;
+        return ERR_TOOLARGE;
+    }
+    q->binds[q->nbinds++] = (struct bind){1, v, NULL};
+    return 0;
+}
+
+void list_drive(struct list_query *q, const char *base, const char *order)
+{
+    q->base = base;
+    q->order = order;
+}
+
+/* Reads and checks every declared filter from the query string; answers 422 on a bad one. */
+static int read_filters(struct req *req, struct resp *resp, struct list_query *q)
+{
+    const struct list_def *def = q->def;
+    for (int i = 0; def->filters && def->filters[i].name; i++) {
+        const struct list_filter *lf = &def->filters[i];
+        const char *v = req_query(req, lf->name);
+        if (!v || !*v)
+            continue;
+        const struct field *f = field_find(def->rec->fields, lf->field ? lf->field : lf->name);
+        struct field text = {lf->name, FIELD_STRING, 0, 100, NULL, NULL, NULL, NULL, 0, 0};
+        char msg[512];
+        int rc = lf->parse ? lf->parse(v, &q->parsed[i], msg, sizeof msg)
+                           : field_parse_text(f ? f : &text, v, &q->parsed[i], msg, sizeof msg);
+        if (rc)
+            return reply_error(resp, ERR_INVALID, "validation_failed", msg, lf->name);
+        q->values[i] = v;
+    }
+    return 0;
+}
+
+/* Adds the condition of every filter in use, binding its value. */
+static int apply_filters(struct list_query *q)
+{
+    const struct list_def *def = q->def;
+    int rc = 0;
+    for (int i = 0; !rc && def->filters && def->filters[i].name; i++) {
+        if (!q->values[i])
+            continue;
+        list_where(q, def->filters[i].sql);
+        json_t *v = q->parsed[i];
+        /* The value is bound once for every `?` of the fragment. */
+        for (const char *p = strchr(def->filters[i].sql, '?'); !rc && p; p = strchr(p + 1, '?')) {
+            if (v && (json_is_integer(v) || json_is_boolean(v)))
+                rc = list_bind_int(q, json_is_integer(v) ? json_integer_value(v) : json_is_true(v));
+            else
+                rc =
+                    list_bind_text(q, v && json_is_string(v) ? json_string_value(v) : q->values[i]);
+        }
+    }
+    return rc;
+}
+
+/* Appends the ORDER BY of ?sort= (whitelisted keys) and the default order; answers 422. */
+static int compose_order(struct req *req, struct resp *resp, const struct list_query *q,
+                         struct strbuf *sb)
+{
+    const char *s = req_query(req, "sort");
+    int n = 0;
+    strbuf_puts(sb, " ORDER BY ");
+    while (s && *s) {
+        size_t len = strcspn(s, ",");
+        int desc = *s == '-';
+        const struct list_sort *k = q->def->sorts;
+        while (
+            k && k->key &&
+            (strlen(k->key) != len - (size_t)desc || memcmp(k->key, s + desc, len - (size_t)desc)))
+            k++;
+        if (!k || !k->key || ++n > LIST_MAX_SORTS)
+            return reply_error(resp, ERR_INVALID, "validation_failed",
+                               "排序字段无效或过多（sort=字段,-字段）", "sort");
+        strbuf_printf(sb, "%s%s", k->sql, desc ? " DESC, " : ", ");
+        s += len + (s[len] == ',');
+    }
+    strbuf_puts(sb, q->order);
+    return 0;
+}
+
+static int bind_all(struct db_stmt *st, const struct list_query *q)
+{
+    int rc = 0;
+    for (int i = 0; !rc && i < q->nbinds; i++)
+        rc = q->binds[i].is_int ? db_bind_int(st, i + 1, q->binds[i].i)
+                                : db_bind_text(st, i + 1, q->binds[i].text, -1);
+    return rc;
+}
+
+/* Counts are cached by statement and bound values until the next committed write. */
+#define COUNT_SLOTS 512
+#define COUNT_TTL 30
+static struct count_slot {
+    const char *sql;
+    char *key;
+    uint64_t generation;
+    int64_t at, total;
+} counts[COUNT_SLOTS];
+static pthread_mutex_t counts_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static char *count_key(const struct list_query *q, size_t *hash)
+{
+    struct strbuf sb;
+    strbuf_init(&sb, 1u << 16);
+    for (int i = 0; i < q->nbinds; i++) {
+        if (q->binds[i].is_int)
+            strbuf_printf(&sb, "i%lld", (long long)q->binds[i].i);
+        else
+            strbuf_printf(&sb, "t%zu:%s", strlen(q->binds[i].text), q->binds[i].text);
+        strbuf_putc(&sb, '\x1f');
+    }
+    size_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < sb.len; i++)
+        h = (h ^ (unsigned char)sb.buf[i]) * 1099511628211ull;
+    *hash = h;
+    return strbuf_take(&sb, NULL);
+}
+
+static int count_cached(const char *sql, const char *key, size_t h, int64_t *total)
+{
+    struct count_slot *s = &counts[(h ^ (size_t)(uintptr_t)sql) % COUNT_SLOTS];
+    int hit = 0;
+    pthread_mutex_lock(&counts_lock);
+    if (s->sql == sql && s->key && !strcmp(s->key, key) && s->generation == db_generation() &&
+        time_now() - s->at < COUNT_TTL) {
+        *total = s->total;
+        hit = 1;
+    }
+    pthread_mutex_unlock(&counts_lock);
+    return hit;
+}
+
+static void count_store(const char *sql, char *key, size_t h, uint64_t gen, int64_t total)
+{
+    struct count_slot *s = &counts[(h ^ (size_t)(uintptr_t)sql) % COUNT_SLOTS];
+    pthread_mutex_lock(&counts_lock);
+    free(s->key);
+    *s = (struct count_slot){sql, key, gen, time_now(), total};
+    pthread_mutex_unlock(&counts_lock);
+}
+
+/* Counts the matches, at most cap + 1 of them (cap < 0: all). */
+static int count_rows(struct db *db, const struct list_query *q, int64_t cap, int64_t *total)
+{
+    struct strbuf sb;
+    strbuf_init(&sb, 1u << 16);
+    if (cap < 0)
+        strbuf_printf(&sb, "SELECT count(*)%s WHERE 1%s", q->base, strbuf_get(&q->where));
+    else
+        strbuf_printf(&sb, "SELECT count(*) FROM (SELECT 1%s WHERE 1%s LIMIT %lld)", q->base,
+                      strbuf_get(&q->where), (long long)cap + 1);
+    const char *sql = db_intern(strbuf_get(&sb));
+    strbuf_dispose(&sb);
+    size_t h;
+    char *key = count_key(q, &h);
+    uint64_t gen = db_generation(); /* before reading: a write meanwhile makes it stale */
+    if (count_cached(sql, key, h, total)) {
+        free(key);
+        return 0;
+    }
+    struct db_stmt *st;
+    int rc = db_prepare(db, sql, &st);
+    if (!rc)
+        rc = bind_all(st, q);
+    if (!rc)
+        rc = db_step(st);
+    if (rc == DB_ROW) {
+        *total = db_col_int(st, 0);
+        rc = 0;
+    } else if (rc == DB_DONE) {
+        rc = ERR_DB;
+    }
+    db_done(st);
+    if (rc)
+        free(key);
+    else
+        count_store(sql, key, h, gen, *total);
+    return rc;
+}
+
+/* Runs the page (or, for an export, every row) and answers. */
+static int answer(struct req *req, struct resp *resp, struct list_query *q, int format,
+                  const char *order)
+{
+    const struct list_def *def = q->def;
+    int64_t page = 1, size = 20, total = 0,
+            cap = def->count_cap ? def->count_cap : LIST_DEFAULT_CAP;
+    int rc = format ? 0 : req_page_or_reply(req, resp, &page, &size);
+    struct db *db = db_read();
+    if (!rc && !format)
+        rc = count_rows(db, q, cap, &total);
+    if (rc)
+        return rc;
+    struct strbuf sb;
+    strbuf_init(&sb, 1u << 16);
+    strbuf_printf(&sb, "SELECT %s%s%s WHERE 1%s%s LIMIT ? OFFSET ?", rec_columns(def->rec), q->base,
+                  def->rec->joins ? def->rec->joins : "", strbuf_get(&q->where), order);
+    const char *sql = db_intern(strbuf_get(&sb));
+    strbuf_dispose(&sb);
+    struct db_stmt *st;
+    rc = db_prepare(db, sql, &st);
+    if (!rc)
+        rc = bind_all(st, q);
+    if (!rc)
+        rc = db_bind_int(st, q->nbinds + 1, format ? EXPORT_MAX_ROWS + 1 : size);
+    if (!rc)
+        rc = db_bind_int(st, q->nbinds + 2, format ? 0 : (page - 1) * size);
+    if (rc) {
+        db_done(st);
+        return rc;
+    }
+    if (format)
+        return reply_export(resp, st, format, def->filename, def->rec);
+    json_t *items = json_array();
+    while ((rc = db_step(st)) == DB_ROW) {
+        json_t *item = rec_row_json(def->rec, st);
+        if (def->decorate)
+            def->decorate(req, item);
+        json_array_append_new(items, item);
+    }
+    db_done(st);
+    if (rc < 0) {
+        json_decref(items);
+        return rc;
+    }
+    int exact = cap < 0 || total <= cap;
+    json_t *o =
+        json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)(exact ? total : cap),
+                  "page", (json_int_t)page, "page_size", (json_int_t)size);
+    if (!exact) /* "more than cap": the UI shows 超过 */
+        json_object_set_new(o, "total_exact", json_false());
+    return reply_json(resp, 200, o);
+}
+
+int list_reply(struct req *req, struct resp *resp, const struct list_def *def, const void *arg)
+{
+    struct list_query q = {
+        .req = req, .def = def, .base = def->rec->from, .order = def->order, .arg = arg};
+    struct strbuf order;
+    int format;
+    strbuf_init(&q.where, 1u << 16);
+    strbuf_init(&order, 1u << 12);
+    int rc = export_format_or_reply(req, resp, &format);
+    if (!rc && format && def->no_export)
+        rc = reply_error(resp, ERR_INVALID, "validation_failed", "该列表不支持导出", "format");
+    if (!rc)
+        rc = read_filters(req, resp, &q);
+    if (!rc && def->where)
+        list_where(&q, def->where);
+    if (!rc && def->prepare)
+        rc = def->prepare(req, resp, &q);
+    if (!rc)
+        rc = apply_filters(&q);
+    if (!rc && q.overflow)
+        rc = reply_error(resp, ERR_INVALID, "validation_failed", "查询条件过多", NULL);
+    if (!rc)
+        rc = compose_order(req, resp, &q, &order);
+    if (!rc)
+        rc = answer(req, resp, &q, format, strbuf_get(&order));
+    for (int i = 0; i < LIST_MAX_FILTERS; i++)
+        json_decref(q.parsed[i]);
+    strbuf_dispose(&q.where);
+    strbuf_dispose(&order);
+    return rc;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The list composer. A list route declares, as data, its record (columns, joins, export
+ * headers), its filters (query name, SQL fragment, the record field that validates the value),
+ * its sort keys and default order; list_reply() then reads and checks the query string, lets
+ * the module narrow the query to the caller's data scope and add its searches, composes the
+ * SQL from fixed fragments (every value is bound, so a filtered query keeps its index), and
+ * answers {items,total,page,page_size} or, with ?format=csv|xlsx, the same rows as a file.
+ *
+ * Totals: a count is capped (count_cap) so a page never pays for counting a huge match set;
+ * past the cap, total is the cap and the answer adds "total_exact":false. Counts are cached
+ * until the next committed write.
+ */
+#ifndef JG_LIST_H
+#define JG_LIST_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "http/http.h"
+#include "record/record.h"
+
+#define LIST_MAX_BINDS 24
+#define LIST_DEFAULT_CAP 10000
+
+/* A filter: ?name=value adds sql (each of its `?` is bound to the value). The value is
+ * checked as the record field named field (NULL: name), or by parse when set. */
+struct list_filter {
+    const char *name;
+    const char *sql;   /* " AND e.region = ?" — refer to the base table's alias only */
+    const char *field; /* NULL: the field called name; no such field: text of ≤ 100 chars */
+    /* Optional: turns the text into the bound value; 0 or ERR_INVALID with a message. */
+    int (*parse)(const char *text, json_t **out, char *msg, size_t cap);
+};
+
+/* A sort key: ?sort=name,-established orders by the sql expressions, "-" descending. */
+struct list_sort {
+    const char *key, *sql;
+};
+
+struct list_query;
+
+struct list_def {
+    struct record *rec;   /* columns, table (what filters and counts run on), joins, labels */
+    const char *where;    /* a fixed condition (" AND a.action LIKE 'auth.%'"), or NULL */
+    const char *order;    /* default ORDER BY ("e.id"); also the tie-break of every sort */
+    const char *filename; /* of exports, without extension */
+    const struct list_filter *filters; /* NULL-name-terminated, may be NULL */
+    const struct list_sort *sorts;     /* NULL-key-terminated, may be NULL */
+    int64_t count_cap;                 /* 0: LIST_DEFAULT_CAP; -1: always exact */
+    int no_export;                     /* ?format= is refused (rows a file must not carry) */
+    /* Called after the filters are read: narrows to the caller's data scope and adds the
+     * module's searches through the list_* calls below. Answers and returns an error to
+     * refuse. May be NULL. */
+    int (*prepare)(struct req *req, struct resp *resp, struct list_query *q);
+    /* Adds or removes members of each item (a role's Chinese name). May be NULL. */
+    void (*decorate)(struct req *req, json_t *item);
+};
+
+/* Answers the list def for req (see above); arg is handed to the hooks (list_arg). Returns 0
+ * or an error. */
+int list_reply(struct req *req, struct resp *resp, const struct list_def *def, const void *arg);
+
+/* For prepare hooks. The arg given to list_reply. */
+const void *list_arg(const struct list_query *q);
+/* The value of filter name as given (NULL when absent). */
+const char *list_value(const struct list_query *q, const char *name);
+/* Sets filter name to value (a data scope forcing the caller's county), replacing what the
+ * client gave; value is not checked again and must outlive the request. */
+void list_set(struct list_query *q, const char *name, const char *value);
+/* Adds a condition; its `?`s are bound by the list_bind_* calls that follow, in order. The
+ * text must come from the module (never from input). */
+void list_where(struct list_query *q, const char *sql);
+int list_bind_text(struct list_query *q, const char *text); /* copied */
+int list_bind_int(struct list_query *q, int64_t v);
+/* Replaces the base (a search index that drives the query) and the default order. */
+void list_drive(struct list_query *q, const char *base, const char *order);
+
+#endif

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* The list of modules: the one place a new module is added (see docs/modules.md). */
+#include "http/module.h"
+
+#include <string.h>
+
+extern const struct module system_module, refdata_module, audit_module, accounts_module,
+    registry_module;
+
+const struct module *const modules[] = {
+    &system_module, &refdata_module, &audit_module, &accounts_module, &registry_module, NULL,
+};
+
+int modules_init(void)
+{
+    static int done;
+    if (done)
+        return 0;
+    for (const struct module *const *m = modules; *m; m++) {
+        int rc = (*m)->init ? (*m)->init() : 0;
+        if (rc)
+            return rc;
+    }
+    done = 1;
+    return 0;
+}
+
+const char *module_action_label(const char *action)
+{
+    for (const struct module *const *m = modules; *m; m++)
+        for (const struct audit_action *a = (*m)->actions; a && a->action; a++)
+            if (!strcmp(a->action, action))
+                return a->label;
+    return NULL;
+}
