@@ -48,22 +48,19 @@ static const struct field login_body[] = {
     {NULL, 0, 0, 0, NULL, NULL},
 };
 
-static int auth_login(struct req *req, struct resp *resp)
+/* Before any argon2id work: one address may only try so often, and one user only fails so
+ * often. The attempt is taken in the writer's transaction, so concurrent guesses cannot all
+ * pass the count before any of them is recorded; it stays recorded as a failure unless the
+ * password turns out right. Answers 429 and returns an error when refused. */
+static int take_attempt_or_reply(struct req *req, struct resp *resp, const char *username,
+                                 int64_t now)
 {
-    static const char find_sql[] =
-        "SELECT id, password_hash, disabled FROM users WHERE username = ?";
-    const char *username = json_string_value(json_object_get(req->json, "username"));
-    const char *password = json_string_value(json_object_get(req->json, "password"));
-    int64_t now = time_now(), failures = 0, id = 0;
-    /* Before any database or argon2id work: one address may only try so often. */
+    int64_t failures = 0;
     if (!accounts_login_rate_ok(req->ip, now)) {
         resp_header(resp, "Retry-After", "60");
         return reply_error(resp, ERR_RATE, "too_many_requests",
                            "该地址登录尝试过于频繁，请一分钟后再试", NULL);
     }
-    /* Take an attempt first, in the writer's transaction: concurrent guesses then cannot all
-     * pass the count before any of them is recorded. The attempt stays recorded as a failure
-     * unless the password turns out right. */
     struct db *w = db_write_begin();
     if (!w)
         return ERR_DB;
@@ -72,61 +69,81 @@ static int auth_login(struct req *req, struct resp *resp)
     if (allowed)
         rc = accounts_note_failure(w, username, req->ip, now);
     rc = db_write_end(w, rc);
-    if (rc)
-        return rc;
-    if (!allowed) {
+    if (!rc && !allowed) {
         resp_header(resp, "Retry-After", "900");
         return reply_error(resp, ERR_RATE, "too_many_attempts",
                            "登录失败次数过多，请 15 分钟后再试", NULL);
     }
-    struct db *db = db_read();
-    if (!db)
-        return ERR_DB;
+    return rc;
+}
+
+/* Checks username's password: *id gets the user's id (0 if unknown), *ok whether the password
+ * is right and the account enabled. Unknown names cost the same time, so timing does not
+ * reveal who exists. Returns 0 or a database error. */
+static int check_password(const char *username, const char *password, int64_t *id, int *ok)
+{
+    static const char sql[] = "SELECT id, password_hash, disabled FROM users WHERE username = ?";
     struct db_stmt *st;
-    int ok = 0;
-    if (db_prepare(db, find_sql, &st))
-        return ERR_DB;
-    db_bind_text(st, 1, username, -1);
-    if (db_step(st) == DB_ROW) {
-        id = db_col_int(st, 0);
-        ok = db_col_int(st, 2) == 0 && accounts_password_ok(db_col_text(st, 1), password);
-    } else {
-        /* Spend the same time on unknown names, so timing does not reveal who exists. */
+    int rc = db_prepare(db_read(), sql, &st);
+    if (!rc)
+        rc = db_bind_text(st, 1, username, -1);
+    if (!rc)
+        rc = db_step(st);
+    *id = 0;
+    *ok = 0;
+    if (rc == DB_ROW) {
+        *id = db_col_int(st, 0);
+        *ok = db_col_int(st, 2) == 0 && accounts_password_ok(db_col_text(st, 1), password);
+    } else if (rc == DB_DONE) {
         char dummy[128];
         accounts_hash_password(password, dummy);
     }
     db_done(st);
+    return rc < 0 ? rc : 0;
+}
 
-    char token[TOKEN_LEN + 1], csrf[TOKEN_LEN + 1], object[32];
-    w = db_write_begin();
-    if (!w)
-        return ERR_DB;
-    if (!ok) {
-        /* The actor of a failed login is nobody: the name tried goes in the detail. */
-        json_t *d = json_pack("{s:s,s:b}", "username", username, "known", id != 0);
-        char *detail = json_dumps(d, JSON_COMPACT);
-        json_decref(d);
-        rc = audit_record(w, 0, req->ip, "auth.login_failed", "auth", detail);
-        free(detail);
+/* Records a failed login (its actor is nobody: the name tried goes in the detail); answers 401. */
+static int login_failed_reply(struct req *req, struct resp *resp, const char *username, int64_t id)
+{
+    json_t *d = json_pack("{s:s,s:b}", "username", username, "known", id != 0);
+    char *detail = json_dumps(d, JSON_COMPACT);
+    json_decref(d);
+    struct db *w = db_write_begin();
+    int rc = w ? audit_record(w, 0, req->ip, "auth.login_failed", "auth", detail) : ERR_DB;
+    if (w)
         rc = db_write_end(w, rc);
-        if (rc)
-            return rc;
-        return reply_error(resp, ERR_UNAUTH, "bad_credentials", "用户名或密码错误", NULL);
-    }
+    free(detail);
+    return rc ? rc : reply_error(resp, ERR_UNAUTH, "bad_credentials", "用户名或密码错误", NULL);
+}
+
+static int auth_login(struct req *req, struct resp *resp)
+{
+    const char *username = json_string_value(json_object_get(req->json, "username"));
+    const char *password = json_string_value(json_object_get(req->json, "password"));
+    int64_t id;
+    int ok;
+    int rc = take_attempt_or_reply(req, resp, username, time_now());
+    if (!rc)
+        rc = check_password(username, password, &id, &ok);
+    if (!rc && !ok)
+        return login_failed_reply(req, resp, username, id);
+    if (rc)
+        return rc;
+    char token[TOKEN_LEN + 1], csrf[TOKEN_LEN + 1], object[32], cookie[160];
     snprintf(object, sizeof object, "user:%lld", (long long)id);
-    rc = authz_token_create(w, id, TOKEN_SESSION, req->ip, token, csrf);
+    struct db *w = db_write_begin();
+    rc = w ? authz_token_create(w, id, TOKEN_SESSION, req->ip, token, csrf) : ERR_DB;
     if (!rc)
         rc = accounts_clear_failures(w, username);
     if (!rc)
         rc = audit_record(w, id, req->ip, "auth.login", object, NULL);
-    rc = db_write_end(w, rc);
-    if (rc)
-        return rc;
+    if (w)
+        rc = db_write_end(w, rc);
     json_t *user = NULL;
-    rc = user_json(db, id, &user);
+    if (!rc)
+        rc = user_json(db_read(), id, &user);
     if (rc)
         return rc;
-    char cookie[160];
     snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s",
              SESSION_COOKIE, token, SESSION_TTL, cookie_secure());
     resp_header(resp, "Set-Cookie", cookie);

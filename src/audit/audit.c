@@ -178,12 +178,35 @@ int audit_record_as(struct db *w, const struct principal *p, const char *ip, con
     return audit_record(w, p ? p->id : 0, ip, action, object, detail);
 }
 
+/* Reads the chain's head: the newest id it names in *last, and in *ok whether its hash is the
+ * chain's newest (last_hash) and its MAC is right. Rows deleted from the end show here. */
+static int read_head(struct db *db, const unsigned char last_hash[AUDIT_HASH_LEN], int64_t *last,
+                     int *ok)
+{
+    static const char head_sql[] = "SELECT last_id, last_hash, mac FROM audit_head WHERE one = 1";
+    unsigned char mac[AUDIT_HASH_LEN];
+    struct db_stmt *st;
+    int rc = db_prepare(db, head_sql, &st);
+    if (!rc)
+        rc = db_step(st);
+    *ok = 0;
+    if (rc == DB_ROW) {
+        *last = db_col_int(st, 0);
+        head_mac(*last, last_hash, mac);
+        *ok = db_col_len(st, 1) == AUDIT_HASH_LEN &&
+              memcmp(db_col_blob(st, 1), last_hash, AUDIT_HASH_LEN) == 0 &&
+              db_col_len(st, 2) == AUDIT_HASH_LEN &&
+              memcmp(db_col_blob(st, 2), mac, AUDIT_HASH_LEN) == 0;
+    }
+    db_done(st);
+    return rc < 0 ? rc : 0;
+}
+
 int audit_verify(struct db *db, int64_t *bad_id, const char **why, int64_t *rows)
 {
     static const char rows_sql[] = "SELECT id, at, actor, ip, action, object, detail, prev_hash,"
                                    " hash FROM audit_log ORDER BY id";
-    static const char head_sql[] = "SELECT last_id, last_hash, mac FROM audit_head WHERE one = 1";
-    unsigned char prev[AUDIT_HASH_LEN] = {0}, hash[AUDIT_HASH_LEN], mac[AUDIT_HASH_LEN];
+    unsigned char prev[AUDIT_HASH_LEN] = {0}, hash[AUDIT_HASH_LEN];
     int64_t expect = 1;
     if (!g_have_key)
         return ERR_INTERNAL;
@@ -225,21 +248,11 @@ int audit_verify(struct db *db, int64_t *bad_id, const char **why, int64_t *rows
         return rc;
     if (*why)
         return ERR_CONFLICT;
-    /* The head names the newest row: rows deleted from the end show here. */
-    rc = db_prepare(db, head_sql, &st);
-    if (rc)
-        return rc;
     int64_t last = 0;
     int head_ok = 0;
-    if (db_step(st) == DB_ROW) {
-        last = db_col_int(st, 0);
-        head_mac(last, prev, mac);
-        head_ok = db_col_len(st, 1) == AUDIT_HASH_LEN &&
-                  memcmp(db_col_blob(st, 1), prev, AUDIT_HASH_LEN) == 0 &&
-                  db_col_len(st, 2) == AUDIT_HASH_LEN &&
-                  memcmp(db_col_blob(st, 2), mac, AUDIT_HASH_LEN) == 0;
-    }
-    db_done(st);
+    rc = read_head(db, prev, &last, &head_ok);
+    if (rc)
+        return rc;
     if (expect == 1) { /* no rows at all: the log was emptied */
         *bad_id = 1;
         *why = "row missing (the log is empty)";

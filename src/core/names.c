@@ -598,68 +598,73 @@ static int is_street(const char *town)
     return n >= k && strcmp(town + n - k, "街道") == 0;
 }
 
+/* The part of an urban address after the street office (街道): a number on a road, a
+ * crossing, or a flat in a residential community. Draws in a fixed order for determinism. */
+static void add_street_address(struct rng *r, const struct county *c, struct scratch *sc)
+{
+    uint32_t x = rng_below(r, 100);
+    const char *road = pick(r, c->roads, c->n_roads);
+    if (x < 70) {
+        sc_add(sc, road);
+        sc_add_uint(sc, draw_number(r));
+        sc_add(sc, "号");
+    } else if (x < 85) {
+        const char *cross = pick(r, c->roads, c->n_roads);
+        while (strcmp(cross, road) == 0)
+            cross = pick(r, c->roads, c->n_roads);
+        sc_add(sc, road);
+        sc_add(sc, "与");
+        sc_add(sc, cross);
+        sc_add(sc, "交叉口");
+        sc_add(sc, PICK(r, directions));
+        sc_add_uint(sc, 10 * (1 + rng_below(r, 30)));
+        sc_add(sc, "米");
+    } else {
+        sc_add(sc, PICK(r, communities));
+        sc_add_uint(sc, 1 + rng_below(r, 30));
+        sc_add(sc, "号楼");
+        sc_add_uint(sc, 1 + rng_below(r, 4));
+        sc_add(sc, "单元");
+        sc_add_uint(sc, 100 * (1 + rng_below(r, 18)) + 1 + rng_below(r, 4));
+        sc_add(sc, "室");
+    }
+}
+
+/* The part of a rural address after the town: a village, a town road, or an industrial park. */
+static void add_town_address(struct rng *r, struct scratch *sc)
+{
+    uint32_t x = rng_below(r, 100);
+    if (x < 50) {
+        add_village(r, sc, 1);
+        if (rng_chance(r, 500000)) {
+            sc_add_uint(sc, 1 + rng_below(r, 300));
+            sc_add(sc, "号");
+        }
+        return;
+    }
+    if (x >= 80)
+        sc_add(sc, "工业园区");
+    sc_add(sc, PICK(r, town_roads));
+    sc_add_uint(sc, draw_number(r));
+    sc_add(sc, "号");
+}
+
 int names_address(struct rng *r, int county_index, char *buf, size_t cap)
 {
     struct scratch sc = {.len = 0};
-    const struct county *c;
-    const char *town;
-    uint32_t x;
-
     if (county_index < 0 || county_index >= NAMES_COUNTY_COUNT) {
         if (cap > 0)
             buf[0] = '\0';
         return -1;
     }
-    c = &counties[county_index];
-    town = pick(r, c->towns, c->n_towns);
+    const struct county *c = &counties[county_index];
+    const char *town = pick(r, c->towns, c->n_towns);
     sc_add(&sc, "山东省聊城市");
     sc_add(&sc, c->name);
     sc_add(&sc, town);
-
-    x = rng_below(r, 100);
-    if (is_street(town)) {
-        const char *road = pick(r, c->roads, c->n_roads);
-        if (x < 70) {
-            sc_add(&sc, road);
-            sc_add_uint(&sc, draw_number(r));
-            sc_add(&sc, "号");
-        } else if (x < 85) {
-            const char *cross = pick(r, c->roads, c->n_roads);
-            while (strcmp(cross, road) == 0)
-                cross = pick(r, c->roads, c->n_roads);
-            sc_add(&sc, road);
-            sc_add(&sc, "与");
-            sc_add(&sc, cross);
-            sc_add(&sc, "交叉口");
-            sc_add(&sc, PICK(r, directions));
-            sc_add_uint(&sc, 10 * (1 + rng_below(r, 30)));
-            sc_add(&sc, "米");
-        } else {
-            sc_add(&sc, PICK(r, communities));
-            sc_add_uint(&sc, 1 + rng_below(r, 30));
-            sc_add(&sc, "号楼");
-            sc_add_uint(&sc, 1 + rng_below(r, 4));
-            sc_add(&sc, "单元");
-            sc_add_uint(&sc, 100 * (1 + rng_below(r, 18)) + 1 + rng_below(r, 4));
-            sc_add(&sc, "室");
-        }
-    } else {
-        if (x < 50) {
-            add_village(r, &sc, 1);
-            if (rng_chance(r, 500000)) {
-                sc_add_uint(&sc, 1 + rng_below(r, 300));
-                sc_add(&sc, "号");
-            }
-        } else if (x < 80) {
-            sc_add(&sc, PICK(r, town_roads));
-            sc_add_uint(&sc, draw_number(r));
-            sc_add(&sc, "号");
-        } else {
-            sc_add(&sc, "工业园区");
-            sc_add(&sc, PICK(r, town_roads));
-            sc_add_uint(&sc, draw_number(r));
-            sc_add(&sc, "号");
-        }
-    }
+    if (is_street(town))
+        add_street_address(r, c, &sc);
+    else
+        add_town_address(r, &sc);
     return sc_deliver(&sc, buf, cap);
 }

@@ -215,9 +215,40 @@ static void generic_error(struct resp *resp, int err)
     reply_error(resp, ERR_INTERNAL, "internal_error", "服务器内部错误", NULL);
 }
 
+/* Establishes who calls req's route and whether they may: the credentials, the route's
+ * roles, the CSRF token of cookie-authenticated writes. Answers and returns an error when not. */
+static int authorize_or_reply(struct req *req, struct resp *resp)
+{
+    int rc = authenticate(req);
+    int write = strcmp(req->method, "GET") && strcmp(req->method, "HEAD");
+    if (req->route->roles == ROLES_PUBLIC && (rc == ERR_UNAUTH || (req->user && write))) {
+        /* A stale cookie or a foreign Authorization header must not shut anyone out of the
+         * public routes, the login among them; and a public write never acts as the cookie's
+         * user, so it needs no CSRF token: the caller is simply anonymous. */
+        rc = 0;
+        req->user = NULL;
+    }
+    if (rc == ERR_UNAUTH)
+        return reply_error(resp, rc, "unauthorized", "登录已失效或凭证无效，请重新登录", NULL);
+    if (rc) {
+        generic_error(resp, rc);
+        return rc;
+    }
+    if (req->route->roles != ROLES_PUBLIC && !req->user)
+        return reply_error(resp, ERR_UNAUTH, "unauthorized", "请先登录", NULL);
+    if (req->route->roles != ROLES_PUBLIC && !(req->user->role & (req->route->roles | ROLE_ADMIN)))
+        return reply_error(resp, ERR_FORBIDDEN, "forbidden", "当前角色无权执行此操作", NULL);
+    if (req->user && req->user->via_cookie && write) {
+        const char *csrf = req_header(req, "X-CSRF-Token");
+        if (!csrf || strcmp(csrf, req->user->csrf) != 0)
+            return reply_error(resp, ERR_FORBIDDEN, "csrf_failed",
+                               "缺少或错误的 X-CSRF-Token 请求头", NULL);
+    }
+    return 0;
+}
+
 void router_dispatch(struct req *req, struct resp *resp)
 {
-    int rc;
     int i = find_route(req, resp);
     if (i == -1 && static_serve(req, resp) == 0)
         return;
@@ -231,49 +262,11 @@ void router_dispatch(struct req *req, struct resp *resp)
     }
     req->route = routes[i];
     req->route_index = i;
-    rc = authenticate(req);
-    if (req->route->roles == ROLES_PUBLIC && req->user && req->user->via_cookie &&
-        strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) {
-        /* A public write (the login) never acts as the cookie's user, so it needs no CSRF
-         * token: the caller is anonymous. */
-        req->user = NULL;
-    }
-    if (rc == ERR_UNAUTH && req->route->roles == ROLES_PUBLIC) {
-        /* A stale cookie or a foreign Authorization header must not shut anyone out of the
-         * public routes, the login among them: the caller is simply anonymous. */
-        rc = 0;
-        req->user = NULL;
-    }
-    if (rc == ERR_UNAUTH) {
-        reply_error(resp, rc, "unauthorized", "登录已失效或凭证无效，请重新登录", NULL);
+    if (authorize_or_reply(req, resp))
         return;
-    }
-    if (rc) {
-        generic_error(resp, rc);
-        return;
-    }
-    if (req->route->roles != ROLES_PUBLIC) {
-        if (!req->user) {
-            reply_error(resp, ERR_UNAUTH, "unauthorized", "请先登录", NULL);
-            return;
-        }
-        if (!(req->user->role & (req->route->roles | ROLE_ADMIN))) {
-            reply_error(resp, ERR_FORBIDDEN, "forbidden", "当前角色无权执行此操作", NULL);
-            return;
-        }
-    }
-    if (req->user && req->user->via_cookie && strcmp(req->method, "GET") != 0 &&
-        strcmp(req->method, "HEAD") != 0) {
-        const char *csrf = req_header(req, "X-CSRF-Token");
-        if (!csrf || strcmp(csrf, req->user->csrf) != 0) {
-            reply_error(resp, ERR_FORBIDDEN, "csrf_failed", "缺少或错误的 X-CSRF-Token 请求头",
-                        NULL);
-            return;
-        }
-    }
     if ((req->route->flags & ROUTE_BODY_JSON) && parse_body_or_reply(req, resp))
         return;
-    rc = req->route->handler(req, resp);
+    int rc = req->route->handler(req, resp);
     if (rc && resp->status == 0)
         generic_error(resp, rc);
     else if (!rc && resp->status == 0)
