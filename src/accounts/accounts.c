@@ -87,7 +87,7 @@ const struct field accounts_user_fields[] = {
     {"region_name", FIELD_STRING, FIELD_READONLY, 0, "行政区划", "r.name"},
     {"department", FIELD_INT, FIELD_NULLABLE, 0, "部门编号", "u.department", NULL, NULL, 1,
      INT64_MAX},
-    {"department_name", FIELD_STRING, FIELD_READONLY, 0, "部门", "d.name"},
+    {"department_name", FIELD_STRING, FIELD_READONLY | FIELD_NULLABLE, 0, "部门", "d.name"},
     {"entity", FIELD_STRING, FIELD_NULLABLE, 18, "绑定市场主体", "u.entity"},
     {"disabled", FIELD_BOOL, FIELD_INTERNAL, 0, "已停用", "u.disabled", "0"},
     {"created_at", FIELD_TIME, FIELD_READONLY, 0, "创建时间", "u.created_at"},
@@ -249,11 +249,11 @@ int accounts_find(struct db *db, const char *username, int64_t *id)
     if (!rc)
         rc = db_bind_text(st, 1, username, -1);
     if (!rc)
-        rc = db_step(st);
-    if (rc == DB_ROW)
+        rc = db_row(st);
+    if (!rc)
         *id = db_col_int(st, 0);
     db_done(st);
-    return rc == DB_ROW ? 0 : rc == DB_DONE ? ERR_NOTFOUND : rc;
+    return rc;
 }
 
 int accounts_get(struct db *db, int64_t id, json_t **out)

@@ -17,8 +17,8 @@
 static const struct field fields[] = {
     {"id", FIELD_INT, FIELD_READONLY, 0, "编号", "a.id"},
     {"at", FIELD_TIME, FIELD_READONLY, 0, "时间", "a.at"},
-    {"actor", FIELD_INT, FIELD_READONLY, 0, "操作人编号", "a.actor"},
-    {"actor_name", FIELD_STRING, FIELD_READONLY, 0, "操作人", "u.display_name"},
+    {"actor", FIELD_INT, FIELD_READONLY | FIELD_NULLABLE, 0, "操作人编号", "a.actor"},
+    {"actor_name", FIELD_STRING, FIELD_READONLY | FIELD_NULLABLE, 0, "操作人", "u.display_name"},
     {"ip", FIELD_STRING, FIELD_READONLY, 0, "IP 地址", "a.ip"},
     {"action", FIELD_STRING, FIELD_READONLY, 64, "操作", "a.action"},
     {"object", FIELD_STRING, FIELD_READONLY, 64, "对象", "a.object"},

@@ -36,6 +36,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_openapi(int argc, char **argv);
 
 /* Opens the database named by --db for a command (init creates and loads reference data). */
 int cmd_open_db(const char *path, int create);

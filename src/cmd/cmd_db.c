@@ -5,6 +5,8 @@
 #include "core/err.h"
 #include "db/db.h"
 #include "http/module.h"
+#include "http/openapi.h"
+#include "core/strbuf.h"
 #include "refdata/refdata.h"
 
 #include <errno.h>
@@ -165,4 +167,23 @@ int cmd_version(int argc, char **argv)
     (void)argv;
     printf("jianguan %s\n", JIANGUAN_VERSION);
     return 0;
+}
+
+int cmd_openapi(int argc, char **argv)
+{
+    static const struct opt opts[] = {{NULL, NULL, NULL, NULL, 0}};
+    const char *v[OPT_MAX];
+    int rc = opts_parse(argc, argv, opts,
+                        "jianguan openapi   （输出由记录描述生成的 OpenAPI 记录结构，"
+                        "供 make openapi 写入 docs/openapi.yaml）",
+                        v);
+    if (rc)
+        return rc == 1 ? 0 : 2;
+    struct strbuf out;
+    strbuf_init(&out, 1u << 20);
+    rc = openapi_record_schemas(&out);
+    if (!rc)
+        fputs(strbuf_get(&out), stdout);
+    strbuf_dispose(&out);
+    return rc ? 1 : 0;
 }

@@ -105,12 +105,15 @@ static int user_list(void)
         return 1;
     printf("%-6s %-20s %-15s %-8s %-20s %s\n", "id", "username", "role", "region", "entity",
            "name");
-    while (db_step(st) == DB_ROW)
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW)
         printf("%-6lld %-20s %-15s %-8s %-20s %s\n", (long long)db_col_int(st, 0),
                db_col_text(st, 1), db_col_text(st, 2), db_col_text(st, 3), db_col_text(st, 4),
                db_col_text(st, 5));
     db_done(st);
-    return 0;
+    if (rc < 0)
+        fprintf(stderr, "读取用户失败\n");
+    return rc < 0 ? 1 : 0;
 }
 
 static int user_token(const char **v)

@@ -76,6 +76,9 @@ const char *db_col_text(struct db_stmt *st, int i);
 const void *db_col_blob(struct db_stmt *st, int i);
 int db_col_len(struct db_stmt *st, int i);
 
+/* Steps st expecting a row: 0 when there is one (read it, then db_done), ERR_NOTFOUND when
+ * there is none, or an error as db_step. */
+int db_row(struct db_stmt *st);
 /* Steps a write statement to completion and resets it; returns 0 or an error as db_step. */
 int db_run(struct db_stmt *st);
 

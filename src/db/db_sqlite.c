@@ -237,6 +237,12 @@ int db_step(struct db_stmt *st)
     return map_rc(sqlite3_db_handle(ST(st)), sqlite3_extended_errcode(sqlite3_db_handle(ST(st))));
 }
 
+int db_row(struct db_stmt *st)
+{
+    int rc = db_step(st);
+    return rc == DB_ROW ? 0 : rc == DB_DONE ? ERR_NOTFOUND : rc;
+}
+
 int db_run(struct db_stmt *st)
 {
     int rc;
@@ -376,10 +382,14 @@ int db_migrate(struct db *db)
         rc = db_prepare(db, have, &st);
         if (rc)
             break;
-        db_bind_int(st, 1, m->version);
-        int applied = db_step(st) == DB_ROW;
+        rc = db_bind_int(st, 1, m->version);
+        int step = rc ? rc : db_step(st);
         db_done(st);
-        if (applied)
+        if (step < 0) {
+            rc = step;
+            break;
+        }
+        if (step == DB_ROW)
             continue;
         rc = db_exec(db, "BEGIN IMMEDIATE");
         if (!rc)

@@ -257,13 +257,9 @@ static int count_rows(struct db *db, const struct list_query *q, int64_t cap, in
     if (!rc)
         rc = bind_all(st, q);
     if (!rc)
-        rc = db_step(st);
-    if (rc == DB_ROW) {
+        rc = db_row(st); /* a count always has its row */
+    if (!rc)
         *total = db_col_int(st, 0);
-        rc = 0;
-    } else if (rc == DB_DONE) {
-        rc = ERR_DB;
-    }
     db_done(st);
     if (rc)
         free(key);

@@ -336,13 +336,9 @@ int rec_get(struct db *db, struct record *r, const char *key, json_t **out)
     if (!rc)
         rc = db_bind_text(st, 1, key, -1);
     if (!rc)
-        rc = db_step(st);
-    if (rc == DB_ROW) {
+        rc = db_row(st);
+    if (!rc)
         *out = rec_row_json(r, st);
-        rc = 0;
-    } else if (rc == DB_DONE) {
-        rc = ERR_NOTFOUND;
-    }
     db_done(st);
     return rc;
 }

@@ -47,7 +47,7 @@ const struct field registry_fields[] = {
     {"address", FIELD_STRING, FIELD_NULLABLE, 200, "住所", "e.address", ""},
     {"industry", FIELD_STRING, FIELD_NULLABLE, 5, "行业代码", "e.industry", ""},
     {"chain", FIELD_INT, FIELD_NULLABLE, 0, "产业链编号", "e.chain", NULL, NULL, 1, 12},
-    {"chain_name", FIELD_STRING, FIELD_READONLY, 0, "产业链", "c.name"},
+    {"chain_name", FIELD_STRING, FIELD_READONLY | FIELD_NULLABLE, 0, "产业链", "c.name"},
     {"tier", FIELD_STRING, 0, 16, "企业层级", "e.tier", "none", tiers},
     {"credit", FIELD_STRING, 0, 1, "信用等级", "e.credit", "B", credits},
     {"status", FIELD_STRING, 0, 16, "登记状态", "e.status", "active", statuses},
@@ -56,7 +56,8 @@ const struct field registry_fields[] = {
      NULL, 1990, 9999},
     {"officer", FIELD_INT, FIELD_NULLABLE, 0, "驻企服务员编号", "e.officer", NULL, NULL, 1,
      INT64_MAX},
-    {"officer_name", FIELD_STRING, FIELD_READONLY, 0, "驻企服务员", "o.display_name"},
+    {"officer_name", FIELD_STRING, FIELD_READONLY | FIELD_NULLABLE, 0, "驻企服务员",
+     "o.display_name"},
     {"uscc_flagged", FIELD_BOOL, FIELD_INTERNAL, 0, "代码校验存疑", "e.uscc_flagged", "0"},
     {"key", FIELD_BOOL, 0, 0, "重点企业（远航）", "e.key", "0"},
     {NULL, 0, 0, 0, NULL, NULL},
@@ -181,13 +182,9 @@ int registry_region_of(struct db *db, const char *uscc, char region[16])
     if (!rc)
         rc = db_bind_text(st, 1, uscc, -1);
     if (!rc)
-        rc = db_step(st);
-    if (rc == DB_ROW) {
+        rc = db_row(st);
+    if (!rc)
         snprintf(region, 16, "%s", db_col_text(st, 0));
-        rc = 0;
-    } else if (rc == DB_DONE) {
-        rc = ERR_NOTFOUND;
-    }
     db_done(st);
     return rc;
 }
