@@ -27,7 +27,7 @@ MIGR     := $(shell find src -path '*/migrations/*.sql' | sort -t/ -k4)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps web test unit api webtest asan run bench fuzz check-style check-layers clean
+.PHONY: all deps web test unit api webtest asan run bench fuzz check-style check-layers openapi clean
 all: $(B)/jianguan
 
 deps:
@@ -97,6 +97,10 @@ fuzz:
 
 check-layers:
 	$(PY) tools/check-layers.py src
+
+# The record schemas of docs/openapi.yaml come from the record descriptions.
+openapi: $(B)/jianguan
+	$(PY) tools/gen-openapi.py $(B)/jianguan docs/openapi.yaml
 
 check-style:
 	clang-format --dry-run -Werror $(shell find src tests/unit tests/fuzz -name '*.[ch]')

@@ -177,18 +177,19 @@ static int check_refs(struct db *db, unsigned role, const char *region, int64_t 
 }
 
 /* Audits an accounts action on user id with a detail object (stolen). */
-static int audit_user(struct db *w, int64_t actor, const char *action, int64_t id, json_t *detail)
+static int audit_user(struct db *w, const struct actor *by, const char *action, int64_t id,
+                      json_t *detail)
 {
     char object[32];
     snprintf(object, sizeof object, "user:%lld", (long long)id);
     char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(detail);
-    int rc = audit_record(w, actor, NULL, action, object, text);
+    int rc = audit_record(w, by ? by->id : 0, by ? by->ip : NULL, action, object, text);
     free(text);
     return rc;
 }
 
-int accounts_create(struct db *w, int64_t actor, const struct user_new *u, int64_t *id,
+int accounts_create(struct db *w, const struct actor *by, const struct user_new *u, int64_t *id,
                     const char **field)
 {
     static const char insert_sql[] =
@@ -237,7 +238,7 @@ int accounts_create(struct db *w, int64_t actor, const struct user_new *u, int64
         return rc;
     *id = db_last_id(w);
     return audit_user(
-        w, actor, "user.create", *id,
+        w, by, "user.create", *id,
         json_pack("{s:s,s:s,s:s}", "username", u->username, "role", u->role, "region", region));
 }
 
@@ -277,7 +278,7 @@ static int set_column(struct db *w, const char *sql, const char *text, int64_t n
     return rc ? rc : db_changes(w) ? 0 : ERR_NOTFOUND;
 }
 
-int accounts_set_password(struct db *w, int64_t actor, int64_t id, const char *password,
+int accounts_set_password(struct db *w, const struct actor *by, int64_t id, const char *password,
                           const char *keep)
 {
     static const char sql[] = "UPDATE users SET password_hash = ? WHERE id = ?";
@@ -291,11 +292,10 @@ int accounts_set_password(struct db *w, int64_t actor, int64_t id, const char *p
     if (!rc)
         rc = authz_revoke_user(w, id, keep, &revoked);
     return rc ? rc
-              : audit_user(w, actor, "user.set_password", id,
-                           json_pack("{s:i}", "revoked", revoked));
+              : audit_user(w, by, "user.set_password", id, json_pack("{s:i}", "revoked", revoked));
 }
 
-int accounts_set_disabled(struct db *w, int64_t actor, int64_t id, int disabled)
+int accounts_set_disabled(struct db *w, const struct actor *by, int64_t id, int disabled)
 {
     static const char sql[] = "UPDATE users SET disabled = ? WHERE id = ?";
     int revoked = 0;
@@ -303,21 +303,21 @@ int accounts_set_disabled(struct db *w, int64_t actor, int64_t id, int disabled)
     if (!rc && disabled)
         rc = authz_revoke_user(w, id, NULL, &revoked);
     return rc ? rc
-              : audit_user(w, actor, disabled ? "user.disable" : "user.enable", id,
+              : audit_user(w, by, disabled ? "user.disable" : "user.enable", id,
                            json_pack("{s:i}", "revoked", revoked));
 }
 
-int accounts_revoke(struct db *w, int64_t actor, int64_t id, int *n)
+int accounts_revoke(struct db *w, const struct actor *by, int64_t id, const char *keep, int *n)
 {
     json_t *u = NULL;
     int rc = accounts_get(w, id, &u);
     json_decref(u);
     if (!rc)
-        rc = authz_revoke_user(w, id, NULL, n);
-    return rc ? rc : audit_user(w, actor, "user.revoke", id, json_pack("{s:i}", "revoked", *n));
+        rc = authz_revoke_user(w, id, keep, n);
+    return rc ? rc : audit_user(w, by, "user.revoke", id, json_pack("{s:i}", "revoked", *n));
 }
 
-int accounts_update(struct db *w, int64_t actor, int64_t id, json_t *v, const char **field)
+int accounts_update(struct db *w, const struct actor *by, int64_t id, json_t *v, const char **field)
 {
     json_t *before = NULL;
     char key[24];
@@ -325,6 +325,7 @@ int accounts_update(struct db *w, int64_t actor, int64_t id, json_t *v, const ch
     int rc = accounts_get(w, id, &before);
     if (rc)
         return rc;
+    field_defaults(accounts_user_fields, v); /* {"region": null} is the city */
     /* The user as it would stand: the references are judged together. */
     json_t *after = json_deep_copy(before);
     json_object_update(after, v);
@@ -345,7 +346,7 @@ int accounts_update(struct db *w, int64_t actor, int64_t id, json_t *v, const ch
         rc = rec_update(w, &accounts_user, key, v);
     if (!rc) {
         char *diff = rec_diff(&accounts_user, v, before);
-        rc = audit_user(w, actor, "user.update", id, json_loads(diff, 0, NULL));
+        rc = audit_user(w, by, "user.update", id, json_loads(diff, 0, NULL));
         free(diff);
     }
     json_decref(before);

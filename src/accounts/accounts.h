@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "audit/audit.h"
 #include "db/db.h"
 #include "record/record.h"
 
@@ -38,17 +39,17 @@ struct user_new {
                                   writer hash first, as argon2id takes 50-100 ms */
 };
 
-/* Checks u and creates the user on w with an audit row by actor; *id gets the new id.
- * Returns 0, ERR_INVALID with *field naming the bad field, or ERR_CONFLICT for a taken
+/* Checks u and creates the user on w with an audit row by `by` (NULL: the system); *id gets the new
+ * id. Returns 0, ERR_INVALID with *field naming the bad field, or ERR_CONFLICT for a taken
  * username. */
-int accounts_create(struct db *w, int64_t actor, const struct user_new *u, int64_t *id /* out */,
-                    const char **field /* out */);
+int accounts_create(struct db *w, const struct actor *by, const struct user_new *u,
+                    int64_t *id /* out */, const char **field /* out */);
 /* Returns 0 if user id exists with role (an enum role bit), ERR_INVALID if not, or ERR_DB. */
 int accounts_has_role(struct db *db, int64_t id, unsigned role);
 /* Sets a new password for user id and revokes the user's sessions and API tokens, but the
  * token keep (the caller's own session when users change their own password; NULL: none).
  * Returns 0, ERR_INVALID or ERR_NOTFOUND. */
-int accounts_set_password(struct db *w, int64_t actor, int64_t id, const char *password,
+int accounts_set_password(struct db *w, const struct actor *by, int64_t id, const char *password,
                           const char *keep);
 /* Finds the id of username on db; returns 0, ERR_NOTFOUND or an error. */
 int accounts_find(struct db *db, const char *username, int64_t *id /* out */);
@@ -56,13 +57,15 @@ int accounts_find(struct db *db, const char *username, int64_t *id /* out */);
 int accounts_get(struct db *db, int64_t id, json_t **out /* out */);
 /* Changes the members of v (checked against accounts_user_fields) on user id, with an audit
  * row of the changes. Returns 0, ERR_INVALID (*field names it), ERR_NOTFOUND or an error. */
-int accounts_update(struct db *w, int64_t actor, int64_t id, json_t *v,
+int accounts_update(struct db *w, const struct actor *by, int64_t id, json_t *v,
                     const char **field /* out */);
 /* Disables (revoking every session and token) or re-enables user id. Returns 0,
  * ERR_NOTFOUND, or an error. */
-int accounts_set_disabled(struct db *w, int64_t actor, int64_t id, int disabled);
-/* Revokes every session and API token of user id; *n gets how many. */
-int accounts_revoke(struct db *w, int64_t actor, int64_t id, int *n /* out */);
+int accounts_set_disabled(struct db *w, const struct actor *by, int64_t id, int disabled);
+/* Revokes every session and API token of user id but the token keep (NULL: none); *n gets how
+ * many. */
+int accounts_revoke(struct db *w, const struct actor *by, int64_t id, const char *keep,
+                    int *n /* out */);
 
 /* How accounts learns whether a market entity exists without depending on the registry: the
  * registry module installs the look-up at start (it returns 0, ERR_NOTFOUND or an error). */

@@ -28,7 +28,7 @@ int accounts_demo_login(struct db *w, struct demo *d, const struct user_new *u)
     x.password = l->password;
     int64_t id;
     const char *field = NULL;
-    int rc = accounts_create(w, 0, &x, &id, &field);
+    int rc = accounts_create(w, NULL, &x, &id, &field);
     if (rc) {
         fprintf(stderr, "创建演示账号 %s 失败：%s\n", u->username,
                 rc == ERR_CONFLICT ? "用户名已存在" : accounts_field_message(field));
@@ -78,7 +78,7 @@ int accounts_demo_hook(struct db *w, struct demo *d)
         struct user_new u = {
             .username = username, .display_name = person, .role = "officer", .password_hash = "!"};
         const char *field;
-        rc = accounts_create(w, 0, &u, &d->officers[i], &field);
+        rc = accounts_create(w, NULL, &u, &d->officers[i], &field);
         d->nofficers += !rc;
     }
     rng_dispose(&people);

@@ -225,10 +225,11 @@ static int auth_password(struct req *req, struct resp *resp)
     if (!ok)
         return reply_error(resp, ERR_INVALID, "bad_credentials", "原密码错误", "old_password");
     struct db *w = db_write_begin();
-    rc = w ? accounts_set_password(w, req->user->id, req->user->id, new, req->token) : ERR_DB;
+    struct actor by = {req->user->id, req->ip};
+    rc = w ? accounts_set_password(w, &by, req->user->id, new, req->token) : ERR_DB;
     if (w)
         rc = db_write_end(w, rc);
-    return user_write_reply(resp, rc, req->user->id, 200, "password");
+    return user_write_reply(resp, rc, req->user->id, 200, "new_password");
 }
 
 /* Reads the {id} path parameter; answers 404 when it is not a user id. */
@@ -290,7 +291,8 @@ static int users_create(struct req *req, struct resp *resp)
     if (accounts_hash_password(u.password, hash) == 0) /* before taking the writer */
         u.password_hash = hash;
     struct db *w = db_write_begin();
-    int rc = w ? accounts_create(w, req->user->id, &u, &id, &field) : ERR_DB;
+    struct actor by = {req->user->id, req->ip};
+    int rc = w ? accounts_create(w, &by, &u, &id, &field) : ERR_DB;
     if (w)
         rc = db_write_end(w, rc);
     return user_write_reply(resp, rc, id, 201, field);
@@ -312,8 +314,11 @@ static int users_patch(struct req *req, struct resp *resp)
         return rc;
     if (id == req->user->id && json_object_get(req->json, "role"))
         return reply_error(resp, ERR_CONFLICT, "own_account", "不能修改自己的角色", "role");
+    if (!field_any_given(accounts_user_fields, req->json))
+        return reply_error(resp, ERR_INVALID, "validation_failed", "没有要修改的字段", NULL);
+    struct actor by = {req->user->id, req->ip};
     struct db *w = db_write_begin();
-    rc = w ? accounts_update(w, req->user->id, id, req->json, &field) : ERR_DB;
+    rc = w ? accounts_update(w, &by, id, req->json, &field) : ERR_DB;
     if (w)
         rc = db_write_end(w, rc);
     return user_write_reply(resp, rc, id, 200, field);
@@ -326,9 +331,10 @@ static int users_set_disabled(struct req *req, struct resp *resp, int disabled)
     if (rc)
         return rc;
     if (id == req->user->id)
-        return reply_error(resp, ERR_CONFLICT, "own_account", "不能停用自己的账号", NULL);
+        return reply_error(resp, ERR_CONFLICT, "own_account", "不能停用或启用自己的账号", NULL);
+    struct actor by = {req->user->id, req->ip};
     struct db *w = db_write_begin();
-    rc = w ? accounts_set_disabled(w, req->user->id, id, disabled) : ERR_DB;
+    rc = w ? accounts_set_disabled(w, &by, id, disabled) : ERR_DB;
     if (w)
         rc = db_write_end(w, rc);
     return user_write_reply(resp, rc, id, 200, NULL);
@@ -357,8 +363,9 @@ static int users_reset_password(struct req *req, struct resp *resp)
         return rc;
     const char *password = json_string_value(json_object_get(req->json, "password"));
     const char *keep = id == req->user->id ? req->token : NULL;
+    struct actor by = {req->user->id, req->ip};
     struct db *w = db_write_begin();
-    rc = w ? accounts_set_password(w, req->user->id, id, password, keep) : ERR_DB;
+    rc = w ? accounts_set_password(w, &by, id, password, keep) : ERR_DB;
     if (w)
         rc = db_write_end(w, rc);
     return user_write_reply(resp, rc, id, 200, "password");
@@ -371,8 +378,10 @@ static int users_revoke(struct req *req, struct resp *resp)
     int rc = id_or_reply(req, resp, &id);
     if (rc)
         return rc;
+    /* An administrator revoking their own sessions keeps the one they are using. */
+    struct actor by = {req->user->id, req->ip};
     struct db *w = db_write_begin();
-    rc = w ? accounts_revoke(w, req->user->id, id, &n) : ERR_DB;
+    rc = w ? accounts_revoke(w, &by, id, id == req->user->id ? req->token : NULL, &n) : ERR_DB;
     if (w)
         rc = db_write_end(w, rc);
     if (rc == ERR_NOTFOUND)

@@ -26,6 +26,14 @@ struct audit_row {
     const char *ip, *action, *object, *detail;
 };
 
+/* Who acts, for the audit log: a user (0: the system) and the client's address (NULL: none,
+ * as for the command line). Functions that write take a `const struct actor *`, NULL for the
+ * system. */
+struct actor {
+    int64_t id;
+    const char *ip;
+};
+
 /* Sets the process's chain key; until it is set, audit_record and audit_verify fail. */
 void audit_set_key(const unsigned char key[AUDIT_KEY_LEN]);
 /* Reads the key from path, or when create is set and the file is missing, makes a random one

@@ -56,7 +56,7 @@ static int user_add(const char **v)
     int64_t id = 0;
     const char *field = NULL;
     struct db *w = db_write_begin();
-    int rc = w ? accounts_create(w, 0, &u, &id, &field) : ERR_DB;
+    int rc = w ? accounts_create(w, NULL, &u, &id, &field) : ERR_DB;
     if (w)
         rc = db_write_end(w, rc);
     if (rc == ERR_CONFLICT) {
@@ -82,7 +82,7 @@ static int user_passwd(const char **v)
     int64_t id = 0;
     int rc = w ? accounts_find(w, v[O_USERNAME], &id) : ERR_DB;
     if (!rc)
-        rc = accounts_set_password(w, 0, id, password, NULL);
+        rc = accounts_set_password(w, NULL, id, password, NULL);
     if (w)
         rc = db_write_end(w, rc);
     if (rc) {

@@ -87,7 +87,7 @@ static void schema(struct strbuf *out, const struct record *r, int shape)
     static const char *const suffix[] = {"", "Create", "Patch"};
     static const char *const what[] = {"", "（新增请求体）", "（修改请求体：只给要改的字段）"};
     char name[64];
-    snprintf(name, sizeof name, "%s", r->name);
+    snprintf(name, sizeof name, "%s%s", r->name, shape == SHAPE_READ ? "Record" : "");
     name[0] = (char)toupper((unsigned char)name[0]);
     strbuf_printf(out, "    %s%s:\n      type: object\n      description: ", name, suffix[shape]);
     struct strbuf d;
@@ -98,8 +98,7 @@ static void schema(struct strbuf *out, const struct record *r, int shape)
     strbuf_putc(out, '\n');
     const char *sep = "      required: [";
     for (const struct field *f = r->fields; f->name; f++)
-        if (in_shape(f, shape) &&
-            (shape == SHAPE_READ || (shape == SHAPE_CREATE && (f->flags & FIELD_REQUIRED)))) {
+        if (in_shape(f, shape) && shape == SHAPE_CREATE && (f->flags & FIELD_REQUIRED)) {
             strbuf_printf(out, "%s%s", sep, f->name);
             sep = ", ";
         }

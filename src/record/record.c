@@ -150,6 +150,27 @@ int field_check_body(const struct field *fields, json_t *body, int partial, cons
     return 0;
 }
 
+int field_any_given(const struct field *fields, json_t *body)
+{
+    for (const struct field *f = fields; f && f->name; f++)
+        if (!(f->flags & (FIELD_READONLY | FIELD_INTERNAL)) && json_object_get(body, f->name))
+            return 1;
+    return 0;
+}
+
+static json_t *parse_typed(const struct field *f, const char *text);
+
+void field_defaults(const struct field *fields, json_t *v)
+{
+    for (const struct field *f = fields; f && f->name; f++) {
+        json_t *x = json_object_get(v, f->name);
+        if (x && json_is_null(x) && f->def) {
+            json_t *d = parse_typed(f, f->def);
+            json_object_set_new(v, f->name, d ? d : json_null());
+        }
+    }
+}
+
 /* Parses text as the JSON value of field f's type; returns NULL when it is not one. */
 static json_t *parse_typed(const struct field *f, const char *text)
 {

@@ -85,6 +85,11 @@ const char *field_enum_label(const struct field *f, const char *value);
  * or ERR_INVALID with the field's name in *field and a Chinese message in msg. Pure. */
 int field_check_body(const struct field *fields, json_t *body, int partial,
                      const char **field /* out */, char *msg /* out */, size_t cap);
+/* Whether body gives any field a write could apply (not READONLY or INTERNAL). */
+int field_any_given(const struct field *fields, json_t *body);
+/* Replaces each null member of v whose field has a default with that default, so that rules
+ * judge the value that will be stored. */
+void field_defaults(const struct field *fields, json_t *v);
 /* Checks one value as the field's type would hold it ("C", "2026-01-01", "12", "true"), as a
  * query filter or a CSV cell; on success *out (may be NULL) gets it as JSON. Returns 0 or
  * ERR_INVALID with a message. Pure. */

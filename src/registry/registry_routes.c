@@ -235,22 +235,13 @@ static int entity_create(struct req *req, struct resp *resp)
     return rc ? rc : entity_write(req, resp, uscc, req->json, 1);
 }
 
-/* Whether v gives any field a write could apply. */
-static int gives_a_field(json_t *v)
-{
-    for (const struct field *f = registry_entity.fields; f->name; f++)
-        if (!(f->flags & (FIELD_READONLY | FIELD_INTERNAL)) && json_object_get(v, f->name))
-            return 1;
-    return 0;
-}
-
 static int entity_patch(struct req *req, struct resp *resp)
 {
     const char *uscc = uscc_param(req);
     int rc = entity_or_reply(req, resp, uscc, NULL);
     if (rc)
         return rc;
-    if (!gives_a_field(req->json))
+    if (!field_any_given(registry_fields, req->json))
         return reply_error(resp, ERR_INVALID, "validation_failed", "没有要修改的字段", NULL);
     rc = entity_check_or_reply(req, resp, req->json);
     return rc ? rc : entity_write(req, resp, uscc, req->json, 0);

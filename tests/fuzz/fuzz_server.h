@@ -66,7 +66,7 @@ static void fuzz_setup(void)
     if (!rc)
         rc = registry_demo(w, &r, &s, NULL, 0, &res);
     if (!rc)
-        rc = accounts_create(w, 0, &admin, &id, &field);
+        rc = accounts_create(w, NULL, &admin, &id, &field);
     if (!rc)
         rc = authz_token_create(w, id, TOKEN_API, NULL, token, csrf);
     if (!w || db_write_end(w, rc))

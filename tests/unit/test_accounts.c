@@ -53,7 +53,7 @@ static int create(struct user_new u, const char **field, int64_t *id)
         u.password = "correct horse";
     if (!u.password_hash)
         u.password_hash = "$argon2id$stub"; /* the rules, not the hash, are under test */
-    return accounts_create(db, 0, &u, id ? id : &dummy, field);
+    return accounts_create(db, NULL, &u, id ? id : &dummy, field);
 }
 
 static void test_create_rules(void **state)
@@ -110,18 +110,26 @@ static void test_update_judged_whole(void **state)
                      0);
     /* Becoming an enterprise account needs an entity: alone the role is refused. */
     json_t *v = json_pack("{s:s}", "role", "enterprise");
-    assert_int_equal(accounts_update(db, 0, id, v, &field), ERR_INVALID);
+    assert_int_equal(accounts_update(db, NULL, id, v, &field), ERR_INVALID);
     assert_string_equal(field, "entity");
     json_object_set_new(v, "entity", json_string(OWN));
-    assert_int_equal(accounts_update(db, 0, id, v, &field), 0);
+    assert_int_equal(accounts_update(db, NULL, id, v, &field), 0);
     json_decref(v);
     v = json_pack("{s:n}", "display_name");
-    assert_int_equal(accounts_update(db, 0, id, v, &field), ERR_INVALID);
+    assert_int_equal(accounts_update(db, NULL, id, v, &field), ERR_INVALID);
     assert_string_equal(field, "display_name");
     json_decref(v);
     v = json_pack("{s:s}", "region", "371502");
-    assert_int_equal(accounts_update(db, 0, 9999, v, &field), ERR_NOTFOUND);
+    assert_int_equal(accounts_update(db, NULL, 9999, v, &field), ERR_NOTFOUND);
     json_decref(v);
+    /* A null region is the city, its default. */
+    v = json_pack("{s:n}", "region");
+    assert_int_equal(accounts_update(db, NULL, id, v, &field), 0);
+    json_decref(v);
+    json_t *u = NULL;
+    assert_int_equal(accounts_get(db, id, &u), 0);
+    assert_string_equal(json_string_value(json_object_get(u, "region")), CITY_REGION);
+    json_decref(u);
 }
 
 static int64_t sessions_of(int64_t id)
@@ -146,23 +154,35 @@ static void test_password_and_disable_revoke(void **state)
     char t1[TOKEN_LEN + 1], t2[TOKEN_LEN + 1], csrf[TOKEN_LEN + 1];
     assert_int_equal(authz_token_create(db, id, TOKEN_SESSION, NULL, t1, csrf), 0);
     assert_int_equal(authz_token_create(db, id, TOKEN_API, NULL, t2, csrf), 0);
-    /* Changing one's own password keeps the session that did it. */
-    assert_int_equal(accounts_set_password(db, id, id, "short", t1), ERR_INVALID);
-    assert_int_equal(accounts_set_password(db, id, id, "new password 1", t1), 0);
+    /* Changing one's own password keeps the session that did it; the audit row names who and
+     * from where. */
+    struct actor self = {id, "10.1.1.1"};
+    assert_int_equal(accounts_set_password(db, &self, id, "short", t1), ERR_INVALID);
+    assert_int_equal(accounts_set_password(db, &self, id, "new password 1", t1), 0);
     assert_int_equal(sessions_of(id), 1);
+    struct db_stmt *st;
+    assert_int_equal(db_prepare(db,
+                                "SELECT actor, ip FROM audit_log WHERE action = 'user.set_password'"
+                                " ORDER BY id DESC LIMIT 1",
+                                &st),
+                     0);
+    assert_int_equal(db_row(st), 0);
+    assert_int_equal(db_col_int(st, 0), id);
+    assert_string_equal(db_col_text(st, 1), "10.1.1.1");
+    db_done(st);
     struct principal p;
     assert_int_equal(authz_token_lookup(db, t1, &p), 0);
-    assert_int_equal(accounts_set_password(db, 0, 9999, "new password 1", NULL), ERR_NOTFOUND);
+    assert_int_equal(accounts_set_password(db, NULL, 9999, "new password 1", NULL), ERR_NOTFOUND);
     /* Disabling revokes everything; enabling does not bring sessions back. */
-    assert_int_equal(accounts_set_disabled(db, 0, id, 1), 0);
+    assert_int_equal(accounts_set_disabled(db, NULL, id, 1), 0);
     assert_int_equal(sessions_of(id), 0);
     assert_int_equal(authz_token_lookup(db, t1, &p), ERR_UNAUTH);
-    assert_int_equal(accounts_set_disabled(db, 0, id, 0), 0);
+    assert_int_equal(accounts_set_disabled(db, NULL, id, 0), 0);
     assert_int_equal(authz_token_lookup(db, t1, &p), ERR_UNAUTH);
     int n = -1;
-    assert_int_equal(accounts_revoke(db, 0, id, &n), 0);
+    assert_int_equal(accounts_revoke(db, NULL, id, NULL, &n), 0);
     assert_int_equal(n, 0);
-    assert_int_equal(accounts_revoke(db, 0, 9999, &n), ERR_NOTFOUND);
+    assert_int_equal(accounts_revoke(db, NULL, 9999, NULL, &n), ERR_NOTFOUND);
     /* Each of those left its audit row. */
     int64_t bad = 0, rows = 0;
     const char *why;

@@ -127,7 +127,7 @@ test('entity list: search by a two-character Chinese fragment', T, async () => {
     const names = await columnTexts(page, 'name')
     assert.equal(names.length, Math.min(expected.total, 20))
     for (const n of names) assert.ok(n.includes(frag), `"${n}" contains "${frag}"`)
-    assert.equal(Number(await page.getByTestId('entity-total').innerText()), expected.total)
+    assert.equal(Number((await page.getByTestId('entity-total').innerText()).replaceAll(',', '')), expected.total)
   } finally {
     await context.close()
   }
@@ -149,7 +149,7 @@ test('entity list: region filter, kept after reload', T, async () => {
       const regions = await columnTexts(page, 'region')
       assert.ok(regions.length > 0)
       for (const r of regions) assert.equal(r.trim(), first.region_name)
-      assert.equal(Number(await page.getByTestId('entity-total').innerText()), expected.total)
+      assert.equal(Number((await page.getByTestId('entity-total').innerText()).replaceAll(',', '')), expected.total)
     }
     await check()
 
@@ -296,7 +296,7 @@ test('county bureau user sees its county only', T, async () => {
     assert.ok((await page.getByTestId('user-region').innerText()).includes(user.region_name))
     await page.goto('/entities')
     await listReady(page)
-    assert.equal(Number(await page.getByTestId('entity-total').innerText()), expected.total)
+    assert.equal(Number((await page.getByTestId('entity-total').innerText()).replaceAll(',', '')), expected.total)
     const regions = await columnTexts(page, 'region')
     assert.ok(regions.length > 0, 'the county has entities')
     for (const r of regions) assert.equal(r.trim(), user.region_name)

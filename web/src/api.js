@@ -4,8 +4,8 @@
 //   so the browser never sees the token itself
 // - every non-GET request carries X-CSRF-Token (from login / auth/me)
 // - errors are thrown as ApiError with status, code, message (Chinese), field
-// - a 401 on any call except login/me triggers the unauthorized handler
-//   (the app sends the user to /login)
+// - a 401 on any call except login/me/logout triggers the unauthorized handler
+//   (the app sends the user to /login and says why)
 
 export const API_BASE = '/api/v1'
 
@@ -68,7 +68,7 @@ export function apiUrl(path, params) {
   return API_BASE + path + buildQuery(params)
 }
 
-const NO_REDIRECT_PATHS = new Set(['/auth/login', '/auth/me'])
+const NO_REDIRECT_PATHS = new Set(['/auth/login', '/auth/me', '/auth/logout'])
 
 export async function request(method, path, { query, body, signal } = {}) {
   const headers = { Accept: 'application/json' }
@@ -128,6 +128,11 @@ export const api = {
   login: (username, password) => request('POST', '/auth/login', { body: { username, password } }),
   me: () => request('GET', '/auth/me'),
   logout: () => request('POST', '/auth/logout'),
+  changePassword: (oldPassword, newPassword) =>
+    request('POST', '/auth/password', { body: { old_password: oldPassword, new_password: newPassword } }),
+
+  // labels of records, roles and audit actions
+  meta: () => request('GET', '/meta'),
 
   // reference data
   regions: () => request('GET', '/regions'),
@@ -140,6 +145,25 @@ export const api = {
   updateEntity: (uscc, changes) => request('PATCH', `/entities/${encodeURIComponent(uscc)}`, { body: changes }),
   entityHistory: (uscc) => request('GET', `/entities/${encodeURIComponent(uscc)}/history`),
   entityQrUrl: (uscc) => apiUrl(`/entities/${encodeURIComponent(uscc)}/qr.svg`),
+
+  // system administration (admin)
+  users: (query) => request('GET', '/users', { query }),
+  user: (id) => request('GET', `/users/${id}`),
+  createUser: (user) => request('POST', '/users', { body: user }),
+  updateUser: (id, changes) => request('PATCH', `/users/${id}`, { body: changes }),
+  disableUser: (id) => request('POST', `/users/${id}/disable`),
+  enableUser: (id) => request('POST', `/users/${id}/enable`),
+  resetPassword: (id, password) => request('POST', `/users/${id}/password`, { body: { password } }),
+  revokeUser: (id) => request('POST', `/users/${id}/revoke`),
+  userSessions: (id) => request('GET', `/users/${id}/sessions`),
+  loginLog: (query) => request('GET', '/login-log', { query }),
+  audit: (query) => request('GET', '/audit', { query }),
+
+  // working-day calendar
+  calendar: (year) => request('GET', '/calendar', { query: { year } }),
+  setCalendarDay: (date, kind, name) => request('PUT', `/calendar/${date}`, { body: { kind, name } }),
+  deleteCalendarDay: (date) => request('DELETE', `/calendar/${date}`),
+  addWorkdays: (from, days) => request('GET', '/workdays/add', { query: { from, days } }),
 }
 
 export default api

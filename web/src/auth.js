@@ -1,6 +1,7 @@
 // Small reactive auth store (no Pinia needed).
 import { reactive, readonly } from 'vue'
 import api, { setCsrfToken } from './api.js'
+import { loadMeta } from './labels.js'
 
 const state = reactive({
   user: null, // user object from the API, or null
@@ -12,6 +13,8 @@ export const auth = readonly(state)
 function setSession(user, csrf) {
   state.user = user || null
   setCsrfToken(csrf)
+  // Labels for records, roles and actions: once per page load, as soon as someone is logged in.
+  if (state.user) loadMeta()
 }
 
 // Ask the server who we are; a 401 simply means "not logged in".

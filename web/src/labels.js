@@ -1,52 +1,149 @@
-// Chinese labels for the API's enum values.
+// Chinese labels for the API's codes, from GET /api/v1/meta.
+//
+// The server describes its records (field labels, enumeration values), roles and audit actions
+// once; this module loads that description once after login (loadMeta) and answers lookups from
+// it. Before it has arrived (or if it fails) the small FALLBACK below answers, so the first
+// screen after login never shows raw codes. Everything here is reactive: a page rendered with
+// the fallback re-renders when /meta arrives.
+import { reactive } from 'vue'
+import api from './api.js'
 
-export const ROLE_LABELS = {
-  admin: '系统管理员',
-  bureau: '市场监管人员',
-  inspector: '执法人员',
-  officer: '驻企服务员',
-  chain_office: '链长办',
-  department: '要素保障部门',
-  city_office: '市链长办',
-  enterprise: '企业',
-  station: '充装站',
-  slaughterhouse: '屠宰企业',
+// Shaped like /meta; only what the first screens need before /meta has answered.
+const FALLBACK = {
+  roles: {
+    admin: '系统管理员',
+    bureau: '市场监管人员',
+    inspector: '执法人员',
+    officer: '驻企服务员',
+    chain_office: '链长办',
+    department: '要素保障部门',
+    city_office: '市链长办',
+    enterprise: '企业',
+    station: '充装站',
+    slaughterhouse: '屠宰企业',
+  },
+  records: {
+    entity: {
+      label: '市场主体',
+      fields: {
+        kind: { label: '主体类型', values: { enterprise: '企业', individual: '个体工商户', cooperative: '农民专业合作社', other: '其他' } },
+        tier: {
+          label: '企业层级',
+          values: {
+            none: '无',
+            above_scale: '规上企业',
+            specialized: '专精特新',
+            little_giant: '专精特新“小巨人”',
+            champion: '单项冠军',
+            unicorn: '独角兽',
+          },
+        },
+        credit: { label: '信用等级', values: { A: 'A 级', B: 'B 级', C: 'C 级', D: 'D 级' } },
+        status: { label: '登记状态', values: { active: '存续', deregistered: '注销', revoked: '吊销' } },
+      },
+    },
+  },
+  actions: {},
 }
 
+const state = reactive({ loaded: false, meta: FALLBACK })
+let pending = null
+
+// Loads /meta once (later calls share the first answer); never throws — on failure the
+// fallback stays and the next call tries again.
+export function loadMeta() {
+  if (state.loaded) return Promise.resolve(state.meta)
+  if (!pending) {
+    pending = api
+      .meta()
+      .then((m) => {
+        state.meta = {
+          roles: m.roles || FALLBACK.roles,
+          records: m.records || FALLBACK.records,
+          actions: m.actions || {},
+          modules: m.modules || [],
+        }
+        state.loaded = true
+        return state.meta
+      })
+      .catch(() => state.meta)
+      .finally(() => {
+        pending = null
+      })
+  }
+  return pending
+}
+
+export const metaState = state
+
+// ---- roles: who may see what (authorisation, not labels; the server decides in the end) ----
+
+export const ALL_ROLES = Object.keys(FALLBACK.roles)
 // Roles of government staff (everyone who is not an enterprise, station or slaughterhouse).
 export const STAFF_ROLES = ['admin', 'bureau', 'inspector', 'officer', 'chain_office', 'city_office', 'department']
-export const ALL_ROLES = Object.keys(ROLE_LABELS)
+// Accounts bound to one market entity; the server requires the binding.
+export const ENTITY_OWNER_ROLES = ['enterprise', 'station', 'slaughterhouse']
 // Roles allowed to edit market entities.
 export const ENTITY_WRITE_ROLES = ['admin', 'bureau']
 
-export const KIND_LABELS = {
-  enterprise: '企业',
-  individual: '个体工商户',
-  cooperative: '农民专业合作社',
-  other: '其他',
+// ---- lookups ----
+
+export function roleLabel(role) {
+  if (!role) return ''
+  return state.meta.roles[role] || FALLBACK.roles[role] || String(role)
 }
 
-export const TIER_LABELS = {
-  none: '无',
-  above_scale: '规上企业',
-  specialized: '专精特新',
-  little_giant: '专精特新"小巨人"',
-  champion: '单项冠军',
-  unicorn: '独角兽',
+export function roleOptions() {
+  return options(state.meta.roles)
 }
 
-export const CREDIT_LABELS = {
-  A: 'A 级',
-  B: 'B 级',
-  C: 'C 级',
-  D: 'D 级',
+function fieldDef(record, field) {
+  const r = state.meta.records[record]
+  return (r && r.fields && r.fields[field]) || null
 }
 
-export const STATUS_LABELS = {
-  active: '存续',
-  deregistered: '注销',
-  revoked: '吊销',
+// Chinese name of a record's field ("entity", "tier" → 企业层级); the field itself if unknown.
+export function fieldLabel(record, field) {
+  const f = fieldDef(record, field)
+  return (f && f.label) || field
 }
+
+// The value → label map of an enumerated field ({} when the field is not an enumeration).
+export function enumValues(record, field) {
+  const f = fieldDef(record, field) || (FALLBACK.records[record] && FALLBACK.records[record].fields[field])
+  return (f && f.values) || {}
+}
+
+// Label of an enumeration value; unknown values are shown as they are.
+export function enumLabel(record, field, value) {
+  if (value === null || value === undefined || value === '') return ''
+  return enumValues(record, field)[value] || String(value)
+}
+
+export function enumOptions(record, field) {
+  return options(enumValues(record, field))
+}
+
+// Label of an entity enumeration value (kind, tier, credit, status) or of a role.
+export function label(kind, value) {
+  return kind === 'role' ? roleLabel(value) : enumLabel('entity', kind, value)
+}
+
+// Chinese label of an audit action ("user.create" → 新增用户); the code if unknown.
+export function actionLabel(action) {
+  if (!action) return ''
+  return state.meta.actions[action] || action
+}
+
+export function actionOptions(filter = () => true) {
+  return options(state.meta.actions).filter((o) => filter(o.value))
+}
+
+export function options(map) {
+  return Object.entries(map || {}).map(([value, text]) => ({ value, label: text }))
+}
+
+// ---- labels the server does not describe in /meta ----
 
 export const REGION_LEVEL_LABELS = {
   province: '省级',
@@ -56,54 +153,16 @@ export const REGION_LEVEL_LABELS = {
   town: '乡镇（街道）',
 }
 
-export const ACTION_LABELS = {
-  'entity.create': '新增',
-  'entity.update': '修改',
-  'entity.import': '导入',
-  'entity.delete': '删除',
-  'entity.officer': '指派服务员',
+// Kinds of a working-day calendar entry (PUT /calendar/{date}).
+export const CALENDAR_KIND_LABELS = {
+  holiday: '节假日',
+  workday: '调休工作日',
 }
 
-// Chinese names of entity fields (descriptions, history, validation messages).
-export const ENTITY_FIELD_LABELS = {
-  uscc: '统一社会信用代码',
-  name: '名称',
-  kind: '类型',
-  region: '区划',
-  region_name: '区划',
-  legal_rep: '法定代表人',
-  address: '住所',
-  industry: '行业代码',
-  chain: '产业链',
-  chain_name: '产业链',
-  tier: '企业层级',
-  credit: '信用等级',
-  status: '状态',
-  established: '成立日期',
-  annual_report_year: '年报年度',
-  officer: '驻企服务员',
-  officer_name: '驻企服务员',
-  key: '重点企业',
-  uscc_flagged: '校验位存疑',
-}
-
-const ENUMS = {
-  kind: KIND_LABELS,
-  tier: TIER_LABELS,
-  credit: CREDIT_LABELS,
-  status: STATUS_LABELS,
-  role: ROLE_LABELS,
-}
-
-// Label of an enum value; unknown values are shown as they are.
-export function label(kind, value) {
-  if (value === null || value === undefined || value === '') return ''
-  const map = ENUMS[kind]
-  return (map && map[value]) || String(value)
-}
-
-export function options(map) {
-  return Object.entries(map).map(([value, text]) => ({ value, label: text }))
+// Kinds of a user's credentials (GET /users/{id}/sessions).
+export const TOKEN_KIND_LABELS = {
+  session: '登录会话',
+  api: 'API 令牌',
 }
 
 export const CREDIT_TAG_TYPES = { A: 'success', B: 'primary', C: 'warning', D: 'danger' }

@@ -4,6 +4,23 @@ import { STAFF_ROLES, ALL_ROLES } from './labels.js'
 import { ui } from './ui.js'
 import MainLayout from './layouts/MainLayout.vue'
 
+// The 系统管理 pages: administrators only. To anyone else they do not exist (the not-found
+// view, at the address asked for), so their addresses reveal nothing.
+function systemRoutes(pages) {
+  return pages.map((p) => ({
+    path: `system/${p.path}`,
+    name: p.name,
+    component: p.view,
+    meta: {
+      title: p.title,
+      roles: ['admin'],
+      hidden: true,
+      menu: `/system/${p.path}`,
+      crumbs: [{ title: '系统管理' }, { title: p.title }],
+    },
+  }))
+}
+
 const routes = [
   {
     path: '/login',
@@ -50,6 +67,12 @@ const routes = [
         component: () => import('./views/ReferenceView.vue'),
         meta: { title: '基础数据', roles: STAFF_ROLES, menu: '/reference', crumbs: [{ title: '基础数据' }] },
       },
+      ...systemRoutes([
+        { path: 'users', name: 'system-users', title: '用户管理', view: () => import('./views/system/UsersView.vue') },
+        { path: 'login-log', name: 'system-login-log', title: '登录日志', view: () => import('./views/system/LoginLogView.vue') },
+        { path: 'audit', name: 'system-audit', title: '操作审计', view: () => import('./views/system/AuditView.vue') },
+        { path: 'calendar', name: 'system-calendar', title: '节假日设置', view: () => import('./views/system/CalendarView.vue') },
+      ]),
       {
         path: ':pathMatch(.*)*',
         name: 'not-found',
@@ -87,6 +110,9 @@ router.beforeEach(async (to) => {
   }
   const roles = to.meta.roles
   if (roles && !roles.includes(auth.user.role)) {
+    if (to.meta.hidden) {
+      return { name: 'not-found', params: { pathMatch: to.path.slice(1).split('/') }, query: to.query, hash: to.hash, replace: true }
+    }
     return { name: 'home', replace: true }
   }
   return true
