@@ -349,6 +349,48 @@ json_t *rec_row_json(struct record *r, struct db_stmt *st)
     return o;
 }
 
+/* Appends column i as field f holds it in JSON. */
+static int col_write(const struct field *f, struct db_stmt *st, int i, struct strbuf *out)
+{
+    if (db_col_type(st, i) == DB_NULL)
+        return strbuf_puts(out, "null");
+    const char *text = db_col_text(st, i);
+    switch (f->type) {
+    case FIELD_INT: return strbuf_printf(out, "%lld", (long long)db_col_int(st, i));
+    case FIELD_BOOL: return strbuf_puts(out, db_col_int(st, i) ? "true" : "false");
+    case FIELD_NUMBER: return strbuf_printf(out, "%.17g", db_col_double(st, i));
+    case FIELD_OBJECT:
+    case FIELD_ARRAY: {
+        /* Stored by rec_insert as JSON text; anything else is shown as null, as
+         * rec_row_json would. */
+        json_t *v = json_loadb(text, (size_t)db_col_len(st, i), JSON_DECODE_ANY, NULL);
+        int ok = v != NULL;
+        json_decref(v);
+        return ok ? strbuf_append(out, text, (size_t)db_col_len(st, i)) : strbuf_puts(out, "null");
+    }
+    case FIELD_TIME: {
+        char at[RFC3339_LEN + 1];
+        time_format_rfc3339(db_col_int(st, i), at);
+        return strbuf_printf(out, "\"%s\"", at);
+    }
+    default: return strbuf_json_string(out, text, (size_t)db_col_len(st, i));
+    }
+}
+
+int rec_row_write(struct record *r, struct db_stmt *st, struct strbuf *out)
+{
+    int rc = strbuf_putc(out, '{'), i = 0;
+    for (const struct field *f = r->fields; !rc && f->name; f++) {
+        if (!readable(f))
+            continue;
+        rc = strbuf_printf(out, "%s\"%s\":", i ? "," : "", f->name);
+        if (!rc)
+            rc = col_write(f, st, i, out);
+        i++;
+    }
+    return rc ? rc : strbuf_putc(out, '}');
+}
+
 int rec_get(struct db *db, struct record *r, const char *key, json_t **out)
 {
     struct db_stmt *st;

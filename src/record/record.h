@@ -106,6 +106,9 @@ const struct field *rec_column_field(struct record *r, int i);
 const char *rec_cell_text(const struct field *f, struct db_stmt *st, int i, char buf[40]);
 /* The current row (columns from rec_columns, starting at column 0) as a new JSON object. */
 json_t *rec_row_json(struct record *r, struct db_stmt *st);
+/* Appends the current row to out as the JSON object rec_row_json would give, without building
+ * it (lists write their pages this way). Returns 0 or ERR_TOOLARGE. */
+int rec_row_write(struct record *r, struct db_stmt *st, struct strbuf *out);
 /* Reads the record whose key is key. Returns 0 with a new object in *out, ERR_NOTFOUND, or a
  * database error. */
 int rec_get(struct db *db, struct record *r, const char *key, json_t **out /* out */);
