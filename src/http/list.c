@@ -36,7 +36,7 @@ struct list_query {
     struct strbuf where;
     struct bind binds[LIST_MAX_BINDS];
     int nbinds, overflow;
-    const char *base, *order;
+    const char *base, *count_base, *order;
     const void *arg;
 };
 
@@ -98,10 +98,20 @@ int list_bind_int(struct list_query *q, int64_t v)
     return 0;
 }
 
-void list_drive(struct list_query *q, const char *base, const char *order)
+void list_drive(struct list_query *q, const char *base, const char *count_base, const char *order)
 {
     q->base = base;
+    q->count_base = count_base;
     q->order = order;
+}
+
+/* Whether any declared filter has a value (given, or set by the module's scope). */
+static int filtered(const struct list_query *q)
+{
+    for (int i = 0; q->def->filters && q->def->filters[i].name; i++)
+        if (q->values[i])
+            return 1;
+    return 0;
 }
 
 /* Reads and checks every declared filter from the query string; answers 422 on a bad one. */
@@ -237,11 +247,12 @@ static void count_store(const char *sql, char *key, size_t h, uint64_t gen, int6
 static int count_rows(struct db *db, const struct list_query *q, int64_t cap, int64_t *total)
 {
     struct strbuf sb;
+    const char *base = q->count_base && !filtered(q) ? q->count_base : q->base;
     strbuf_init(&sb, 1u << 16);
     if (cap < 0)
-        strbuf_printf(&sb, "SELECT count(*)%s WHERE 1%s", q->base, strbuf_get(&q->where));
+        strbuf_printf(&sb, "SELECT count(*)%s WHERE 1%s", base, strbuf_get(&q->where));
     else
-        strbuf_printf(&sb, "SELECT count(*) FROM (SELECT 1%s WHERE 1%s LIMIT %lld)", q->base,
+        strbuf_printf(&sb, "SELECT count(*) FROM (SELECT 1%s WHERE 1%s LIMIT %lld)", base,
                       strbuf_get(&q->where), (long long)cap + 1);
     const char *sql = db_intern(strbuf_get(&sb));
     strbuf_dispose(&sb);

@@ -73,7 +73,9 @@ void list_set(struct list_query *q, const char *name, const char *value);
 void list_where(struct list_query *q, const char *sql);
 int list_bind_text(struct list_query *q, const char *text); /* copied */
 int list_bind_int(struct list_query *q, int64_t v);
-/* Replaces the base (a search index that drives the query) and the default order. */
-void list_drive(struct list_query *q, const char *base, const char *order);
+/* Replaces the base with a search index that drives the query (base joins the record's table
+ * to it), and the default order. count_base, when not NULL, is the index alone: the count runs
+ * on it when no filter is in use, as the search's own conditions name only the index. */
+void list_drive(struct list_query *q, const char *base, const char *count_base, const char *order);
 
 #endif

@@ -7,6 +7,7 @@
  * Codes are valid USCCs made unique by a bijection of the entity's index.
  */
 #include "registry/registry_demo.h"
+#include "registry/registry_search.h"
 #include "accounts/accounts.h"
 #include "http/module.h"
 #include "core/alloc.h"
@@ -251,7 +252,12 @@ int registry_demo_hook(struct db *w, struct demo *d)
     struct rng city;
     registry_demo_scale(d->scale, &s);
     rng_init_seed(&city, d->seed);
-    int rc = registry_demo(w, &city, &s, d->officers, d->nofficers, &res);
+    /* The pair index is built once at the end, in key order, rather than row by row. */
+    int rc = registry_search_bulk(w, 1);
+    if (!rc)
+        rc = registry_demo(w, &city, &s, d->officers, d->nofficers, &res);
+    if (!rc)
+        rc = registry_search_bulk(w, 0);
     rng_dispose(&city);
     d->entities = res.entities;
     d->nkey = res.nkey;

@@ -69,43 +69,40 @@ static const char *uscc_param(struct req *req)
     return s;
 }
 
-/* Adds the name or code search q to the list: each mode's condition, and for 3+ characters
- * the FTS index driving the query in rowid order, so a page stops after its rows instead of
- * materialising every match (CROSS JOIN fixes the loop order: SQLite keeps its left table
- * outer). */
-static int add_search(struct list_query *q, const char *text)
+/* Adds the name or code search text to the list. A fragment's index drives the query in id
+ * order, so a page stops after its rows instead of materialising every match (CROSS JOIN
+ * fixes the loop order: SQLite keeps its left table outer). A name search counts at most
+ * SEARCH_COUNT_CAP matches: counting every "有限" would cost a walk of a third of the index
+ * on every page. */
+#define SEARCH_COUNT_CAP 1000
+static void add_search(struct list_query *q, const char *text)
 {
-    struct search s;
-    int rc = registry_search_prepare(db_read(), text, &s);
-    switch (rc ? SEARCH_NONE : s.mode) {
+    char pattern[512], hi[64];
+    int mode = registry_search_mode(text, pattern, sizeof pattern, hi, sizeof hi);
+    switch (mode) {
     case SEARCH_CODE:
         list_where(q, " AND e.uscc >= ? AND e.uscc < ?");
-        list_bind_text(q, s.pattern);
-        list_bind_text(q, s.hi);
+        list_bind_text(q, pattern);
+        list_bind_text(q, hi);
         break;
     case SEARCH_FTS:
-        list_drive(q, " FROM entities_fts f CROSS JOIN entities e ON e.id = f.rowid", "f.rowid");
+        list_drive(q, " FROM entities_fts f CROSS JOIN entities e ON e.id = f.rowid",
+                   " FROM entities_fts f", "f.rowid");
         list_where(q, " AND f.entities_fts MATCH ?");
-        list_bind_text(q, s.pattern);
+        list_bind_text(q, pattern);
+        break;
+    case SEARCH_PAIR:
+        list_drive(q, " FROM entity_bigrams b CROSS JOIN entities e ON e.id = b.id",
+                   " FROM entity_bigrams b", "b.id");
+        list_where(q, " AND b.gram = ?");
+        list_bind_text(q, pattern);
         break;
     case SEARCH_SCAN:
         list_where(q, " AND instr(e.name, ?) > 0");
-        list_bind_text(q, s.pattern);
-        break;
-    case SEARCH_PAIR:
-        list_where(q, " AND (e.id IN (SELECT rowid FROM entities_fts WHERE entities_fts MATCH ?)"
-                      " OR substr(e.name, -2) = ?)");
-        list_bind_text(q, strbuf_get(&s.match));
-        list_bind_text(q, s.pattern);
-        break;
-    case SEARCH_TAIL:
-        list_where(q, " AND substr(e.name, -2) = ?");
-        list_bind_text(q, s.pattern);
+        list_bind_text(q, pattern);
         break;
     default: break;
     }
-    registry_search_dispose(&s);
-    return rc;
 }
 
 /* The data scope (a county user's county, an officer's own enterprises) and the search. */
@@ -128,7 +125,9 @@ static int entities_prepare(struct req *req, struct resp *resp, struct list_quer
     if (text && utf8_len(text) > 100)
         return reply_error(resp, ERR_INVALID, "validation_failed", "搜索词不能超过 100 个字符",
                            "q");
-    return text && *text ? add_search(q, text) : 0;
+    if (text && *text)
+        add_search(q, text);
+    return 0;
 }
 
 static const struct list_filter filters[] = {
