@@ -31,7 +31,7 @@ OWN, OTHER = "371502", "371581"  # the county user's county, another county
 ENTITY_KEYS = {
     "uscc", "name", "kind", "region", "region_name", "legal_rep", "address", "industry", "chain",
     "chain_name", "tier", "credit", "status", "established", "annual_report_year", "officer",
-    "officer_name", "uscc_flagged", "key",
+    "officer_name", "uscc_flagged", "key", "notes",
 }
 DEMO_ROWS_SQL = (
     "SELECT uscc, name, kind, region, legal_rep, address, industry, chain, tier, credit, status,"
@@ -1177,3 +1177,41 @@ def test_csv_export_defuses_formulas_and_reimports(reg_fresh):
     assert r.status == 201 and r.body["updated"] == 1, r.raw[:300]
     assert s.sql("SELECT name, address FROM entities WHERE uscc = ?", (code,)) == [
         ("=HYPERLINK(\"http://x\",\"点我\")", "+86 聊城市")]
+
+
+def test_notes_field_everywhere(reg_fresh):
+    """A field added by one line of the entity's record table (and its migration): created,
+    read, patched with its audit diff, limited, exported and imported back."""
+    s = reg_fresh
+    r, body = create(s, notes="首次走访：企业反映用电报装慢")
+    assert r.status == 201 and r.body["notes"] == "首次走访：企业反映用电报装慢"
+    code = body["uscc"]
+    r, other = create(s)
+    assert r.status == 201 and r.body["notes"] == ""  # the default
+    r = s.req("PATCH", f"{ENT}/{code}", {"notes": "已协调供电公司"}, token=s.tokens["admin"])
+    assert r.status == 200 and r.body["notes"] == "已协调供电公司"
+    h = get(s, f"{ENT}/{code}/history")
+    assert h.body["items"][0]["detail"]["notes"] == {"from": "首次走访：企业反映用电报装慢",
+                                                     "to": "已协调供电公司"}
+    before = counts(s)
+    r = s.req("PATCH", f"{ENT}/{code}", {"notes": "备" * 501}, token=s.tokens["admin"])
+    assert_refused(r, 422, field="notes")
+    r = s.req("PATCH", f"{ENT}/{code}", {"notes": 5}, token=s.tokens["admin"])
+    assert_refused(r, 422, field="notes")
+    assert counts(s) == before
+    assert s.scalar("SELECT notes FROM entities WHERE uscc = ?", (code,)) == "已协调供电公司"
+    # Export and import back: the column travels with the rest.
+    r = get(s, ENT, q=code, format="csv")
+    rows = list(csv.DictReader(io.StringIO(r.raw.decode("utf-8-sig"))))
+    assert rows[0]["notes"] == "已协调供电公司"
+    rows[0]["notes"] = "导入修改的备注"
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\r\n")
+    w.writeheader()
+    w.writerows(rows)
+    r = do_import(s, buf.getvalue().encode("utf-8"))
+    assert r.status == 201 and r.body["updated"] == 1
+    assert s.scalar("SELECT notes FROM entities WHERE uscc = ?", (code,)) == "导入修改的备注"
+    # The UI learns its label from /meta.
+    meta = get(s, "/api/v1/meta").body
+    assert meta["records"]["entity"]["fields"]["notes"]["label"] == "备注"

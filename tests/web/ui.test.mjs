@@ -218,6 +218,28 @@ test('entity page: fields, QR code, history; an edit is saved and recorded', T, 
   }
 })
 
+test('entity page: notes (备注) are edited in the dialog and shown on the page', T, async () => {
+  const { context, page } = await loginPage(browser, backend, 'webadmin')
+  try {
+    await page.goto(`/entities/${first.uscc}`)
+    await page.getByTestId('entity-descriptions').waitFor()
+    const notes = `走访记录 ${Date.now() % 100000}：企业反映用电报装慢`
+    await page.getByTestId('entity-edit').click()
+    await page.getByTestId('edit-notes').fill(notes)
+    const resp = await withResponse(page, (u, r) => u.pathname === `/api/v1/entities/${first.uscc}` && r.request().method() === 'PATCH', () =>
+      page.getByTestId('edit-save').click(),
+    )
+    assert.equal(resp.status(), 200)
+    assert.deepEqual(JSON.parse(resp.request().postData()), { notes }, 'PATCH sends only the notes')
+    await eventually(async () => (await page.getByTestId('entity-notes').innerText()).trim() === notes, {
+      what: 'notes shown',
+    })
+    assert.equal((await backend.get(adminToken, `/entities/${first.uscc}`)).notes, notes)
+  } finally {
+    await context.close()
+  }
+})
+
 test('entity list: export CSV and Excel with the current filters', T, async () => {
   const { context, page } = await loginPage(browser, backend, 'webadmin')
   try {
