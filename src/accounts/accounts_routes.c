@@ -245,12 +245,12 @@ static int id_or_reply(struct req *req, struct resp *resp, int64_t *id)
 }
 
 static const struct list_filter user_filters[] = {
-    {"role", " AND u.role = ?", NULL, NULL},
-    {"region", " AND u.region = ?", NULL, NULL},
-    {"department", " AND u.department = ?", NULL, NULL},
-    {"disabled", " AND u.disabled = ?", NULL, NULL},
-    {"q", " AND (instr(u.username, ?) > 0 OR instr(u.display_name, ?) > 0)", NULL, NULL},
-    {NULL, NULL, NULL, NULL},
+    {"role"},
+    {"region"},
+    {"department"},
+    {"disabled"},
+    {"q", " AND (instr(u.username, ?) > 0 OR instr(u.display_name, ?) > 0)"},
+    {NULL},
 };
 
 static const struct list_sort user_sorts[] = {

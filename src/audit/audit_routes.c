@@ -61,9 +61,12 @@ static int parse_to(const char *text, json_t **out, char *msg, size_t cap)
 }
 
 static const struct list_filter filters[] = {
-    {"object", " AND a.object = ?", NULL, NULL}, {"action", " AND a.action = ?", NULL, NULL},
-    {"actor", " AND a.actor = ?", "id", NULL},   {"from", " AND a.at >= ?", NULL, parse_from},
-    {"to", " AND a.at < ?", NULL, parse_to},     {NULL, NULL, NULL, NULL},
+    {"object"},
+    {"action"},
+    {"actor", " AND a.actor = ?", "id"},
+    {"from", " AND a.at >= ?", NULL, parse_from},
+    {"to", " AND a.at < ?", NULL, parse_to},
+    {NULL},
 };
 
 /* Adds the action's label; hides staff addresses from accounts bound to an entity. */

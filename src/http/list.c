@@ -141,12 +141,18 @@ static int apply_filters(struct list_query *q)
     const struct list_def *def = q->def;
     int rc = 0;
     for (int i = 0; !rc && def->filters && def->filters[i].name; i++) {
+        const struct list_filter *lf = &def->filters[i];
         if (!q->values[i])
             continue;
-        list_where(q, def->filters[i].sql);
+        /* Without a fragment, the filter is equality on its field's expression. */
+        const struct field *f = field_find(def->rec->fields, lf->field ? lf->field : lf->name);
+        const char *sql = lf->sql ? lf->sql : " = ?";
+        if (!lf->sql && (!f || !f->expr || strbuf_printf(&q->where, " AND %s", f->expr)))
+            return ERR_INTERNAL; /* a declaration error: the field has no expression */
+        list_where(q, sql);
         json_t *v = q->parsed[i];
         /* The value is bound once for every `?` of the fragment. */
-        for (const char *p = strchr(def->filters[i].sql, '?'); !rc && p; p = strchr(p + 1, '?')) {
+        for (const char *p = strchr(sql, '?'); !rc && p; p = strchr(p + 1, '?')) {
             if (v && (json_is_integer(v) || json_is_boolean(v)))
                 rc = list_bind_int(q, json_is_integer(v) ? json_integer_value(v) : json_is_true(v));
             else

@@ -23,11 +23,12 @@
 #define LIST_MAX_BINDS 24
 #define LIST_DEFAULT_CAP 10000
 
-/* A filter: ?name=value adds sql (each of its `?` is bound to the value). The value is
- * checked as the record field named field (NULL: name), or by parse when set. */
+/* A filter: ?name=value adds sql (each of its `?` is bound to the value); without sql, it is
+ * equality on the field's expression ({"region"} is " AND e.region = ?"). The value is checked
+ * as the record field named field (NULL: name), or by parse when set. */
 struct list_filter {
     const char *name;
-    const char *sql;   /* " AND e.region = ?" — refer to the base table's alias only */
+    const char *sql;   /* " AND e.region = ?" — refer to the base table's alias only; or NULL */
     const char *field; /* NULL: the field called name; no such field: text of ≤ 100 chars */
     /* Optional: turns the text into the bound value; 0 or ERR_INVALID with a message. */
     int (*parse)(const char *text, json_t **out, char *msg, size_t cap);

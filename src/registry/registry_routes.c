@@ -131,15 +131,7 @@ static int entities_prepare(struct req *req, struct resp *resp, struct list_quer
 }
 
 static const struct list_filter filters[] = {
-    {"region", " AND e.region = ?", NULL, NULL},
-    {"chain", " AND e.chain = ?", NULL, NULL},
-    {"tier", " AND e.tier = ?", NULL, NULL},
-    {"credit", " AND e.credit = ?", NULL, NULL},
-    {"kind", " AND e.kind = ?", NULL, NULL},
-    {"status", " AND e.status = ?", NULL, NULL},
-    {"officer", " AND e.officer = ?", NULL, NULL},
-    {"key", " AND e.key = ?", NULL, NULL},
-    {NULL, NULL, NULL, NULL},
+    {"region"}, {"chain"}, {"tier"}, {"credit"}, {"kind"}, {"status"}, {"officer"}, {"key"}, {NULL},
 };
 
 static const struct list_sort sorts[] = {
