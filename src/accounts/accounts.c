@@ -138,7 +138,7 @@ const char *accounts_field_message(const char *field)
         return "数据校验失败";
     if (!strcmp(field, "username"))
         return "用户名须为 2–32 位小写字母、数字或 _ . -";
-    if (!strcmp(field, "password"))
+    if (!strcmp(field, "password") || !strcmp(field, "new_password"))
         return "密码长度须为 8–128 个字符";
     if (!strcmp(field, "role"))
         return "未知的角色";
@@ -278,15 +278,17 @@ static int set_column(struct db *w, const char *sql, const char *text, int64_t n
     return rc ? rc : db_changes(w) ? 0 : ERR_NOTFOUND;
 }
 
-int accounts_set_password(struct db *w, const struct actor *by, int64_t id, const char *password,
+int accounts_new_password(const char *password, char hash[128])
+{
+    if (!password || !password_ok(password))
+        return ERR_INVALID;
+    return accounts_hash_password(password, hash);
+}
+
+int accounts_set_password(struct db *w, const struct actor *by, int64_t id, const char *hash,
                           const char *keep)
 {
     static const char sql[] = "UPDATE users SET password_hash = ? WHERE id = ?";
-    if (!password || !password_ok(password))
-        return ERR_INVALID;
-    char hash[128];
-    if (accounts_hash_password(password, hash))
-        return ERR_INTERNAL;
     int revoked = 0;
     int rc = set_column(w, sql, hash, 0, id);
     if (!rc)

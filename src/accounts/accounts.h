@@ -46,10 +46,13 @@ int accounts_create(struct db *w, const struct actor *by, const struct user_new 
                     int64_t *id /* out */, const char **field /* out */);
 /* Returns 0 if user id exists with role (an enum role bit), ERR_INVALID if not, or ERR_DB. */
 int accounts_has_role(struct db *db, int64_t id, unsigned role);
-/* Sets a new password for user id and revokes the user's sessions and API tokens, but the
- * token keep (the caller's own session when users change their own password; NULL: none).
- * Returns 0, ERR_INVALID or ERR_NOTFOUND. */
-int accounts_set_password(struct db *w, const struct actor *by, int64_t id, const char *password,
+/* Checks a new password's length and hashes it into hash (argon2id: 50-100 ms, so before
+ * taking the writer). Returns 0, ERR_INVALID or ERR_INTERNAL. */
+int accounts_new_password(const char *password, char hash[128]);
+/* Sets the password hash (from accounts_new_password) of user id and revokes the user's
+ * sessions and API tokens but the token keep (the caller's own session when users change
+ * their own password; NULL: none). Returns 0, ERR_NOTFOUND or an error. */
+int accounts_set_password(struct db *w, const struct actor *by, int64_t id, const char *hash,
                           const char *keep);
 /* Finds the id of username on db; returns 0, ERR_NOTFOUND or an error. */
 int accounts_find(struct db *db, const char *username, int64_t *id /* out */);

@@ -224,11 +224,16 @@ static int auth_password(struct req *req, struct resp *resp)
         return rc;
     if (!ok)
         return reply_error(resp, ERR_INVALID, "bad_credentials", "原密码错误", "old_password");
-    struct db *w = db_write_begin();
+    char hash[128];
     struct actor by = {req->user->id, req->ip};
-    rc = w ? accounts_set_password(w, &by, req->user->id, new, req->token) : ERR_DB;
+    struct db *w = NULL;
+    rc = accounts_new_password(new, hash);
+    if (!rc)
+        w = db_write_begin();
     if (w)
-        rc = db_write_end(w, rc);
+        rc = db_write_end(w, accounts_set_password(w, &by, req->user->id, hash, req->token));
+    else if (!rc)
+        rc = ERR_DB;
     return user_write_reply(resp, rc, req->user->id, 200, "new_password");
 }
 
@@ -363,11 +368,16 @@ static int users_reset_password(struct req *req, struct resp *resp)
         return rc;
     const char *password = json_string_value(json_object_get(req->json, "password"));
     const char *keep = id == req->user->id ? req->token : NULL;
+    char hash[128];
     struct actor by = {req->user->id, req->ip};
-    struct db *w = db_write_begin();
-    rc = w ? accounts_set_password(w, &by, id, password, keep) : ERR_DB;
+    struct db *w = NULL;
+    rc = accounts_new_password(password, hash);
+    if (!rc)
+        w = db_write_begin();
     if (w)
-        rc = db_write_end(w, rc);
+        rc = db_write_end(w, accounts_set_password(w, &by, id, hash, keep));
+    else if (!rc)
+        rc = ERR_DB;
     return user_write_reply(resp, rc, id, 200, "password");
 }
 

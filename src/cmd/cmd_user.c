@@ -78,11 +78,16 @@ static int user_passwd(const char **v)
         fprintf(stderr, "需要 --username，新密码从标准输入读取\n");
         return 2;
     }
-    struct db *w = db_write_begin();
+    char hash[128];
     int64_t id = 0;
-    int rc = w ? accounts_find(w, v[O_USERNAME], &id) : ERR_DB;
+    struct db *w = NULL;
+    int rc = accounts_new_password(password, hash);
+    if (!rc && !(w = db_write_begin()))
+        rc = ERR_DB;
     if (!rc)
-        rc = accounts_set_password(w, NULL, id, password, NULL);
+        rc = accounts_find(w, v[O_USERNAME], &id);
+    if (!rc)
+        rc = accounts_set_password(w, NULL, id, hash, NULL);
     if (w)
         rc = db_write_end(w, rc);
     if (rc) {

@@ -39,7 +39,10 @@ int db_write_end(struct db *w, int rc);
 
 /* Returns a copy of text that lives as long as the process: the same pointer for the same
  * text, so that statements composed at run time (from fixed fragments, never from input) are
- * prepared once per connection like literals. Thread-safe. */
+ * prepared once per connection like literals. At most DB_INTERN_MAX texts are kept (each is
+ * also prepared on every connection); past that it returns NULL and the caller prepares the
+ * text with db_prepare_once. Thread-safe. */
+#define DB_INTERN_MAX 1024
 const char *db_intern(const char *text);
 /* A number that grows with every committed write of this process (cached counts compare it). */
 uint64_t db_generation(void);
@@ -52,6 +55,11 @@ int db_exec(struct db *db, const char *sql);
 int db_prepare(struct db *db, const char *sql, struct db_stmt **out);
 /* Resets a statement after use so it holds no read lock; safe on NULL. */
 void db_done(struct db_stmt *st);
+/* Prepares sql without keeping it in the connection's cache; release it with db_finalize.
+ * Returns 0 or ERR_DB. */
+int db_prepare_once(struct db *db, const char *sql, struct db_stmt **out);
+/* Releases a statement from db_prepare_once; safe on NULL. */
+void db_finalize(struct db_stmt *st);
 
 /* Binds parameter idx (1-based). Text and blob are copied; NULL text binds SQL NULL;
  * len < 0 means strlen. Return 0 or ERR_DB. */

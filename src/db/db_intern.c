@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Interned statement texts (see db_intern in db.h): an open-addressing set that only grows. */
+/* Interned statement texts (see db_intern in db.h): an open-addressing set that grows to
+ * DB_INTERN_MAX texts and then answers NULL for new ones. */
 #include "db/db.h"
 #include "core/alloc.h"
 
@@ -44,7 +45,7 @@ const char *db_intern(const char *text)
     size_t j = hash_of(text) & (nslots - 1);
     while (slots[j] && strcmp(slots[j], text))
         j = (j + 1) & (nslots - 1);
-    if (!slots[j]) {
+    if (!slots[j] && used < DB_INTERN_MAX) {
         slots[j] = xstrdup(text);
         used++;
     }

@@ -195,6 +195,25 @@ void db_done(struct db_stmt *st)
         sqlite3_reset(ST(st));
 }
 
+int db_prepare_once(struct db *db, const char *sql, struct db_stmt **out)
+{
+    sqlite3_stmt *st = NULL;
+    *out = NULL;
+    if (!db)
+        return ERR_DB;
+    if (sqlite3_prepare_v3(db->h, sql, -1, 0, &st, NULL) != SQLITE_OK) {
+        log_error("cannot prepare statement", "%s: %s", sqlite3_errmsg(db->h), sql);
+        return ERR_DB;
+    }
+    *out = (struct db_stmt *)(void *)st;
+    return 0;
+}
+
+void db_finalize(struct db_stmt *st)
+{
+    sqlite3_finalize(ST(st));
+}
+
 static int bind_rc(struct db_stmt *st, int rc)
 {
     return rc == SQLITE_OK ? 0 : map_rc(sqlite3_db_handle(ST(st)), rc);

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #define LIST_MAX_FILTERS 24
-#define LIST_MAX_SORTS 4
+#define LIST_MAX_SORTS 3
 
 struct bind {
     int is_int;
@@ -168,6 +168,7 @@ static int compose_order(struct req *req, struct resp *resp, const struct list_q
                          struct strbuf *sb)
 {
     const char *s = req_query(req, "sort");
+    const struct list_sort *used[LIST_MAX_SORTS];
     int n = 0;
     strbuf_puts(sb, " ORDER BY ");
     while (s && *s) {
@@ -178,9 +179,13 @@ static int compose_order(struct req *req, struct resp *resp, const struct list_q
             k && k->key &&
             (strlen(k->key) != len - (size_t)desc || memcmp(k->key, s + desc, len - (size_t)desc)))
             k++;
-        if (!k || !k->key || ++n > LIST_MAX_SORTS)
+        for (int i = 0; k && k->key && i < n; i++)
+            if (used[i] == k) /* a key once: compositions stay few */
+                k = NULL;
+        if (!k || !k->key || n == LIST_MAX_SORTS)
             return reply_error(resp, ERR_INVALID, "validation_failed",
                                "排序字段无效或过多（sort=字段,-字段）", "sort");
+        used[n++] = k;
         strbuf_printf(sb, "%s%s", k->sql, desc ? " DESC, " : ", ");
         s += len + (s[len] == ',');
     }
@@ -249,36 +254,56 @@ static void count_store(const char *sql, char *key, size_t h, uint64_t gen, int6
     pthread_mutex_unlock(&counts_lock);
 }
 
-/* Counts the matches, at most cap + 1 of them (cap < 0: all). */
+/* Prepares the composed statement text on db: from the connection's cache when db_intern
+ * keeps it (*interned gets the kept text), else just once (*interned is NULL). Release with
+ * release(). */
+static int prepare_composed(struct db *db, const char *text, const char **interned,
+                            struct db_stmt **st)
+{
+    *interned = db_intern(text);
+    return *interned ? db_prepare(db, *interned, st) : db_prepare_once(db, text, st);
+}
+
+static void release(struct db_stmt *st, const char *interned)
+{
+    if (interned)
+        db_done(st);
+    else
+        db_finalize(st);
+}
+
+/* Counts the matches, at most cap + 1 of them (cap < 0: all); cached while nothing is
+ * written, for statements db_intern keeps. */
 static int count_rows(struct db *db, const struct list_query *q, int64_t cap, int64_t *total)
 {
     struct strbuf sb;
-    const char *base = q->count_base && !filtered(q) ? q->count_base : q->base;
+    const char *base = q->count_base && !filtered(q) ? q->count_base : q->base, *sql;
     strbuf_init(&sb, 1u << 16);
     if (cap < 0)
         strbuf_printf(&sb, "SELECT count(*)%s WHERE 1%s", base, strbuf_get(&q->where));
     else
         strbuf_printf(&sb, "SELECT count(*) FROM (SELECT 1%s WHERE 1%s LIMIT %lld)", base,
                       strbuf_get(&q->where), (long long)cap + 1);
-    const char *sql = db_intern(strbuf_get(&sb));
-    strbuf_dispose(&sb);
     size_t h;
     char *key = count_key(q, &h);
     uint64_t gen = db_generation(); /* before reading: a write meanwhile makes it stale */
-    if (count_cached(sql, key, h, total)) {
+    struct db_stmt *st = NULL;
+    int rc = prepare_composed(db, strbuf_get(&sb), &sql, &st);
+    strbuf_dispose(&sb);
+    if (!rc && sql && count_cached(sql, key, h, total)) {
+        db_done(st);
         free(key);
         return 0;
     }
-    struct db_stmt *st;
-    int rc = db_prepare(db, sql, &st);
     if (!rc)
         rc = bind_all(st, q);
     if (!rc)
         rc = db_row(st); /* a count always has its row */
     if (!rc)
         *total = db_col_int(st, 0);
-    db_done(st);
-    if (rc)
+    if (st)
+        release(st, sql);
+    if (rc || !sql)
         free(key);
     else
         count_store(sql, key, h, gen, *total);
@@ -316,6 +341,21 @@ static int page_json(struct req *req, struct resp *resp, const struct list_def *
     return rc ? rc : step < 0 ? step : 0;
 }
 
+/* Closes the page's JSON: the total (capped: "total_exact": false then, and the UI shows 超过)
+ * and the page; sets the answer's status. */
+static int page_end(struct resp *resp, int64_t total, int64_t cap, int64_t page, int64_t size)
+{
+    int exact = cap < 0 || total <= cap;
+    int rc = strbuf_printf(&resp->body, "],\"total\":%lld,%s\"page\":%lld,\"page_size\":%lld}",
+                           (long long)(exact ? total : cap), exact ? "" : "\"total_exact\":false,",
+                           (long long)page, (long long)size);
+    if (rc)
+        return reply_error(resp, rc, "response_too_large", "结果过大，请缩小查询范围", NULL);
+    resp->status = 200;
+    resp->content_type = "application/json";
+    return 0;
+}
+
 /* Runs the page (or, for an export, every row) and answers. */
 static int answer(struct req *req, struct resp *resp, struct list_query *q, int format,
                   const char *order)
@@ -330,39 +370,26 @@ static int answer(struct req *req, struct resp *resp, struct list_query *q, int 
     if (rc)
         return rc;
     struct strbuf sb;
+    struct db_stmt *st = NULL;
+    const char *sql;
     strbuf_init(&sb, 1u << 16);
     strbuf_printf(&sb, "SELECT %s%s%s WHERE 1%s%s LIMIT ? OFFSET ?", rec_columns(def->rec), q->base,
                   def->rec->joins ? def->rec->joins : "", strbuf_get(&q->where), order);
-    const char *sql = db_intern(strbuf_get(&sb));
+    rc = prepare_composed(db, strbuf_get(&sb), &sql, &st);
     strbuf_dispose(&sb);
-    struct db_stmt *st;
-    rc = db_prepare(db, sql, &st);
     if (!rc)
         rc = bind_all(st, q);
     if (!rc)
         rc = db_bind_int(st, q->nbinds + 1, format ? EXPORT_MAX_ROWS + 1 : size);
     if (!rc)
         rc = db_bind_int(st, q->nbinds + 2, format ? 0 : (page - 1) * size);
-    if (rc) {
-        db_done(st);
-        return rc;
-    }
-    if (format)
-        return reply_export(resp, st, format, def->filename, def->rec);
-    int exact = cap < 0 || total <= cap;
-    rc = def->decorate ? page_json(req, resp, def, st) : page_write(resp, def, st);
-    db_done(st);
-    if (rc)
-        return rc;
-    /* "total_exact": false means more than cap matched: the UI shows 超过. */
-    rc = strbuf_printf(&resp->body, "],\"total\":%lld,%s\"page\":%lld,\"page_size\":%lld}",
-                       (long long)(exact ? total : cap), exact ? "" : "\"total_exact\":false,",
-                       (long long)page, (long long)size);
-    if (rc)
-        return reply_error(resp, rc, "response_too_large", "结果过大，请缩小查询范围", NULL);
-    resp->status = 200;
-    resp->content_type = "application/json";
-    return 0;
+    if (!rc && format)
+        rc = reply_export(resp, st, format, def->filename, def->rec);
+    else if (!rc)
+        rc = def->decorate ? page_json(req, resp, def, st) : page_write(resp, def, st);
+    if (st)
+        release(st, sql);
+    return rc || format ? rc : page_end(resp, total, cap, page, size);
 }
 
 int list_reply(struct req *req, struct resp *resp, const struct list_def *def, const void *arg)

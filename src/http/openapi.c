@@ -4,7 +4,7 @@
  * field is written down once: for each record of each module, `<Name>` (what reads answer),
  * `<Name>Create` (a create body: the writable fields, the required ones required) and
  * `<Name>Patch` (a PATCH body: the writable fields but the keys). `jianguan openapi` prints
- * the block; tools/gen-openapi.sh puts it between the markers of docs/openapi.yaml, and
+ * the block; tools/gen-openapi.py puts it between the markers of docs/openapi.yaml, and
  * test_openapi checks that the committed file holds what the tables say.
  */
 #include "http/module.h"

@@ -41,6 +41,7 @@ static char public_url[256];
 static uint32_t boot_id;
 static uint64_t request_counter;
 static int64_t in_flight; /* requests begun and not completed, for draining at stop */
+static int stopping;      /* set by server_stop: new requests are refused while draining */
 
 const char *server_public_url(void)
 {
@@ -177,6 +178,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!c) {
         c = ctx_new(conn, url, method);
         *con_cls = c;
+        if (__atomic_load_n(&stopping, __ATOMIC_RELAXED)) {
+            resp_header(&c->resp, "Connection", "close");
+            resp_header(&c->resp, "Retry-After", "5");
+            reply_error(&c->resp, ERR_UNAVAILABLE, "stopping", "服务正在停止，请稍后重试", NULL);
+            return send_response(conn, c);
+        }
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl &&
@@ -307,7 +314,7 @@ int server_start(const struct server_config *cfg)
     randombytes_buf(&boot_id, sizeof boot_id);
     router_init();
     metrics_init(router_count());
-    /* MHD_USE_ITC lets server_stop() quiesce the pool. */
+    /* MHD_USE_ITC lets server_stop() wake the pool's threads. */
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -333,16 +340,17 @@ void server_stop(void)
 {
     if (!daemon_handle)
         return;
-    /* Stop accepting, let the requests in flight finish (10 s at most), then stop. */
-    MHD_socket listener = MHD_quiesce_daemon(daemon_handle);
+    /* Refuse new requests (503), let the ones in flight finish (10 s at most), then stop.
+     * MHD_quiesce_daemon is not used: with an epoll thread pool (libmicrohttpd 0.9.75) it races
+     * the workers, which drop the listening socket from their epoll sets themselves, and a
+     * lost race aborts the process ("Failed to remove listen FD from epoll set"). */
+    __atomic_store_n(&stopping, 1, __ATOMIC_RELAXED);
     uint64_t deadline = time_mono_ns() + 10ull * 1000000000u;
     while (__atomic_load_n(&in_flight, __ATOMIC_RELAXED) > 0 && time_mono_ns() < deadline) {
         struct timespec pause = {0, 10 * 1000000};
         nanosleep(&pause, NULL);
     }
     MHD_stop_daemon(daemon_handle);
-    if (listener != MHD_INVALID_SOCKET)
-        close(listener);
     daemon_handle = NULL;
     metrics_free();
 }

@@ -17,11 +17,12 @@
 
 struct reader {
     struct record *r;
-    const struct field *map[MAX_COLS]; /* the field of each column; NULL: skipped */
+    const struct field *map[MAX_COLS];   /* the field each column writes; NULL: skipped */
+    const struct field *named[MAX_COLS]; /* the field each column names */
     int ncols;
     char *cells[MAX_COLS];
-    int ncells, too_wide, too_many, line;
-    size_t nproblems_header; /* a bad header: the lines are not read */
+    int ncells, too_wide, too_many, line, nul; /* nul: a cell of this line holds a NUL */
+    size_t nproblems_header;                   /* a bad header: the lines are not read */
     size_t max_rows, max_report, nproblems;
     json_t *rows, *problems;
 };
@@ -41,38 +42,50 @@ static void on_field(void *s, size_t len, void *data)
         rd->too_wide = 1;
         return;
     }
+    if (s && memchr(s, '\0', len))
+        rd->nul = 1;
     rd->cells[rd->ncells++] = xstrndup(s ? s : "", s ? len : 0);
 }
 
-/* Maps the header's names to fields. */
+/* Maps the header's names to fields (a header can name at most MAX_COLS columns, so a column
+ * seen twice is found among them). */
 static void read_header(struct reader *rd)
 {
-    unsigned long long seen = 0;
     rd->ncols = rd->ncells;
     for (int k = 0; k < rd->ncells; k++) {
         const struct field *f = field_find(rd->r->fields, rd->cells[k]);
-        int idx = f ? (int)(f - rd->r->fields) : -1;
-        if (!f || (f->flags & FIELD_WRITEONLY) || (idx < 64 && (seen >> idx) & 1)) {
+        int repeated = 0;
+        for (int j = 0; f && j < k; j++)
+            repeated |= !strcmp(rd->cells[j], rd->cells[k]);
+        if (!f || (f->flags & FIELD_WRITEONLY) || repeated) {
             char msg[160];
             snprintf(msg, sizeof msg, "未知或重复的列：%.60s", rd->cells[k]);
             problem(rd, 1, rd->cells[k], msg);
             continue;
         }
-        seen |= idx < 64 ? 1ull << idx : 0;
         rd->map[k] = f->flags & (FIELD_READONLY | FIELD_INTERNAL) ? NULL : f;
+        rd->named[k] = f;
     }
-    for (const struct field *f = rd->r->fields; f->name; f++)
-        if ((f->flags & FIELD_REQUIRED) && !((seen >> (f - rd->r->fields)) & 1)) {
+    for (const struct field *f = rd->r->fields; f->name; f++) {
+        int present = 0;
+        for (int k = 0; k < rd->ncols; k++)
+            present |= rd->named[k] == f;
+        if ((f->flags & FIELD_REQUIRED) && !present) {
             char msg[160];
             snprintf(msg, sizeof msg, "表头缺少必需的列：%s", f->name);
             problem(rd, 1, f->name, msg);
         }
+    }
 }
 
 /* Turns the cells of one data line into an object; records its problems. */
 static void read_line(struct reader *rd)
 {
     char msg[512];
+    if (rd->nul) {
+        problem(rd, rd->line, NULL, "含有非法字符（NUL）");
+        return;
+    }
     if (rd->ncells != rd->ncols) {
         snprintf(msg, sizeof msg, "列数为 %d，应为 %d", rd->ncells, rd->ncols);
         problem(rd, rd->line, NULL, msg);
@@ -121,6 +134,7 @@ static void on_row(int c, void *data)
     for (int k = 0; k < rd->ncells; k++)
         free(rd->cells[k]);
     rd->ncells = 0;
+    rd->nul = 0;
 }
 
 int rec_csv_read(struct record *r, const char *text, size_t len, size_t max_rows, size_t max_report,

@@ -30,8 +30,9 @@ enum uscc_policy { USCC_STRICT, USCC_FLAG };
 int registry_set_uscc(json_t *v, int policy, const char **msg /* out */);
 
 /* The rules a field table cannot say, on the members v gives (its types and limits already
- * checked against the record): the region and chain exist, the industry code has the GB/T 4754
- * form, the founding date and report year are not in the future. Returns 0 or ERR_INVALID
+ * checked against the record): the region exists, the industry code has the GB/T 4754 form,
+ * the founding date and report year are not in the future (the chain's 1..12 is the field's
+ * range). Returns 0 or ERR_INVALID
  * with the field and a Chinese message. Pure but for the reference data. */
 int registry_check(json_t *v, const char **field /* out */, const char **msg /* out */);
 

@@ -248,7 +248,7 @@ int registry_demo(struct db *w, struct rng *r, const struct demo_scale *s, const
 int registry_demo_hook(struct db *w, struct demo *d)
 {
     struct demo_scale s;
-    struct demo_result res;
+    struct demo_result res = {0};
     struct rng city;
     registry_demo_scale(d->scale, &s);
     rng_init_seed(&city, d->seed);

@@ -195,8 +195,8 @@ int registry_import(struct req *req, struct resp *resp)
                                             "uscc", json_object_get(v, "uscc"), "message",
                                             "校验位不符，已导入并标记待核实"));
     }
-    if (!rc && !pr.count)
-        duplicates(rows, &pr);
+    if (!rc)
+        duplicates(rows, &pr); /* every bad line in one answer */
     int64_t inserted = 0, updated = 0;
     if (!rc && pr.count)
         rc = reply_rejected(resp, &pr);

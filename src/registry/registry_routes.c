@@ -71,10 +71,7 @@ static const char *uscc_param(struct req *req)
 
 /* Adds the name or code search text to the list. A fragment's index drives the query in id
  * order, so a page stops after its rows instead of materialising every match (CROSS JOIN
- * fixes the loop order: SQLite keeps its left table outer). A name search counts at most
- * SEARCH_COUNT_CAP matches: counting every "有限" would cost a walk of a third of the index
- * on every page. */
-#define SEARCH_COUNT_CAP 1000
+ * fixes the loop order: SQLite keeps its left table outer). */
 static void add_search(struct list_query *q, const char *text)
 {
     char pattern[512], hi[64];

@@ -343,6 +343,34 @@ static void test_record_sql(void **state)
     json_decref(v);
 }
 
+/* Past DB_INTERN_MAX composed statements, new compositions are prepared once and finalized;
+ * the answers are the same. (Runs last: it fills the process's intern table.) */
+static void test_past_the_intern_limit(void **state)
+{
+    (void)state;
+    const char *q[] = {"credit", "D", "sort", "-uscc", NULL};
+    json_t *before, *after;
+    assert_int_equal(get("/api/v1/entities", q, &before, NULL), 200);
+    for (int i = 0; i < DB_INTERN_MAX; i++) {
+        char text[64];
+        snprintf(text, sizeof text, "SELECT %d", i);
+        db_intern(text);
+    }
+    char fresh[] = "SELECT 'not kept'";
+    assert_null(db_intern(fresh));
+    const char *q2[] = {"credit", "D", "sort", "-uscc,name", NULL};
+    assert_int_equal(get("/api/v1/entities", q2, &after, NULL), 200);
+    assert_int_equal(total_of(after), total_of(before));
+    assert_int_equal(total_of(after),
+                     scalar("SELECT count(*) FROM entities WHERE credit = ?", "D"));
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(after, "items"), 0), "uscc")),
+                        json_string_value(json_object_get(
+                            json_array_get(json_object_get(before, "items"), 0), "uscc")));
+    json_decref(before);
+    json_decref(after);
+}
+
 int main(void)
 {
     alloc_tune();
@@ -356,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_exports),
         cmocka_unit_test(test_two_character_search_equals_scan),
         cmocka_unit_test(test_record_sql),
+        cmocka_unit_test(test_past_the_intern_limit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

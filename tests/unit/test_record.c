@@ -214,6 +214,15 @@ static void test_csv_problems(void **state)
         json_decref(rows);
         json_decref(problems);
     }
+    /* A NUL inside a cell is refused, not cut short. */
+    static const char nul[] = "code,name\r\na,x\0y\r\n";
+    json_t *nrows = NULL, *nproblems_list = json_array();
+    size_t nn = 0;
+    assert_int_equal(rec_csv_read(&rec, nul, sizeof nul - 1, 10, 10, &nrows, nproblems_list, &nn),
+                     ERR_INVALID);
+    assert_int_equal(json_array_size(nrows), 0);
+    json_decref(nrows);
+    json_decref(nproblems_list);
     /* Past max_rows, that is the only problem named. */
     const char *many = "code,name\r\na,x\r\nb,y\r\nc,z\r\n";
     json_t *rows = NULL, *problems = json_array();
