@@ -324,7 +324,9 @@ static void test_record_sql(void **state)
     assert_string_equal(
         diff, "{\"chain\":{\"from\":3,\"to\":null},\"credit\":{\"from\":null,\"to\":\"D\"}}");
     free(diff);
+    json_decref(got);
     assert_int_equal(registry_get(db_read(), "91371502MA3C00011X", &got), ERR_NOTFOUND);
+    assert_null(got);
     /* The pair index follows a new name: the old pair is gone, the new one found. */
     json_t *rename = json_pack("{s:s}", "name", "龘龘");
     w = db_write_begin();
