@@ -9,7 +9,8 @@
  *
  * Totals: a count is capped (count_cap) so a page never pays for counting a huge match set;
  * past the cap, total is the cap and the answer adds "total_exact":false. Counts are cached
- * until the next committed write.
+ * until the next write this process commits, and 30 s at most (a write by another process,
+ * `jianguan user add` against a live server, shows in totals within 30 s).
  */
 #ifndef JG_LIST_H
 #define JG_LIST_H

@@ -1215,3 +1215,24 @@ def test_notes_field_everywhere(reg_fresh):
     # The UI learns its label from /meta.
     meta = get(s, "/api/v1/meta").body
     assert meta["records"]["entity"]["fields"]["notes"]["label"] == "备注"
+
+
+def test_rename_moves_the_name_indexes(reg_fresh):
+    """A new name is found by its 2- and 3-character fragments and the old one no more; a
+    change of another field leaves the name findable (the triggers fire on a changed name)."""
+    s = reg_fresh
+    r, body = create(s, name="鑫鹏测试机械有限公司")
+    code = body["uscc"]
+    assert r.status == 201
+
+    def found(frag):
+        return code in [i["uscc"] for i in all_items(s, q=frag)[0]]
+
+    assert found("鑫鹏") and found("鑫鹏测试")
+    r = s.req("PATCH", f"{ENT}/{code}", {"name": "龘麟精工科技有限公司"}, token=s.tokens["admin"])
+    assert r.status == 200
+    assert found("龘麟") and found("龘麟精工")
+    assert not found("鑫鹏") and not found("鑫鹏测试")
+    r = s.req("PATCH", f"{ENT}/{code}", {"credit": "A"}, token=s.tokens["admin"])
+    assert r.status == 200
+    assert found("龘麟") and found("麟精工")
