@@ -48,13 +48,6 @@ json_t *rows_to_json(struct db_stmt *st)
     return a;
 }
 
-int reply_page(struct resp *resp, json_t *items, int64_t total, int64_t page, int64_t size)
-{
-    json_t *o = json_pack("{s:o,s:I,s:I,s:I}", "items", items, "total", (json_int_t)total, "page",
-                          (json_int_t)page, "page_size", (json_int_t)size);
-    return reply_json(resp, 200, o);
-}
-
 int req_page_or_reply(struct req *req, struct resp *resp, int64_t *page, int64_t *size)
 {
     int rc = req_query_int_or_reply(req, resp, "page", 1, 1, 1000000, page);

@@ -2,7 +2,7 @@
 /*
  * Query rows to JSON: a column named `x` becomes the member "x" with its SQL type (integer,
  * real, text, null). Columns whose name ends in "_json" hold JSON text and are embedded
- * parsed, under the name without the suffix. Lists share one paged shape.
+ * parsed, under the name without the suffix. Page and page size are read here for every list.
  */
 #ifndef JG_ROWS_H
 #define JG_ROWS_H
@@ -17,8 +17,6 @@ json_t *row_to_json(struct db_stmt *st);
 /* Steps st to the end, returns a new JSON array of its rows, or NULL on a database error. The
  * statement is reset. */
 json_t *rows_to_json(struct db_stmt *st);
-/* Answers {"items":items,"total":total,"page":page,"page_size":size}; steals items. */
-int reply_page(struct resp *resp, json_t *items, int64_t total, int64_t page, int64_t size);
 /* Reads ?page= and ?page_size= (default 20, at most 200); answers 422 on bad values. */
 int req_page_or_reply(struct req *req, struct resp *resp, int64_t *page /* out */,
                       int64_t *size /* out */);

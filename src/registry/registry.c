@@ -6,6 +6,7 @@
 #include "core/timeutil.h"
 #include "core/uscc.h"
 #include "refdata/refdata.h"
+#include "accounts/accounts.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -143,6 +144,25 @@ int registry_check(json_t *v, const char **field, const char **msg)
     if (json_is_integer(year) && json_integer_value(year) > y)
         FAIL("annual_report_year", "年报年度不能晚于今年");
     return 0;
+}
+
+int registry_check_write(struct db *db, const struct principal *p, json_t *v, const char **field,
+                         const char **msg)
+{
+    int rc = registry_check(v, field, msg);
+    if (rc)
+        return rc;
+    const char *region = text_of(v, "region");
+    *field = "region";
+    *msg = "无权登记或迁入其他辖区的市场主体";
+    if (region && scope_allows(p, region))
+        return ERR_FORBIDDEN;
+    json_t *officer = json_object_get(v, "officer");
+    *field = "officer";
+    *msg = "驻企服务员不存在";
+    return json_is_integer(officer)
+               ? accounts_has_role(db, json_integer_value(officer), ROLE_OFFICER)
+               : 0;
 }
 
 int registry_may_see(const struct principal *p, const char *uscc, const char *region,

@@ -36,6 +36,12 @@ int registry_set_uscc(json_t *v, int policy, const char **msg /* out */);
  * with the field and a Chinese message. Pure but for the reference data. */
 int registry_check(json_t *v, const char **field /* out */, const char **msg /* out */);
 
+/* Judges a write of the entity values v by p: registry_check, the caller's county for a region
+ * given, and that a given officer is one. Returns 0; ERR_INVALID or ERR_FORBIDDEN with the
+ * field and a Chinese message; or a database error. Used by the API and the CSV import. */
+int registry_check_write(struct db *db, const struct principal *p, json_t *v,
+                         const char **field /* out */, const char **msg /* out */);
+
 /* Data scope of one entity (uscc, in region, assigned to officer, 0 for none): owner accounts
  * see their own entity, officers the entities assigned to them, other staff their county (or
  * the whole city). Returns 0 or ERR_FORBIDDEN. Pure. */

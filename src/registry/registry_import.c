@@ -8,7 +8,6 @@
  * few. Line numbers count records: the header is line 1.
  */
 #include "registry/registry.h"
-#include "accounts/accounts.h"
 #include "audit/audit.h"
 #include "core/alloc.h"
 #include "core/err.h"
@@ -46,33 +45,22 @@ static int check_row(struct req *req, json_t *v, struct problems *pr)
         problem(pr, line, "uscc", msg);
         return -1;
     }
-    if (registry_check(v, &field, &msg)) {
+    int rc = registry_check_write(db_read(), req->user, v, &field, &msg);
+    if (rc == ERR_INVALID || rc == ERR_FORBIDDEN) {
         problem(pr, line, field, msg);
         return -1;
     }
-    if (scope_allows(req->user, json_string_value(json_object_get(v, "region")))) {
-        problem(pr, line, "region", "不能导入其他辖区的市场主体");
-        return -1;
-    }
+    if (rc)
+        return rc;
     /* An update must also be allowed on the record as it stands: a row cannot move another
      * county's entity into one's own. */
     char old[16];
-    int rc = registry_region_of(db_read(), json_string_value(json_object_get(v, "uscc")), old);
+    rc = registry_region_of(db_read(), json_string_value(json_object_get(v, "uscc")), old);
     if (rc == 0 && scope_allows(req->user, old)) {
         problem(pr, line, "uscc", "该市场主体属于其他辖区，不能修改");
         return -1;
     }
-    if (rc && rc != ERR_NOTFOUND)
-        return rc;
-    json_t *officer = json_object_get(v, "officer");
-    rc = json_is_integer(officer)
-             ? accounts_has_role(db_read(), json_integer_value(officer), ROLE_OFFICER)
-             : 0;
-    if (rc == ERR_INVALID) {
-        problem(pr, line, "officer", "驻企服务员不存在");
-        return -1;
-    }
-    return rc;
+    return rc == ERR_NOTFOUND ? 0 : rc;
 }
 
 static const char *uscc_of(json_t *v)

@@ -157,22 +157,14 @@ static int entity_get(struct req *req, struct resp *resp)
     return rc ? rc : reply_json(resp, 200, o);
 }
 
-/* Checks the values v for a write by req: the rules, the caller's region, the officer. */
+/* Checks the values v for a write by req (registry_check_write); answers 422 or 403. */
 static int entity_check_or_reply(struct req *req, struct resp *resp, json_t *v)
 {
     const char *field, *msg;
-    if (registry_check(v, &field, &msg))
-        return reply_error(resp, ERR_INVALID, "validation_failed", msg, field);
-    const char *region = json_string_value(json_object_get(v, "region"));
-    if (region && scope_allows(req->user, region))
-        return reply_error(resp, ERR_FORBIDDEN, "forbidden", "无权登记或迁入其他辖区的市场主体",
-                           "region");
-    json_t *officer = json_object_get(v, "officer");
-    if (!json_is_integer(officer))
-        return 0;
-    int rc = accounts_has_role(db_read(), json_integer_value(officer), ROLE_OFFICER);
-    if (rc == ERR_INVALID)
-        return reply_error(resp, rc, "validation_failed", "驻企服务员不存在", "officer");
+    int rc = registry_check_write(db_read(), req->user, v, &field, &msg);
+    if (rc == ERR_INVALID || rc == ERR_FORBIDDEN)
+        return reply_error(resp, rc, rc == ERR_INVALID ? "validation_failed" : "forbidden", msg,
+                           field);
     return rc;
 }
 
