@@ -63,7 +63,7 @@ $(B)/tests/%: tests/unit/%.c $(B)/libjianguan.a
 
 # The web UI: npm packages from the lock file, built by Vite into web/dist.
 web: web/dist/index.html
-web/dist/index.html: $(shell find web/src -type f 2>/dev/null) web/index.html web/package.json web/vite.config.js
+web/dist/index.html: $(shell find web/src -type f 2>/dev/null) web/index.html web/package.json web/vite.config.js web/compress.mjs
 	cd web && ( [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund )
 	cd web && npm run build
 

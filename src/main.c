@@ -25,7 +25,7 @@ static const struct {
 
 static void usage(FILE *out)
 {
-    fprintf(out, "jianguan — 聊城市场监管服务平台\n\n用法：jianguan <命令> [选项]\n\n命令：\n");
+    fprintf(out, "jianguan — 聊城市市场监管服务平台\n\n用法：jianguan <命令> [选项]\n\n命令：\n");
     for (int i = 0; commands[i].name; i++)
         fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].help);
     fprintf(out, "\n每个命令都支持 --help。\n");

@@ -4,11 +4,13 @@
 
 #include <string.h>
 
-extern const struct module system_module, refdata_module, audit_module, accounts_module,
-    registry_module;
+extern const struct module system_module, exports_module, refdata_module, audit_module,
+    accounts_module, registry_module;
 
 const struct module *const modules[] = {
-    &system_module, &refdata_module, &audit_module, &accounts_module, &registry_module, NULL,
+    &system_module, &exports_module,  &refdata_module,
+    &audit_module,  &accounts_module, &registry_module,
+    NULL,
 };
 
 int modules_init(void)

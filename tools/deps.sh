@@ -6,7 +6,7 @@ level=${1:-build}
 pkgs="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
       libqrencode-dev libxlsxwriter-dev libcsv-dev zlib1g-dev"
 case $level in
-    test|bench) pkgs="$pkgs libcmocka-dev python3 python3-pytest chromium clang clang-format libclang-rt-14-dev" ;;
+    test|bench) pkgs="$pkgs libcmocka-dev python3 python3-pytest python3-openpyxl chromium fonts-noto-cjk clang clang-format libclang-rt-14-dev" ;;
 esac
 case $level in
     bench) pkgs="$pkgs wrk nginx-light" ;;

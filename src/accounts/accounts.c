@@ -89,6 +89,8 @@ const struct field accounts_user_fields[] = {
      INT64_MAX},
     {"department_name", FIELD_STRING, FIELD_READONLY | FIELD_NULLABLE, 0, "部门", "d.name"},
     {"entity", FIELD_STRING, FIELD_NULLABLE, 18, "绑定市场主体", "u.entity"},
+    {"entity_name", FIELD_STRING, FIELD_READONLY | FIELD_NULLABLE, 0, "绑定市场主体名称",
+     "en.name"},
     {"disabled", FIELD_BOOL, FIELD_INTERNAL, 0, "已停用", "u.disabled", "0"},
     {"created_at", FIELD_TIME, FIELD_READONLY, 0, "创建时间", "u.created_at"},
     {NULL, 0, 0, 0, NULL, NULL},
@@ -99,7 +101,8 @@ struct record accounts_user = {
     .label = "用户",
     .table = "users",
     .from = " FROM users u",
-    .joins = " JOIN regions r ON r.code = u.region LEFT JOIN departments d ON d.id = u.department",
+    .joins = " JOIN regions r ON r.code = u.region LEFT JOIN departments d ON d.id = u.department"
+             " LEFT JOIN entities en ON en.uscc = u.entity",
     .key = "id",
     .key_expr = "u.id",
     .fields = accounts_user_fields,

@@ -266,17 +266,58 @@ static const struct list_sort user_sorts[] = {
 static const struct list_def users_list_def = {
     .rec = &accounts_user,
     .order = "u.id",
-    .filename = "users",
+    .filename = "用户",
     .filters = user_filters,
     .sorts = user_sorts,
     .count_cap = -1,
     .decorate = add_role_name,
 };
 
-static int users_list(struct req *req, struct resp *resp)
+/* Officers as staff pick them (an entity's 驻企服务员): names and regions, nothing more. */
+static const struct field officer_fields[] = {
+    {"id", FIELD_INT, FIELD_READONLY, 0, "编号", "u.id"},
+    {"username", FIELD_STRING, FIELD_READONLY, 0, "用户名", "u.username"},
+    {"display_name", FIELD_STRING, FIELD_READONLY | FIELD_NULLABLE, 0, "姓名", "u.display_name"},
+    {"region", FIELD_STRING, FIELD_READONLY, 16, "区划代码", "u.region"},
+    {"region_name", FIELD_STRING, FIELD_READONLY, 0, "行政区划", "r.name"},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+static struct record officer_row = {
+    .name = "officer",
+    .label = "驻企服务员",
+    .table = "users",
+    .from = " FROM users u",
+    .joins = " JOIN regions r ON r.code = u.region",
+    .key = "id",
+    .key_expr = "u.id",
+    .fields = officer_fields,
+};
+
+static const struct list_filter officer_filters[] = {
+    {"region"},
+    {"q", " AND (instr(u.username, ?) > 0 OR instr(u.display_name, ?) > 0)"},
+    {NULL},
+};
+
+/* County staff pick among their county's officers. */
+static int officers_prepare(struct req *req, struct resp *resp, struct list_query *q)
 {
-    return list_reply(req, resp, &users_list_def, NULL);
+    (void)resp;
+    const char *region = scope_region(req->user);
+    if (region)
+        list_set(q, "region", region);
+    return 0;
 }
+
+static const struct list_def officers_list_def = {
+    .rec = &officer_row,
+    .where = " AND u.role = 'officer' AND u.disabled = 0",
+    .order = "u.display_name, u.id",
+    .filters = officer_filters,
+    .no_export = 1,
+    .prepare = officers_prepare,
+};
 
 static int users_create(struct req *req, struct resp *resp)
 {
@@ -419,7 +460,7 @@ static const struct route routes[] = {
     {"POST", "/api/v1/auth/logout", auth_logout, ROLES_ANY, NULL, 0, 0},
     {"GET", "/api/v1/auth/me", auth_me, ROLES_ANY, NULL, 0, 0},
     {"POST", "/api/v1/auth/password", auth_password, ROLES_ANY, password_body, ROUTE_BODY_JSON, 0},
-    {"GET", "/api/v1/users", users_list, ROLE_ADMIN, NULL, 0, 0},
+    {"GET", "/api/v1/users", NULL, ROLE_ADMIN, NULL, 0, 0, &users_list_def},
     {"POST", "/api/v1/users", users_create, ROLE_ADMIN, accounts_user_fields, ROUTE_BODY_JSON, 0},
     {"GET", "/api/v1/users/{id}", users_get, ROLE_ADMIN, NULL, 0, 0},
     {"PATCH", "/api/v1/users/{id}", users_patch, ROLE_ADMIN, accounts_user_fields,
@@ -430,6 +471,7 @@ static const struct route routes[] = {
      ROUTE_BODY_JSON, 0},
     {"POST", "/api/v1/users/{id}/revoke", users_revoke, ROLE_ADMIN, NULL, 0, 0},
     {"GET", "/api/v1/users/{id}/sessions", users_sessions, ROLE_ADMIN, NULL, 0, 0},
+    {"GET", "/api/v1/officers", NULL, ROLES_STAFF, NULL, 0, 0, &officers_list_def},
     {NULL, NULL, NULL, 0, NULL, 0, 0},
 };
 

@@ -4,6 +4,7 @@
 #include "cmd/cmd.h"
 #include "core/log.h"
 #include "db/db.h"
+#include "http/export_jobs.h"
 #include "http/server.h"
 #include "http/static.h"
 #include "refdata/refdata.h"
@@ -24,7 +25,7 @@ static const struct opt serve_opts[] = {
      "单个地址的并发连接上限（0 为不限）", 0},
     {"timeout", "JIANGUAN_TIMEOUT", "30", "连接空闲超时（秒）", 0},
     {"web-root", "JIANGUAN_WEB_ROOT", "web/dist", "网页界面目录（空则不提供）", 0},
-    {"access-log", "JIANGUAN_ACCESS_LOG", "on", "访问日志 on/off", 0},
+    {"access-log", "JIANGUAN_ACCESS_LOG", "on", "访问日志：on（标准错误）、off 或文件路径", 0},
     {"login-rate", "JIANGUAN_LOGIN_RATE", "60", "每个地址每分钟的登录尝试上限（0 为不限）", 0},
     {"public-url", "JIANGUAN_PUBLIC_URL", NULL, "公众访问地址（二维码指向），默认 http://监听地址",
      0},
@@ -71,7 +72,10 @@ int cmd_serve(int argc, char **argv)
         number("timeout", v[O_TIMEOUT], 86400, &timeout) ||
         number("login-rate", v[O_LOGIN_RATE], 100000, &login_rate))
         return 2;
-    log_set_access(strcmp(v[O_ACCESS], "off") != 0);
+    if (log_set_access(v[O_ACCESS])) {
+        fprintf(stderr, "无法打开访问日志文件：%s\n", v[O_ACCESS]);
+        return 1;
+    }
     accounts_set_login_rate((unsigned)login_rate);
 
     /* Block the stop signals before any thread starts, so that only sigwait sees them. */
@@ -110,6 +114,7 @@ int cmd_serve(int argc, char **argv)
     sigwait(&stop, &sig);
     log_info("stopping", "signal %d: draining connections", sig);
     server_stop();
+    export_jobs_shutdown();
     static_free();
     refdata_cache_free();
     refdata_calendar_free();

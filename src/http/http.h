@@ -25,6 +25,8 @@
 
 struct req;
 struct resp;
+struct list_def;        /* http/list.h */
+struct export_progress; /* http/export.h */
 typedef int (*handler_fn)(struct req *req, struct resp *resp);
 
 struct route {
@@ -35,6 +37,10 @@ struct route {
     const struct field *body; /* NULL-name-terminated, when ROUTE_BODY_JSON */
     unsigned flags;
     size_t max_body; /* bytes; 0 = the server's limit */
+    /* A list route: its declaration, which GET /api/v1/meta publishes (filters, sort keys,
+     * export) and background exports run. With handler NULL the router answers it with
+     * list_reply(req, resp, list, NULL). */
+    const struct list_def *list;
 };
 
 struct header {
@@ -60,6 +66,9 @@ struct req {
     /* Without conn (unit tests, fuzzing): the query string and headers as name, value, ...,
      * NULL lists; no cookies. */
     const char *const *query, *const *headers_in;
+    /* A background export (http/export.h) run on the caller's behalf: its row limit and
+     * counters. NULL for requests from a connection. */
+    struct export_progress *progress;
     void **allocs; /* request-scoped allocations, freed with the request */
     size_t nallocs, cap_allocs;
 };

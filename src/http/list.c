@@ -367,6 +367,10 @@ static int answer(struct req *req, struct resp *resp, struct list_query *q, int 
     struct db *db = db_read();
     if (!rc && !format)
         rc = count_rows(db, q, cap, &total);
+    if (!rc && format && req->progress) { /* a background export shows how far it is */
+        rc = count_rows(db, q, export_max_rows(req->progress), &total);
+        atomic_store(&req->progress->total, total);
+    }
     if (rc)
         return rc;
     struct strbuf sb;
@@ -380,11 +384,11 @@ static int answer(struct req *req, struct resp *resp, struct list_query *q, int 
     if (!rc)
         rc = bind_all(st, q);
     if (!rc)
-        rc = db_bind_int(st, q->nbinds + 1, format ? EXPORT_MAX_ROWS + 1 : size);
+        rc = db_bind_int(st, q->nbinds + 1, format ? export_max_rows(req->progress) + 1 : size);
     if (!rc)
         rc = db_bind_int(st, q->nbinds + 2, format ? 0 : (page - 1) * size);
     if (!rc && format)
-        rc = reply_export(resp, st, format, def->filename, def->rec);
+        rc = reply_export(resp, st, format, def->filename, def->rec, req->progress);
     else if (!rc)
         rc = def->decorate ? page_json(req, resp, def, st) : page_write(resp, def, st);
     if (st)

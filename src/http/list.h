@@ -46,7 +46,7 @@ struct list_def {
     struct record *rec;   /* columns, table (what filters and counts run on), joins, labels */
     const char *where;    /* a fixed condition (" AND a.action LIKE 'auth.%'"), or NULL */
     const char *order;    /* default ORDER BY ("e.id"); also the tie-break of every sort */
-    const char *filename; /* of exports, without extension */
+    const char *filename; /* of exports: "市场主体" gives 市场主体_20261202.xlsx */
     const struct list_filter *filters; /* NULL-name-terminated, may be NULL */
     const struct list_sort *sorts;     /* NULL-key-terminated, may be NULL */
     int64_t count_cap;                 /* 0: LIST_DEFAULT_CAP; -1: always exact */

@@ -5,6 +5,7 @@
  * with the declared fields of the declared types) is established here first.
  */
 #include "http/router.h"
+#include "http/list.h"
 #include "http/module.h"
 #include "http/server.h"
 #include "http/static.h"
@@ -219,7 +220,8 @@ static void generic_error(struct resp *resp, int err)
  * roles, the CSRF token of cookie-authenticated writes. Answers and returns an error when not. */
 static int authorize_or_reply(struct req *req, struct resp *resp)
 {
-    int rc = authenticate(req);
+    /* A request the server builds on a principal's behalf (router_dispatch_as) is known. */
+    int rc = req->user ? 0 : authenticate(req);
     int write = strcmp(req->method, "GET") && strcmp(req->method, "HEAD");
     if (req->route->roles == ROLES_PUBLIC && (rc == ERR_UNAUTH || (req->user && write))) {
         /* A stale cookie or a foreign Authorization header must not shut anyone out of the
@@ -266,9 +268,18 @@ void router_dispatch(struct req *req, struct resp *resp)
         return;
     if ((req->route->flags & ROUTE_BODY_JSON) && parse_body_or_reply(req, resp))
         return;
-    int rc = req->route->handler(req, resp);
+    int rc = req->route->handler ? req->route->handler(req, resp)
+                                 : list_reply(req, resp, req->route->list, NULL);
     if (rc && resp->status == 0)
         generic_error(resp, rc);
     else if (!rc && resp->status == 0)
         resp->status = 204;
+}
+
+void router_dispatch_as(struct req *req, struct resp *resp, const struct principal *p)
+{
+    req->user_buf = *p;
+    req->user_buf.via_cookie = 0;
+    req->user = &req->user_buf;
+    router_dispatch(req, resp);
 }

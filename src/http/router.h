@@ -18,5 +18,8 @@ const struct route *router_get(int i);
 size_t router_max_body(const char *method, const char *path, size_t def);
 /* Fills resp for req. Never fails: every failure becomes an error response. */
 void router_dispatch(struct req *req, struct resp *resp);
+/* The same for a request the server makes on p's behalf (a background export): p's
+ * credentials stand for the request's, and the route's roles still apply. */
+void router_dispatch_as(struct req *req, struct resp *resp, const struct principal *p);
 
 #endif

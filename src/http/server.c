@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -133,7 +134,7 @@ static void access_log(const struct ctx *c, uint64_t ns)
     if (c->req.user)
         strbuf_printf(&sb, ",\"user\":%lld", (long long)c->req.user->id);
     strbuf_puts(&sb, "}\n");
-    log_line(strbuf_get(&sb), sb.len);
+    log_access_line(strbuf_get(&sb), sb.len);
     strbuf_dispose(&sb);
 }
 
@@ -290,6 +291,18 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
     return 0;
 }
 
+int server_url_is_loopback(const char *url)
+{
+    const char *host = strstr(url, "://");
+    host = host ? host + 3 : url;
+    size_t len = strcspn(host, ":/");
+    if (*host == '[') /* [::1]:8080 */
+        len = strcspn(host, "]") + 1;
+    return (len == 9 && !strncasecmp(host, "localhost", 9)) ||
+           (len == 5 && !memcmp(host, "[::1]", 5)) || (len >= 4 && !strncmp(host, "127.", 4)) ||
+           (len == 7 && !memcmp(host, "0.0.0.0", 7));
+}
+
 int server_start(const struct server_config *cfg)
 {
     struct sockaddr_storage ss;
@@ -306,6 +319,11 @@ int server_start(const struct server_config *cfg)
         log_error("bad listen address", "%s", cfg->listen);
         return ERR_INVALID;
     }
+    if (server_url_is_loopback(public_url))
+        log_warn("二维码指向本机地址，手机扫码无法打开",
+                 "%s；请用 --public-url 或 JIANGUAN_PUBLIC_URL 设为手机能访问的地址，"
+                 "如 http://192.168.1.10:8080",
+                 public_url);
     unsigned threads = cfg->threads;
     if (!threads) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -28,6 +28,9 @@ void server_stop(void);
 
 /* The public base URL without a trailing slash ("https://jg.liaocheng.gov.cn"). */
 const char *server_public_url(void);
+/* Whether url's host is this machine only (localhost, 127.x, [::1], 0.0.0.0): QR codes that
+ * point there cannot be opened by a phone. Pure. */
+int server_url_is_loopback(const char *url);
 
 /* Accessors used by request.c; they read the live connection of req. */
 const char *server_query(const struct req *req, const char *name);

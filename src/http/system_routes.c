@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* GET /healthz, GET /metrics, GET /api/v1/openapi.yaml and GET /api/v1/meta. */
 #include "http/http.h"
+#include "http/list.h"
 #include "http/metrics.h"
 #include "http/module.h"
+#include "http/router.h"
 #include "core/err.h"
 
 extern const char openapi_yaml[]; /* generated from docs/openapi.yaml */
@@ -73,11 +75,34 @@ static json_t *record_json(const struct record *r)
     return json_pack("{s:s,s:o}", "label", r->label, "fields", fields);
 }
 
+/* The lists the caller may read, by path: their record, filters, sort keys and whether they
+ * export, so that one list component serves them all. */
+static json_t *lists_json(const struct principal *p)
+{
+    json_t *lists = json_object();
+    for (int i = 0; i < router_count(); i++) {
+        const struct route *r = router_get(i);
+        const struct list_def *l = r->list;
+        if (!l || !(p->role & (r->roles | ROLE_ADMIN)))
+            continue;
+        json_t *filters = json_array(), *sorts = json_array();
+        for (const struct list_filter *f = l->filters; f && f->name; f++)
+            json_array_append_new(filters, json_string(f->name));
+        for (const struct list_sort *k = l->sorts; k && k->key; k++)
+            json_array_append_new(sorts, json_string(k->key));
+        json_object_set_new(lists, r->pattern,
+                            json_pack("{s:s,s:s,s:o,s:o,s:b}", "record", l->rec->name, "title",
+                                      l->filename ? l->filename : l->rec->label, "filters", filters,
+                                      "sorts", sorts, "export", !l->no_export));
+    }
+    return lists;
+}
+
 /* What the UI needs to label everything without copying it: the modules present (and who
- * works with them), the records' fields and enumerations, roles, audit action labels. */
+ * works with them), the records' fields and enumerations, the lists the caller may read,
+ * roles, audit action labels. */
 static int meta(struct req *req, struct resp *resp)
 {
-    (void)req;
     json_t *mods = json_array(), *records = json_object(), *actions = json_object();
     for (const struct module *const *m = modules; *m; m++) {
         json_t *roles = json_array();
@@ -93,8 +118,9 @@ static int meta(struct req *req, struct resp *resp)
     }
     resp_header(resp, "Cache-Control", "private, max-age=300");
     return reply_json(resp, 200,
-                      json_pack("{s:o,s:o,s:o,s:o}", "modules", mods, "records", records, "roles",
-                                enum_json(authz_roles), "actions", actions));
+                      json_pack("{s:o,s:o,s:o,s:o,s:o}", "modules", mods, "records", records,
+                                "lists", lists_json(req->user), "roles", enum_json(authz_roles),
+                                "actions", actions));
 }
 
 static const struct route routes[] = {

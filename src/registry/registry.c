@@ -60,7 +60,7 @@ const struct field registry_fields[] = {
     {"officer_name", FIELD_STRING, FIELD_READONLY | FIELD_NULLABLE, 0, "驻企服务员",
      "o.display_name"},
     {"uscc_flagged", FIELD_BOOL, FIELD_INTERNAL, 0, "代码校验存疑", "e.uscc_flagged", "0"},
-    {"key", FIELD_BOOL, 0, 0, "重点企业（远航）", "e.key", "0"},
+    {"key", FIELD_BOOL, 0, 0, "重点企业", "e.key", "0"},
     {"notes", FIELD_STRING, FIELD_NULLABLE, 500, "备注", "e.notes", ""},
     {NULL, 0, 0, 0, NULL, NULL},
 };

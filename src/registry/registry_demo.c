@@ -265,8 +265,16 @@ int registry_demo_hook(struct db *w, struct demo *d)
     /* One login per owner role, bound to the first key enterprises. */
     static const char *const owners[] = {"enterprise", "station", "slaughterhouse"};
     for (size_t i = 0; !rc && i < 3 && i < res.nkey; i++) {
-        struct user_new u = {.username = owners[i], .role = owners[i], .entity = res.key_uscc[i]};
-        rc = accounts_demo_login(w, d, &u);
+        /* Greeted by their firm's name, as the people behind such a login would be. */
+        json_t *e = NULL;
+        rc = registry_get(w, res.key_uscc[i], &e);
+        struct user_new u = {.username = owners[i],
+                             .role = owners[i],
+                             .entity = res.key_uscc[i],
+                             .display_name = json_string_value(json_object_get(e, "name"))};
+        if (!rc)
+            rc = accounts_demo_login(w, d, &u);
+        json_decref(e);
     }
     return rc;
 }

@@ -139,16 +139,11 @@ static const struct list_sort sorts[] = {
 const struct list_def registry_list = {
     .rec = &registry_entity,
     .order = "e.id",
-    .filename = "entities",
+    .filename = "市场主体",
     .filters = filters,
     .sorts = sorts,
     .prepare = entities_prepare,
 };
-
-static int entities_list(struct req *req, struct resp *resp)
-{
-    return list_reply(req, resp, &registry_list, NULL);
-}
 
 static int entity_get(struct req *req, struct resp *resp)
 {
@@ -273,7 +268,7 @@ static int entity_qr_png(struct req *req, struct resp *resp)
 }
 
 static const struct route routes[] = {
-    {"GET", "/api/v1/entities", entities_list, ROLES_STAFF, NULL, 0, 0},
+    {"GET", "/api/v1/entities", NULL, ROLES_STAFF, NULL, 0, 0, &registry_list},
     {"POST", "/api/v1/entities", entity_create, ROLES_REGISTRY_WRITE, registry_fields,
      ROUTE_BODY_JSON, 0},
     {"POST", "/api/v1/entities/import", registry_import, ROLES_REGISTRY_WRITE, NULL, ROUTE_BODY_RAW,

@@ -43,6 +43,28 @@ def has_chinese(s):
     return isinstance(s, str) and bool(CJK.search(s))
 
 
+def china_today():
+    """Today's date in China (UTC+8), as export file names carry it: "20261202"."""
+    return time.strftime("%Y%m%d", time.gmtime(time.time() + 8 * 3600))
+
+
+def attachment_name(headers):
+    """The UTF-8 file name of a Content-Disposition with an ASCII fallback and filename*
+    (RFC 6266 / 5987); asserts that shape."""
+    from urllib.parse import unquote
+    d = headers["Content-Disposition"]
+    m = re.fullmatch(r'attachment; filename="export\.(csv|xlsx)"; filename\*=UTF-8\'\'([^\s"]+)', d)
+    assert m, d
+    name = unquote(m.group(2), encoding="utf-8", errors="strict")
+    assert name.endswith("." + m.group(1)), d
+    return name
+
+
+def export_name(title, ext):
+    """The name an export of the list called title gets today."""
+    return f"{title}_{china_today()}.{ext}"
+
+
 def run_cli(*args, input=None, env=None, timeout=60):
     """Runs the binary; returns CompletedProcess with text stdout/stderr."""
     full_env = dict(os.environ)

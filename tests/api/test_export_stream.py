@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 import pytest
 
 from conftest import BIN, PASSWORD, Server, assert_no_sanitizer_report, has_chinese, run_cli
+from conftest import attachment_name, export_name
 
 ENT = "/api/v1/entities"
 XLSX_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -140,7 +141,7 @@ def csv_export_rows(r):
     its own rows (what csv.writer writes); returns (header, rows)."""
     assert r.status == 200, (r.status, r.raw[:300])
     assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert r.headers["Content-Disposition"] == 'attachment; filename="entities.csv"'
+    assert attachment_name(r.headers) in (export_name("市场主体", "csv"),)
     assert int(r.headers["Content-Length"]) == len(r.raw)
     assert r.raw.startswith(BOM)
     rows = list(csv.reader(io.StringIO(r.raw[3:].decode("utf-8"), newline="")))
@@ -153,7 +154,7 @@ def csv_export_rows(r):
 def xlsx_sheet_rows(r):
     assert r.status == 200, (r.status, r.raw[:300])
     assert r.headers["Content-Type"] == XLSX_CT
-    assert r.headers["Content-Disposition"] == 'attachment; filename="entities.xlsx"'
+    assert attachment_name(r.headers) == export_name("市场主体", "xlsx")
     assert int(r.headers["Content-Length"]) == len(r.raw)
     assert r.raw[:2] == b"PK"
     z = zipfile.ZipFile(io.BytesIO(r.raw))

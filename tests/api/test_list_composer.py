@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 import pytest
 
 from conftest import PASSWORD, assert_no_sanitizer_report, has_chinese, run_cli, serving
+from conftest import attachment_name, export_name
 
 ENT = "/api/v1/entities"
 USERS = "/api/v1/users"
@@ -26,9 +27,9 @@ LOGIN_LOG = "/api/v1/login-log"
 XLSX_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 USER_COLUMNS = ["id", "username", "display_name", "role", "region", "region_name", "department",
-                "department_name", "entity", "disabled", "created_at"]
+                "department_name", "entity", "entity_name", "disabled", "created_at"]
 USER_LABELS = ["编号", "用户名", "姓名", "角色", "区划代码", "行政区划", "部门编号", "部门",
-               "绑定市场主体", "已停用", "创建时间"]
+               "绑定市场主体", "绑定市场主体名称", "已停用", "创建时间"]
 AUDIT_COLUMNS = ["id", "at", "actor", "actor_name", "ip", "action", "object", "detail"]
 AUDIT_LABELS = ["编号", "时间", "操作人编号", "操作人", "IP 地址", "操作", "对象", "详情"]
 
@@ -108,7 +109,7 @@ def assert_refused(r, status, field=None, code=None):
 def csv_export(r, filename):
     assert r.status == 200, (r.status, r.raw[:300])
     assert r.headers["Content-Type"].startswith("text/csv")
-    assert r.headers["Content-Disposition"] == f'attachment; filename="{filename}"'
+    assert attachment_name(r.headers) == filename
     text = r.raw.decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:], newline="")))
@@ -119,7 +120,7 @@ def xlsx_export(r, filename):
     """The rows of the first worksheet, each a list of cell texts (inline or shared strings)."""
     assert r.status == 200, (r.status, r.raw[:300])
     assert r.headers["Content-Type"] == XLSX_CT
-    assert r.headers["Content-Disposition"] == f'attachment; filename="{filename}"'
+    assert attachment_name(r.headers) == filename
     z = zipfile.ZipFile(io.BytesIO(r.raw))
     shared = []
     if "xl/sharedStrings.xml" in z.namelist():
@@ -188,7 +189,7 @@ def test_entities_sort_with_filters_and_search(lst):
 
 def test_entities_export_follows_sort(lst):
     header, rows = csv_export(get(lst, ENT, format="csv", sort="-established,uscc", kind="other"),
-                              "entities.csv")
+                              export_name("市场主体", "csv"))
     assert [r[header.index("uscc")] for r in rows] == column(
         lst, "SELECT uscc FROM entities WHERE kind = 'other' ORDER BY established DESC, uscc, id")
 
@@ -211,7 +212,7 @@ def test_users_sort_with_filters_and_export(lst):
     items = ok(get(lst, USERS, role="officer", sort="-username", page_size=200))["items"]
     assert [i["username"] for i in items] == column(
         lst, "SELECT username FROM users WHERE role = 'officer' ORDER BY username DESC, id")
-    header, rows = csv_export(get(lst, USERS, format="csv", sort="-id"), "users.csv")
+    header, rows = csv_export(get(lst, USERS, format="csv", sort="-id"), export_name("用户", "csv"))
     assert [int(r[0]) for r in rows] == column(lst, "SELECT id FROM users ORDER BY id DESC")
 
 
@@ -327,7 +328,7 @@ def test_total_exact_false_past_the_cap(demo_template):
         # The users list counts exactly, always.
         assert "total_exact" not in ok(get(s, USERS, page_size=1))
         # An export is not capped by the count: every row.
-        _, rows = csv_export(get(s, ENT, format="csv"), "entities.csv")
+        _, rows = csv_export(get(s, ENT, format="csv"), export_name("市场主体", "csv"))
         assert len(rows) == total
 
 
@@ -352,7 +353,7 @@ def cap_uscc(n):
 # -- exports ------------------------------------------------------------------------------------
 
 def test_users_export_csv(lst):
-    header, rows = csv_export(get(lst, USERS, format="csv"), "users.csv")
+    header, rows = csv_export(get(lst, USERS, format="csv"), export_name("用户", "csv"))
     assert header == USER_COLUMNS
     db = lst.sql("SELECT id, username, display_name, role, region, department, entity, disabled"
                  " FROM users ORDER BY id")
@@ -370,34 +371,34 @@ def test_users_export_csv(lst):
     text = get(lst, USERS, format="csv").raw.decode("utf-8")
     assert "argon2" not in text and "role_name" not in text
     # Filters apply to exports.
-    _, rows = csv_export(get(lst, USERS, format="csv", role="officer"), "users.csv")
+    _, rows = csv_export(get(lst, USERS, format="csv", role="officer"), export_name("用户", "csv"))
     assert len(rows) == lst.scalar("SELECT count(*) FROM users WHERE role = 'officer'") > 1
     assert {r[3] for r in rows} == {"officer"}
-    _, rows = csv_export(get(lst, USERS, format="csv", q="no-such-user"), "users.csv")
+    _, rows = csv_export(get(lst, USERS, format="csv", q="no-such-user"), export_name("用户", "csv"))
     assert rows == []
 
 
 def test_users_export_xlsx(lst):
-    rows = xlsx_export(get(lst, USERS, format="xlsx"), "users.xlsx")
+    rows = xlsx_export(get(lst, USERS, format="xlsx"), export_name("用户", "xlsx"))
     assert rows[0] == USER_LABELS
     assert len(rows) == 1 + lst.scalar("SELECT count(*) FROM users")
     usernames = column(lst, "SELECT username FROM users ORDER BY id")
     assert [r[1] for r in rows[1:]] == usernames
-    rows = xlsx_export(get(lst, USERS, format="xlsx", region="371502"), "users.xlsx")
+    rows = xlsx_export(get(lst, USERS, format="xlsx", region="371502"), export_name("用户", "xlsx"))
     assert len(rows) == 1 + lst.scalar("SELECT count(*) FROM users WHERE region = '371502'")
 
 
 def test_audit_export_csv_and_xlsx(lst):
-    header, rows = csv_export(get(lst, AUDIT, format="csv"), "audit.csv")
+    header, rows = csv_export(get(lst, AUDIT, format="csv"), export_name("操作日志", "csv"))
     assert header == AUDIT_COLUMNS
     assert [int(r[0]) for r in rows] == column(lst, "SELECT id FROM audit_log ORDER BY id DESC")
     assert {r[5] for r in rows} == set(column(lst, "SELECT DISTINCT action FROM audit_log"))
-    _, rows = csv_export(get(lst, AUDIT, format="csv", action="demo.generate"), "audit.csv")
+    _, rows = csv_export(get(lst, AUDIT, format="csv", action="demo.generate"), export_name("操作日志", "csv"))
     assert len(rows) == 1 and rows[0][5] == "demo.generate"
-    rows = xlsx_export(get(lst, AUDIT, format="xlsx"), "audit.xlsx")
+    rows = xlsx_export(get(lst, AUDIT, format="xlsx"), export_name("操作日志", "xlsx"))
     assert rows[0] == AUDIT_LABELS
     assert len(rows) == 1 + lst.scalar("SELECT count(*) FROM audit_log")
-    rows = xlsx_export(get(lst, AUDIT, format="xlsx", action="user.create"), "audit.xlsx")
+    rows = xlsx_export(get(lst, AUDIT, format="xlsx", action="user.create"), export_name("操作日志", "xlsx"))
     assert len(rows) == 1 + lst.scalar("SELECT count(*) FROM audit_log"
                                        " WHERE action = 'user.create'")
 
@@ -406,12 +407,12 @@ def test_login_log_export(lst):
     lst.login("admin")
     assert lst.req("POST", "/api/v1/auth/login",
                    {"username": "admin", "password": "wrong-pass"}).status == 401
-    header, rows = csv_export(get(lst, LOGIN_LOG, format="csv"), "login-log.csv")
+    header, rows = csv_export(get(lst, LOGIN_LOG, format="csv"), export_name("登录日志", "csv"))
     assert header == AUDIT_COLUMNS
     assert [int(r[0]) for r in rows] == column(
         lst, "SELECT id FROM audit_log WHERE action LIKE 'auth.%' ORDER BY id DESC")
     assert rows and {r[5] for r in rows} <= {"auth.login", "auth.login_failed", "auth.logout"}
-    rows = xlsx_export(get(lst, LOGIN_LOG, format="xlsx"), "login-log.xlsx")
+    rows = xlsx_export(get(lst, LOGIN_LOG, format="xlsx"), export_name("登录日志", "xlsx"))
     assert rows[0] == AUDIT_LABELS
 
 

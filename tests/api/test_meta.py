@@ -101,7 +101,7 @@ def openapi_enum(schema):
 # -- shape and access ---------------------------------------------------------------------------
 
 def test_meta_shape(srv, meta):
-    assert set(meta) == {"modules", "records", "roles", "actions"}
+    assert set(meta) == {"modules", "records", "lists", "roles", "actions"}
     names = [m["name"] for m in meta["modules"]]
     # The platform's modules, in dependency order (later modules may follow).
     core = ["system", "refdata", "audit", "accounts", "registry"]
@@ -156,7 +156,8 @@ def valid_uscc(org8, division="371502"):
 
 
 def test_meta_for_every_role(fresh_server):
-    """Every role may read it, and every role reads the same thing."""
+    """Every role may read it, and every role reads the same thing but for the lists, which are
+    those the role may read (its list routes)."""
     s = fresh_server
     admin = s.tokens["admin"]
     code = valid_uscc("MT000001")
@@ -173,7 +174,16 @@ def test_meta_for_every_role(fresh_server):
         token = s.login(body["username"])
         r = s.req("GET", META, token=token)
         assert r.status == 200, role
-        assert r.body == expect, role
+        lists = r.body.pop("lists")
+        assert r.body == {k: v for k, v in expect.items() if k != "lists"}, role
+        assert {p: expect["lists"][p] for p in lists} == lists, role
+        staff = role not in ("enterprise", "station", "slaughterhouse")
+        expected = {"/api/v1/entities", "/api/v1/officers"} if staff else set()
+        if role == "admin":
+            expected = set(expect["lists"])
+        assert set(lists) == expected, role
+    assert set(expect["lists"]) == {"/api/v1/entities", "/api/v1/officers", "/api/v1/users",
+                                    "/api/v1/audit", "/api/v1/login-log"}
 
 
 # -- enumerations -------------------------------------------------------------------------------

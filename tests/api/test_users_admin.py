@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import pytest
 
 from conftest import PASSWORD, has_chinese, serving
+from conftest import attachment_name, export_name
 
 USERS = "/api/v1/users"
 LOGIN = "/api/v1/auth/login"
@@ -25,7 +26,7 @@ LOGIN_LOG = "/api/v1/login-log"
 AUDIT = "/api/v1/audit"
 
 USER_KEYS = {"id", "username", "display_name", "role", "role_name", "region", "region_name",
-             "department", "department_name", "entity", "disabled", "created_at"}
+             "department", "department_name", "entity", "entity_name", "disabled", "created_at"}
 OTHER_PASSWORD = "another-pass-2"
 
 _serial = itertools.count(1)
@@ -839,7 +840,7 @@ def test_login_log(fresh_server):
 
     r = s.req("GET", f"{LOGIN_LOG}?format=csv", token=admin(s))
     assert r.status == 200 and r.headers["Content-Type"].startswith("text/csv")
-    assert 'filename="login-log.csv"' in r.headers["Content-Disposition"]
+    assert attachment_name(r.headers) == export_name("登录日志", "csv")
     lines = r.raw.decode("utf-8").lstrip("\ufeff").splitlines()
     assert lines[0] == "id,at,actor,actor_name,ip,action,object,detail"
     assert [int(ln.split(",")[0]) for ln in lines[1:]] == expect

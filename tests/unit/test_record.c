@@ -122,7 +122,7 @@ static char *export_csv(struct db *db)
     assert_int_equal(db_prepare(db, db_intern(sql), &st), 0);
     struct resp resp = {0};
     strbuf_init(&resp.body, 1u << 20);
-    assert_int_equal(reply_export(&resp, st, EXPORT_CSV, "things", &rec), 0);
+    assert_int_equal(reply_export(&resp, st, EXPORT_CSV, "things", &rec, NULL), 0);
     assert_true(resp.has_fd);
     struct strbuf out;
     strbuf_init(&out, 1u << 20);
