@@ -12,6 +12,7 @@
 #include "http/list.h"
 #include "http/module.h"
 #include "http/server.h"
+#include "refdata/refdata.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,7 +252,7 @@ static int id_or_reply(struct req *req, struct resp *resp, int64_t *id)
 
 static const struct list_filter user_filters[] = {
     {"role"},
-    {"region"},
+    {"region", NULL, NULL, refdata_parse_region},
     {"department"},
     {"disabled"},
     {"q", " AND (instr(u.username, ?) > 0 OR instr(u.display_name, ?) > 0)"},
@@ -295,7 +296,7 @@ static struct record officer_row = {
 };
 
 static const struct list_filter officer_filters[] = {
-    {"region"},
+    {"region", NULL, NULL, refdata_parse_region},
     {"q", " AND (instr(u.username, ?) > 0 OR instr(u.display_name, ?) > 0)"},
     {NULL},
 };
@@ -456,19 +457,22 @@ static int users_sessions(struct req *req, struct resp *resp)
 }
 
 static const struct route routes[] = {
-    {"POST", "/api/v1/auth/login", auth_login, ROLES_PUBLIC, login_body, ROUTE_BODY_JSON, 0},
+    {"POST", "/api/v1/auth/login", auth_login, ROLES_PUBLIC, login_body,
+     ROUTE_BODY_JSON | ROUTE_SLOW, 0},
     {"POST", "/api/v1/auth/logout", auth_logout, ROLES_ANY, NULL, 0, 0},
     {"GET", "/api/v1/auth/me", auth_me, ROLES_ANY, NULL, 0, 0},
-    {"POST", "/api/v1/auth/password", auth_password, ROLES_ANY, password_body, ROUTE_BODY_JSON, 0},
+    {"POST", "/api/v1/auth/password", auth_password, ROLES_ANY, password_body,
+     ROUTE_BODY_JSON | ROUTE_SLOW, 0},
     {"GET", "/api/v1/users", NULL, ROLE_ADMIN, NULL, 0, 0, &users_list_def},
-    {"POST", "/api/v1/users", users_create, ROLE_ADMIN, accounts_user_fields, ROUTE_BODY_JSON, 0},
+    {"POST", "/api/v1/users", users_create, ROLE_ADMIN, accounts_user_fields,
+     ROUTE_BODY_JSON | ROUTE_SLOW, 0},
     {"GET", "/api/v1/users/{id}", users_get, ROLE_ADMIN, NULL, 0, 0},
     {"PATCH", "/api/v1/users/{id}", users_patch, ROLE_ADMIN, accounts_user_fields,
      ROUTE_BODY_JSON | ROUTE_BODY_PARTIAL, 0},
     {"POST", "/api/v1/users/{id}/disable", users_disable, ROLE_ADMIN, NULL, 0, 0},
     {"POST", "/api/v1/users/{id}/enable", users_enable, ROLE_ADMIN, NULL, 0, 0},
     {"POST", "/api/v1/users/{id}/password", users_reset_password, ROLE_ADMIN, reset_body,
-     ROUTE_BODY_JSON, 0},
+     ROUTE_BODY_JSON | ROUTE_SLOW, 0},
     {"POST", "/api/v1/users/{id}/revoke", users_revoke, ROLE_ADMIN, NULL, 0, 0},
     {"GET", "/api/v1/users/{id}/sessions", users_sessions, ROLE_ADMIN, NULL, 0, 0},
     {"GET", "/api/v1/officers", NULL, ROLES_STAFF, NULL, 0, 0, &officers_list_def},

@@ -144,7 +144,7 @@ static int audit_verify_route(struct req *req, struct resp *resp)
 
 static const struct route routes[] = {
     {"GET", "/api/v1/audit", NULL, ROLE_ADMIN, NULL, 0, 0, &audit_list_def},
-    {"GET", "/api/v1/audit/verify", audit_verify_route, ROLE_ADMIN, NULL, 0, 0},
+    {"GET", "/api/v1/audit/verify", audit_verify_route, ROLE_ADMIN, NULL, ROUTE_SLOW, 0},
     {"GET", "/api/v1/login-log", NULL, ROLE_ADMIN, NULL, 0, 0, &login_log_def},
     {NULL, NULL, NULL, 0, NULL, 0, 0},
 };

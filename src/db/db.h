@@ -5,9 +5,9 @@
  * placeholders and portable SQL so that a PostgreSQL backend (libpq, `?` rewritten to `$n`)
  * can be added behind this header without touching a module.
  *
- * Connections: one write connection guarded by a mutex (db_write_begin/db_write_end) and one
- * read connection per thread (db_read), opened on first use and closed when the thread ends.
- * Reads see committed data only.
+ * Connections: one write connection taken in turn (db_write_begin/db_write_end, group-
+ * committed) and one read connection per thread (db_read), opened on first use and closed
+ * when the thread ends. Reads see committed data only and never wait for the writer.
  */
 #ifndef JG_DB_H
 #define JG_DB_H
@@ -30,12 +30,26 @@ const char *db_path(void);
 
 /* Returns this thread's read connection, opening it on first use; NULL on failure. */
 struct db *db_read(void);
-/* Locks the writer and begins an immediate transaction; returns the write connection, or NULL
- * (lock released) on failure. Every call must be paired with db_write_end. */
+/* Takes the write connection (waiting for its turn) inside a transaction of its own; returns
+ * it, or NULL on failure. Every call must be paired with db_write_end. Writers that come
+ * together are group-committed: each runs in a savepoint of one transaction that commits once
+ * for all of them (see db_sqlite.c), which callers do not see. */
 struct db *db_write_begin(void);
-/* Commits when rc is 0, rolls back otherwise, and unlocks. Returns rc, or ERR_DB when the
- * commit itself failed. */
+/* Ends the write: when rc is 0, waits until it is durably committed; otherwise undoes this
+ * writer's changes only. Returns rc, or ERR_UNAVAILABLE when the commit failed (a full or
+ * failing disk: the whole batch is lost and every writer of it told so). */
 int db_write_end(struct db *w, int rc);
+
+/* Group-commit statistics for /metrics. */
+#define DB_BATCH_BUCKETS 7   /* batch sizes <= 1, 2, 4, 8, 16, 32, 64 */
+#define DB_COMMIT_BUCKETS 12 /* commit seconds <= 0.0001 ... 1, as the request histogram */
+struct db_commit_stats {
+    uint64_t batches, writes, failed, commit_ns;
+    uint64_t batch_hist[DB_BATCH_BUCKETS + 1];   /* last: larger */
+    uint64_t commit_hist[DB_COMMIT_BUCKETS + 1]; /* last: slower */
+    int waiting;                                 /* writers waiting for their turn now */
+};
+void db_commit_stats(struct db_commit_stats *out);
 
 /* Returns a copy of text that lives as long as the process: the same pointer for the same
  * text, so that statements composed at run time (from fixed fragments, never from input) are

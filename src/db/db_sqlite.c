@@ -8,6 +8,7 @@
 #include "core/alloc.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/timeutil.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -38,7 +39,6 @@ struct db {
 
 static char *g_path;
 static struct db *g_writer;
-static pthread_mutex_t g_write_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t g_reader_key;
 static pthread_once_t g_reader_once = PTHREAD_ONCE_INIT;
 
@@ -485,17 +485,38 @@ struct db *db_read(void)
     return r;
 }
 
-struct db *db_write_begin(void)
-{
-    if (!g_writer)
-        return NULL;
-    pthread_mutex_lock(&g_write_lock);
-    if (db_exec(g_writer, "BEGIN IMMEDIATE")) {
-        pthread_mutex_unlock(&g_write_lock);
-        return NULL;
-    }
-    return g_writer;
-}
+/*
+ * Group commit. Writers take the write connection in turn, each inside a SAVEPOINT of one open
+ * transaction, the batch. A writer that finishes while others wait for the connection hands it
+ * on and waits; the writer that finishes when nobody waits, or fills the batch, commits it —
+ * one fsync for all — and wakes the batch with the outcome. A writer whose own work failed
+ * rolls back to its savepoint and leaves at once without touching the others. An error that
+ * undid the whole transaction (SQLite does so on SQLITE_FULL or SQLITE_IOERR) fails the batch.
+ * Without contention this is BEGIN IMMEDIATE ... COMMIT, as before.
+ */
+#define BATCH_MAX 64
+
+struct waiter {
+    struct waiter *next;
+    int rc, done;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t turn;      /* the connection may be free */
+    pthread_cond_t committed; /* a batch ended */
+    int busy;                 /* a writer holds the connection */
+    int committing;           /* a batch is being committed */
+    int waiting;              /* writers waiting for the connection */
+    int in_txn, broken;
+    int members;          /* writers of the open batch that succeeded */
+    struct waiter *batch; /* those of them waiting for the commit */
+    struct db_commit_stats stats;
+} gc = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER};
+
+static const double commit_buckets[DB_COMMIT_BUCKETS] = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0};
+static const int batch_buckets[DB_BATCH_BUCKETS] = {1, 2, 4, 8, 16, 32, 64};
 
 static _Atomic uint64_t g_generation;
 
@@ -504,14 +525,120 @@ uint64_t db_generation(void)
     return g_generation;
 }
 
+/* Records one commit of n writers that took ns. Caller holds gc.lock. */
+static void commit_observe(int n, uint64_t ns, int failed)
+{
+    struct db_commit_stats *s = &gc.stats;
+    int b = 0;
+    while (b < DB_BATCH_BUCKETS && n > batch_buckets[b])
+        b++;
+    s->batch_hist[b]++;
+    double secs = (double)ns / 1e9;
+    int c = 0;
+    while (c < DB_COMMIT_BUCKETS && secs > commit_buckets[c])
+        c++;
+    s->commit_hist[c]++;
+    s->batches++;
+    s->writes += (uint64_t)n;
+    s->commit_ns += ns;
+    s->failed += failed != 0;
+}
+
+/* Commits (or, when broken, abandons) the open batch and wakes its writers. Called with gc.lock
+ * held and the connection in no writer's hands; releases the lock while the disk works. */
+static void commit_batch(void)
+{
+    struct waiter *list = gc.batch;
+    int n = gc.members, broken = gc.broken, rc = 0;
+    gc.committing = 1;
+    gc.batch = NULL;
+    gc.members = gc.broken = 0;
+    pthread_mutex_unlock(&gc.lock);
+    uint64_t t0 = time_mono_ns();
+    if (broken || db_exec(g_writer, "COMMIT")) {
+        rc = ERR_UNAVAILABLE;
+        if (!sqlite3_get_autocommit(g_writer->h))
+            db_exec(g_writer, "ROLLBACK");
+        log_error("group commit failed", "%d writes of the batch are lost", n);
+    }
+    uint64_t ns = time_mono_ns() - t0;
+    pthread_mutex_lock(&gc.lock);
+    if (!rc && n)
+        g_generation++;
+    if (n || rc) /* not a transaction whose every writer failed */
+        commit_observe(n, ns, rc);
+    gc.in_txn = gc.committing = 0;
+    for (struct waiter *w = list; w; w = w->next) {
+        w->rc = rc;
+        w->done = 1;
+    }
+    pthread_cond_broadcast(&gc.committed);
+    pthread_cond_broadcast(&gc.turn);
+}
+
+/* Gives the connection back after a writer's turn (rc: its outcome, me: where it waits for the
+ * commit when rc is 0). Returns the writer's final outcome. */
+static int turn_end(int rc, int lost)
+{
+    struct waiter me = {0};
+    pthread_mutex_lock(&gc.lock);
+    gc.busy = 0;
+    gc.broken |= lost;
+    if (!rc) {
+        me.next = gc.batch;
+        gc.batch = &me;
+        gc.members++;
+    }
+    if (gc.waiting > 0 && gc.members < BATCH_MAX && !gc.broken)
+        pthread_cond_signal(&gc.turn); /* the next writer joins the batch; the last commits */
+    else if (gc.in_txn)
+        commit_batch();
+    while (!rc && !me.done)
+        pthread_cond_wait(&gc.committed, &gc.lock);
+    pthread_mutex_unlock(&gc.lock);
+    return rc ? rc : me.rc;
+}
+
+struct db *db_write_begin(void)
+{
+    if (!g_writer)
+        return NULL;
+    pthread_mutex_lock(&gc.lock);
+    gc.waiting++;
+    while (gc.busy || gc.committing)
+        pthread_cond_wait(&gc.turn, &gc.lock);
+    gc.waiting--;
+    gc.busy = 1;
+    int rc = 0;
+    if (!gc.in_txn) {
+        rc = db_exec(g_writer, "BEGIN IMMEDIATE");
+        gc.in_txn = !rc;
+    }
+    pthread_mutex_unlock(&gc.lock);
+    if (!rc)
+        rc = db_exec(g_writer, "SAVEPOINT w");
+    if (rc) {
+        turn_end(rc, gc.in_txn && sqlite3_get_autocommit(g_writer->h));
+        return NULL;
+    }
+    return g_writer;
+}
+
 int db_write_end(struct db *w, int rc)
 {
-    if (!rc && db_exec(w, "COMMIT"))
+    if (!rc && db_exec(w, "RELEASE w"))
         rc = ERR_DB;
-    if (rc)
-        db_exec(w, "ROLLBACK");
-    else
-        g_generation++;
-    pthread_mutex_unlock(&g_write_lock);
-    return rc;
+    if (rc && !sqlite3_get_autocommit(w->h)) {
+        db_exec(w, "ROLLBACK TO w");
+        db_exec(w, "RELEASE w");
+    }
+    return turn_end(rc, sqlite3_get_autocommit(w->h));
+}
+
+void db_commit_stats(struct db_commit_stats *out)
+{
+    pthread_mutex_lock(&gc.lock);
+    *out = gc.stats;
+    out->waiting = gc.waiting;
+    pthread_mutex_unlock(&gc.lock);
 }

@@ -215,7 +215,7 @@ static void xlsx_cell(lxw_worksheet *ws, const struct xlsx_formats *fm, lxw_row_
  * libxlsxwriter's constant_memory mode (rows go to its own temporary files as they come).
  * Unlinks path. Returns 0, ERR_TOOLARGE past the row limit, ERR_IO or a db error. fd stays
  * open. */
-static int write_xlsx(int fd, char *path, struct record *rec, struct db_stmt *st,
+static int write_xlsx(int fd, char *path, const char *title, struct record *rec, struct db_stmt *st,
                       struct export_progress *progress)
 {
     /* libxlsxwriter opens its output by name: the unlinked file's name in /proc, or, without
@@ -227,7 +227,7 @@ static int write_xlsx(int fd, char *path, struct record *rec, struct db_stmt *st
     int rc = 0, step = DB_DONE;
     lxw_workbook_options opts = {.constant_memory = LXW_TRUE, .tmpdir = (char *)tmp_dir()};
     lxw_workbook *wb = workbook_new_opt(path[0] ? path : proc, &opts);
-    lxw_worksheet *ws = wb ? workbook_add_worksheet(wb, rec->label) : NULL;
+    lxw_worksheet *ws = wb ? workbook_add_worksheet(wb, title) : NULL;
     if (!ws) {
         rc = ERR_IO;
         goto out;
@@ -291,6 +291,14 @@ void export_disposition(struct resp *resp, const char *name)
     resp_header(resp, "Content-Disposition", disp);
 }
 
+int export_too_large(struct resp *resp, const struct export_progress *progress)
+{
+    return reply_error(resp, ERR_INVALID, "export_too_large",
+                       progress ? "导出行数超过上限（2000000 行），请缩小筛选范围"
+                                : "导出行数超过 100000 行，请改用后台导出或缩小筛选范围",
+                       NULL);
+}
+
 int reply_export(struct resp *resp, struct db_stmt *st, int format, const char *title,
                  struct record *rec, struct export_progress *progress)
 {
@@ -299,7 +307,7 @@ int reply_export(struct resp *resp, struct db_stmt *st, int format, const char *
     struct stat sb = {0};
     int fd = tmp_file(path), rc = ERR_IO;
     if (fd >= 0 && format == EXPORT_XLSX) {
-        rc = write_xlsx(fd, path, rec, st, progress);
+        rc = write_xlsx(fd, path, title, rec, st, progress);
     } else if (fd >= 0) {
         tmp_unlink(path);
         rc = write_csv(fd, rec, st, resp->body.max, progress);
@@ -311,10 +319,7 @@ int reply_export(struct resp *resp, struct db_stmt *st, int format, const char *
     if (rc && fd >= 0)
         close(fd);
     if (rc == ERR_TOOLARGE)
-        return reply_error(resp, ERR_INVALID, "export_too_large",
-                           progress ? "导出行数超过上限（2000000 行），请缩小筛选范围"
-                                    : "导出行数超过 100000 行，请改用后台导出或缩小筛选范围",
-                           NULL);
+        return export_too_large(resp, progress);
     if (rc) {
         log_error("export failed", "%s", title);
         return rc;

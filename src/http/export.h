@@ -40,6 +40,8 @@ int64_t export_max_rows(const struct export_progress *progress);
  * (422 export_too_large past export_max_rows). */
 int reply_export(struct resp *resp, struct db_stmt *st, int format, const char *title,
                  struct record *rec, struct export_progress *progress);
+/* Answers 422 export_too_large for an export past export_max_rows(progress). */
+int export_too_large(struct resp *resp, const struct export_progress *progress);
 /* Sets Content-Disposition to an attachment called name (UTF-8): an ASCII fallback and the
  * RFC 5987 filename*. */
 void export_disposition(struct resp *resp, const char *name);

@@ -131,23 +131,23 @@ static json_t *job_json(const struct job *j)
     if (j->state == JOB_FAILED) {
         json_t *body = j->error_json ? json_loads(j->error_json, 0, NULL) : NULL;
         json_t *err = json_object_get(body, "error");
-        json_object_set(o, "error",
-                        err ? err
-                            : json_pack("{s:s,s:s}", "code", "internal_error", "message",
-                                        "导出失败，请稍后重试"));
+        json_object_set_new(o, "error",
+                            err ? json_incref(err)
+                                : json_pack("{s:s,s:s}", "code", "internal_error", "message",
+                                            "导出失败，请稍后重试"));
         json_decref(body);
     }
     return o;
 }
 
-/* The exportable list route at path the caller may read, or NULL. */
-static const struct route *list_route(const char *path, const struct principal *p)
+/* The exportable list route at path, or NULL. */
+static const struct route *list_route(const char *path)
 {
     for (int i = 0; i < router_count(); i++) {
         const struct route *r = router_get(i);
         if (r->list && !r->list->no_export && !strcmp(r->method, "GET") &&
             !strcmp(r->pattern, path))
-            return p->role & (r->roles | ROLE_ADMIN) ? r : NULL;
+            return r;
     }
     return NULL;
 }
@@ -180,9 +180,11 @@ static int create(struct req *req, struct resp *resp)
 {
     const char *path = json_string_value(json_object_get(req->json, "path"));
     const char *format = json_string_value(json_object_get(req->json, "format"));
-    const struct route *r = list_route(path, req->user);
+    const struct route *r = list_route(path);
     if (!r)
         return reply_error(resp, ERR_INVALID, "validation_failed", "不是可导出的列表地址", "path");
+    if (!(req->user->role & (r->roles | ROLE_ADMIN)))
+        return reply_error(resp, ERR_FORBIDDEN, "forbidden", "当前角色无权导出该列表", "path");
     int64_t now = time_now();
     pthread_mutex_lock(&lock);
     expire(now);

@@ -367,9 +367,12 @@ static int answer(struct req *req, struct resp *resp, struct list_query *q, int 
     struct db *db = db_read();
     if (!rc && !format)
         rc = count_rows(db, q, cap, &total);
-    if (!rc && format && req->progress) { /* a background export shows how far it is */
+    if (!rc && format) { /* refused at once when too large; a background one shows progress */
         rc = count_rows(db, q, export_max_rows(req->progress), &total);
-        atomic_store(&req->progress->total, total);
+        if (!rc && total > export_max_rows(req->progress))
+            return export_too_large(resp, req->progress);
+        if (!rc && req->progress)
+            atomic_store(&req->progress->total, total);
     }
     if (rc)
         return rc;

@@ -2,6 +2,7 @@
 /* Request counters and histograms in Prometheus text format. */
 #include "http/metrics.h"
 #include "http/router.h"
+#include "http/server.h"
 #include "core/alloc.h"
 #include "db/db.h"
 
@@ -17,6 +18,8 @@ static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404,
 static const double buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
                                  0.01,   0.025,   0.05,   0.1,   0.25,   1.0};
 #define NBUCKET (int)(sizeof buckets / sizeof buckets[0])
+_Static_assert(sizeof buckets / sizeof buckets[0] == DB_COMMIT_BUCKETS,
+               "commit latency shares the request histogram's buckets");
 
 static uint64_t *counts; /* [(nroutes + 1) * (NSTATUS + 1)], row 0 = no route */
 static int nrows;
@@ -58,6 +61,56 @@ void metrics_observe(int route, int status, uint64_t ns)
 void metrics_connection(int delta)
 {
     __atomic_fetch_add(&open_conns, delta, __ATOMIC_RELAXED);
+}
+
+/* The group commit (db.h): batch sizes, commit latency, writers waiting. */
+static int commit_metrics(struct strbuf *out)
+{
+    static const int sizes[DB_BATCH_BUCKETS] = {1, 2, 4, 8, 16, 32, 64};
+    struct db_commit_stats st;
+    db_commit_stats(&st);
+    int rc = strbuf_puts(out, "# HELP jianguan_commit_batch_size Writes per group commit.\n"
+                              "# TYPE jianguan_commit_batch_size histogram\n");
+    uint64_t cum = 0;
+    for (int b = 0; !rc && b <= DB_BATCH_BUCKETS; b++) {
+        cum += st.batch_hist[b];
+        if (b < DB_BATCH_BUCKETS)
+            rc = strbuf_printf(out, "jianguan_commit_batch_size_bucket{le=\"%d\"} %llu\n", sizes[b],
+                               (unsigned long long)cum);
+        else
+            rc = strbuf_printf(out,
+                               "jianguan_commit_batch_size_bucket{le=\"+Inf\"} %llu\n"
+                               "jianguan_commit_batch_size_sum %llu\n"
+                               "jianguan_commit_batch_size_count %llu\n",
+                               (unsigned long long)cum, (unsigned long long)st.writes,
+                               (unsigned long long)st.batches);
+    }
+    if (!rc)
+        rc = strbuf_puts(out, "# HELP jianguan_commit_seconds Time to commit a batch (fsync).\n"
+                              "# TYPE jianguan_commit_seconds histogram\n");
+    cum = 0;
+    for (int b = 0; !rc && b <= DB_COMMIT_BUCKETS; b++) {
+        cum += st.commit_hist[b];
+        if (b < DB_COMMIT_BUCKETS)
+            rc = strbuf_printf(out, "jianguan_commit_seconds_bucket{le=\"%g\"} %llu\n", buckets[b],
+                               (unsigned long long)cum);
+        else
+            rc = strbuf_printf(out,
+                               "jianguan_commit_seconds_bucket{le=\"+Inf\"} %llu\n"
+                               "jianguan_commit_seconds_sum %.6f\n"
+                               "jianguan_commit_seconds_count %llu\n",
+                               (unsigned long long)cum, (double)st.commit_ns / 1e9,
+                               (unsigned long long)st.batches);
+    }
+    if (!rc)
+        rc = strbuf_printf(out,
+                           "# HELP jianguan_commit_failed_total Batches whose commit failed.\n"
+                           "# TYPE jianguan_commit_failed_total counter\n"
+                           "jianguan_commit_failed_total %llu\n"
+                           "# HELP jianguan_writers_waiting Writers waiting for the connection.\n"
+                           "# TYPE jianguan_writers_waiting gauge\njianguan_writers_waiting %d\n",
+                           (unsigned long long)st.failed, st.waiting);
+    return rc;
 }
 
 int metrics_render(struct strbuf *out)
@@ -107,6 +160,10 @@ int metrics_render(struct strbuf *out)
             (double)__atomic_load_n(&hist_sum_ns, __ATOMIC_RELAXED) / 1e9,
             (unsigned long long)__atomic_load_n(&hist_count, __ATOMIC_RELAXED),
             (long long)__atomic_load_n(&open_conns, __ATOMIC_RELAXED));
+    if (!rc)
+        rc = server_metrics(out);
+    if (!rc)
+        rc = commit_metrics(out);
     struct db *db = db_read();
     if (!rc && db)
         rc = strbuf_printf(out,

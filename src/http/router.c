@@ -125,6 +125,21 @@ static int find_route(struct req *req, struct resp *resp)
     return -1;
 }
 
+int router_placement(const struct req *req)
+{
+    const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
+    for (int i = 0; i < nroutes; i++) {
+        const struct route *r = routes[i];
+        if (strcmp(r->method, method) || !match(r->pattern, req->path, NULL))
+            continue;
+        const char *format = r->list ? req_query(req, "format") : NULL;
+        if ((r->flags & ROUTE_SLOW) || (format && *format && strcmp(format, "json")))
+            return PLACE_SLOW;
+        return strcmp(method, "GET") ? PLACE_WRITE : PLACE_INLINE;
+    }
+    return PLACE_INLINE; /* 404, 405 and the UI's files answer at once */
+}
+
 size_t router_max_body(const char *method, const char *path, size_t def)
 {
     for (int i = 0; i < nroutes; i++)

@@ -16,6 +16,11 @@ int router_count(void);
 const struct route *router_get(int i);
 /* The body limit of the route for method and path, or def when it sets none. */
 size_t router_max_body(const char *method, const char *path, size_t def);
+/* Where req should run: at once on the event thread (reads, static files, refusals), on the
+ * slow pool (routes flagged ROUTE_SLOW, exports of lists), or on the write pool (every other
+ * method but GET: it waits for its group commit). */
+enum placement { PLACE_INLINE, PLACE_SLOW, PLACE_WRITE };
+int router_placement(const struct req *req);
 /* Fills resp for req. Never fails: every failure becomes an error response. */
 void router_dispatch(struct req *req, struct resp *resp);
 /* The same for a request the server makes on p's behalf (a background export): p's

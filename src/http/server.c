@@ -4,9 +4,17 @@
  * the access handler, its body on the following calls (bounded: past the limit the bytes are
  * drained and the answer is 413), and is dispatched on the last call, as libmicrohttpd wants
  * for keep-alive. The completion callback logs the request and frees its context.
+ *
+ * Event threads only run what is quick (reads, the UI's files, refusals). Slow requests and
+ * writes are suspended and handed to a worker pool (pool.h): the slow pool, one thread per core
+ * by default, for CPU-bound work; the write pool for writes, whose threads mostly sleep while
+ * their group commit (db.h) reaches the disk. The worker dispatches, then resumes the
+ * connection, and the next call of the access handler sends the answer. A full queue answers
+ * 503 `overloaded` at once.
  */
 #include "http/server.h"
 #include "http/metrics.h"
+#include "http/pool.h"
 #include "http/router.h"
 #include "core/alloc.h"
 #include "core/err.h"
@@ -33,8 +41,15 @@ struct ctx {
     struct resp resp;
     uint64_t start_ns;
     int too_large;
+    int handed_off; /* suspended: a worker answers, then resumes the connection */
     size_t drained; /* body bytes read and dropped past the limit */
 };
+
+#define WRITE_WORKERS 32 /* writers sleep on their group commit; more of them, larger batches */
+#define SLOW_QUEUE 256
+#define WRITE_QUEUE 1024
+
+static struct pool *pools[2]; /* PLACE_SLOW - 1, PLACE_WRITE - 1 */
 
 static struct MHD_Daemon *daemon_handle;
 static struct server_config config;
@@ -169,6 +184,14 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct ctx *c)
     return ok;
 }
 
+/* A worker's task: answers a suspended request and wakes its connection. */
+static void run_handed_off(void *arg)
+{
+    struct ctx *c = arg;
+    router_dispatch(&c->req, &c->resp);
+    MHD_resume_connection(c->req.conn);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -208,16 +231,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (c->handed_off) /* resumed: the worker has answered */
+        return send_response(conn, c);
     if (c->resp.status) /* already answered (refused on the first call) */
         return MHD_YES;
     if (c->too_large) {
         char msg[96];
         snprintf(msg, sizeof msg, "请求体过大（上限 %zu 字节）", c->req.body.max);
         reply_error(&c->resp, ERR_TOOLARGE, "too_large", msg, NULL);
-    } else {
-        router_dispatch(&c->req, &c->resp);
+        return send_response(conn, c);
     }
-    return send_response(conn, c);
+    int place = router_placement(&c->req);
+    if (place == PLACE_INLINE || !pools[place - 1]) {
+        router_dispatch(&c->req, &c->resp);
+        return send_response(conn, c);
+    }
+    c->handed_off = 1;
+    MHD_suspend_connection(conn);
+    if (pool_submit(pools[place - 1], run_handed_off, c)) {
+        resp_header(&c->resp, "Retry-After", "1");
+        reply_error(&c->resp, ERR_UNAVAILABLE, "overloaded", "服务器繁忙，请稍后重试", NULL);
+        MHD_resume_connection(conn);
+    }
+    return MHD_YES;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -303,6 +339,41 @@ int server_url_is_loopback(const char *url)
            (len == 7 && !memcmp(host, "0.0.0.0", 7));
 }
 
+static void stop_pools(void)
+{
+    for (int i = 0; i < 2; i++) {
+        pool_free(pools[i]);
+        pools[i] = NULL;
+    }
+}
+
+int server_metrics(struct strbuf *out)
+{
+    static const char *const families[][2] = {
+        {"queue_depth", "gauge"},     {"busy", "gauge"},
+        {"threads", "gauge"},         {"tasks_total", "counter"},
+        {"refused_total", "counter"},
+    };
+    struct pool_stats st[2] = {{"slow"}, {"write"}};
+    for (int i = 0; i < 2; i++)
+        if (pools[i])
+            pool_stats(pools[i], &st[i]);
+    int rc = 0;
+    for (size_t f = 0; !rc && f < sizeof families / sizeof families[0]; f++) {
+        rc = strbuf_printf(out, "# TYPE jianguan_pool_%s %s\n", families[f][0], families[f][1]);
+        for (int i = 0; !rc && i < 2; i++) {
+            uint64_t v = f == 0   ? st[i].queued
+                         : f == 1 ? st[i].busy
+                         : f == 2 ? st[i].threads
+                         : f == 3 ? st[i].done
+                                  : st[i].refused;
+            rc = strbuf_printf(out, "jianguan_pool_%s{pool=\"%s\"} %llu\n", families[f][0],
+                               st[i].name, (unsigned long long)v);
+        }
+    }
+    return rc;
+}
+
 int server_start(const struct server_config *cfg)
 {
     struct sockaddr_storage ss;
@@ -333,7 +404,11 @@ int server_start(const struct server_config *cfg)
     router_init();
     metrics_init(router_count());
     /* MHD_USE_ITC lets server_stop() wake the pool's threads. */
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    unsigned workers = cfg->workers ? cfg->workers : threads;
+    pools[PLACE_SLOW - 1] = pool_new("slow", workers, SLOW_QUEUE);
+    pools[PLACE_WRITE - 1] = pool_new("write", WRITE_WORKERS, WRITE_QUEUE);
+    unsigned flags =
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     daemon_handle = MHD_start_daemon(
@@ -344,13 +419,18 @@ int server_start(const struct server_config *cfg)
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
-    if (!daemon_handle) {
+    if (!daemon_handle || !pools[0] || !pools[1]) {
         log_error("cannot start HTTP server", "listen %s", cfg->listen);
+        if (daemon_handle)
+            MHD_stop_daemon(daemon_handle);
+        daemon_handle = NULL;
+        stop_pools();
         metrics_free();
         return ERR_IO;
     }
-    log_info("serving", "http://%s threads=%u max_body=%zu max_connections=%u timeout=%us",
-             cfg->listen, threads, cfg->max_body, cfg->max_connections, cfg->timeout);
+    log_info("serving",
+             "http://%s threads=%u workers=%u max_body=%zu max_connections=%u timeout=%us",
+             cfg->listen, threads, workers, cfg->max_body, cfg->max_connections, cfg->timeout);
     return 0;
 }
 
@@ -368,6 +448,9 @@ void server_stop(void)
         struct timespec pause = {0, 10 * 1000000};
         nanosleep(&pause, NULL);
     }
+    /* Every queued request is answered and its connection resumed before the daemon stops:
+     * libmicrohttpd must not stop with a connection suspended. */
+    stop_pools();
     MHD_stop_daemon(daemon_handle);
     daemon_handle = NULL;
     metrics_free();

@@ -12,7 +12,8 @@
 
 struct server_config {
     const char *listen;              /* "127.0.0.1:8080" or "[::1]:8080" */
-    unsigned threads;                /* pool size; 0 = one per core */
+    unsigned threads;                /* event threads; 0 = one per core */
+    unsigned workers;                /* slow-pool workers; 0 = as many as event threads */
     size_t max_body;                 /* bytes; larger bodies get 413 */
     unsigned max_connections;        /* concurrent connections */
     unsigned max_connections_per_ip; /* from one address; 0 = no limit */
@@ -25,6 +26,9 @@ struct server_config {
 int server_start(const struct server_config *cfg);
 /* Stops accepting, finishes requests in flight and stops the threads. */
 void server_stop(void);
+
+/* Appends the worker pools' metrics (queue depth, busy, refused) in Prometheus text. */
+int server_metrics(struct strbuf *out);
 
 /* The public base URL without a trailing slash ("https://jg.liaocheng.gov.cn"). */
 const char *server_public_url(void);

@@ -7,6 +7,7 @@
 #include "core/workday.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,17 @@ const char *refdata_region_name(const char *code)
         if (strcmp(r->code, code) == 0)
             return r->name;
     return NULL;
+}
+
+int refdata_parse_region(const char *text, json_t **out, char *msg, size_t cap)
+{
+    if (!refdata_region_name(text)) {
+        snprintf(msg, cap, "未知的行政区划代码");
+        return ERR_INVALID;
+    }
+    if (out)
+        *out = json_string(text);
+    return 0;
 }
 
 int refdata_load(struct db *w)

@@ -8,6 +8,8 @@
 #ifndef JG_REFDATA_H
 #define JG_REFDATA_H
 
+#include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "db/db.h"
@@ -47,6 +49,9 @@ int32_t refdata_add_workdays(int32_t from, int n);
 int refdata_is_workday(int32_t day);
 /* Chinese name of a region code, or NULL; valid for the life of the process. */
 const char *refdata_region_name(const char *code);
+/* A list filter's parse hook (http/list.h) for region codes: 0 with the code as JSON in *out
+ * (may be NULL), or ERR_INVALID "未知的行政区划代码". */
+int refdata_parse_region(const char *text, json_t **out, char *msg, size_t cap);
 /* Chinese name of a factor code ("funding" -> "资金"), or NULL. */
 const char *refdata_factor_name(const char *factor);
 

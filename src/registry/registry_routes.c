@@ -107,8 +107,6 @@ static int entities_prepare(struct req *req, struct resp *resp, struct list_quer
 {
     const char *region = list_value(q, "region");
     int64_t officer = 0;
-    if (region && !refdata_region_name(region))
-        return reply_error(resp, ERR_INVALID, "validation_failed", "未知的行政区划代码", "region");
     if (registry_list_scope(req->user, &region, &officer))
         return reply_error(resp, ERR_FORBIDDEN, "forbidden", "无权查看其他辖区的市场主体",
                            "region");
@@ -128,7 +126,15 @@ static int entities_prepare(struct req *req, struct resp *resp, struct list_quer
 }
 
 static const struct list_filter filters[] = {
-    {"region"}, {"chain"}, {"tier"}, {"credit"}, {"kind"}, {"status"}, {"officer"}, {"key"}, {NULL},
+    {"region", NULL, NULL, refdata_parse_region},
+    {"chain"},
+    {"tier"},
+    {"credit"},
+    {"kind"},
+    {"status"},
+    {"officer"},
+    {"key"},
+    {NULL},
 };
 
 static const struct list_sort sorts[] = {
@@ -271,8 +277,8 @@ static const struct route routes[] = {
     {"GET", "/api/v1/entities", NULL, ROLES_STAFF, NULL, 0, 0, &registry_list},
     {"POST", "/api/v1/entities", entity_create, ROLES_REGISTRY_WRITE, registry_fields,
      ROUTE_BODY_JSON, 0},
-    {"POST", "/api/v1/entities/import", registry_import, ROLES_REGISTRY_WRITE, NULL, ROUTE_BODY_RAW,
-     32u << 20},
+    {"POST", "/api/v1/entities/import", registry_import, ROLES_REGISTRY_WRITE, NULL,
+     ROUTE_BODY_RAW | ROUTE_SLOW, 32u << 20},
     {"GET", "/api/v1/entities/{uscc}", entity_get, ROLES_STAFF | ROLES_ENTITY_OWNERS, NULL, 0, 0},
     {"PATCH", "/api/v1/entities/{uscc}", entity_patch, ROLES_REGISTRY_WRITE, registry_fields,
      ROUTE_BODY_JSON | ROUTE_BODY_PARTIAL, 0},

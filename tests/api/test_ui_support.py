@@ -1,0 +1,565 @@
+"""What the web UI leans on besides the records themselves: the lists described in
+GET /api/v1/meta (and that the lists accept what is described), the audit chain check
+(GET /api/v1/audit/verify), the officer picker (GET /api/v1/officers), the entity name of an
+owner's login (/auth/me), static files with their compressed variants and cache headers,
+the access log's destinations, and the warning about QR codes pointing at the loopback.
+
+The list tests run on the small demo city (`demo --scale small --seed 5`) plus an
+administrator, with a few officers moved into counties (the demo's officers are all the
+city's) and one of them disabled.
+"""
+
+import gzip
+import http.client
+import json
+import re
+import sqlite3
+import time
+from types import SimpleNamespace
+from urllib.parse import urlencode
+
+import pytest
+
+from conftest import PASSWORD, Response, assert_no_sanitizer_report, copy_db, free_port, has_chinese
+from conftest import parse_raw_response, raw_exchange, run_cli, serving
+
+META = "/api/v1/meta"
+ENT = "/api/v1/entities"
+USERS = "/api/v1/users"
+AUDIT = "/api/v1/audit"
+LOGIN_LOG = "/api/v1/login-log"
+OFFICERS = "/api/v1/officers"
+VERIFY = "/api/v1/audit/verify"
+OWN = "371502"
+STAFF = {"admin": "admin", "city": "bureau", "county": "bureau_dcf", "inspector": "inspector",
+         "officer": "officer"}
+# Officers the fixture moves: username -> (region, disabled)
+MOVED = {"officer005": (OWN, 0), "officer006": (OWN, 0), "officer007": (OWN, 0),
+         "officer008": ("371503", 0), "officer009": (OWN, 1)}
+OFFICER_KEYS = {"id", "username", "display_name", "region", "region_name"}
+
+
+@pytest.fixture(scope="module")
+def ui_template(tmp_path_factory):
+    d = tmp_path_factory.mktemp("ui")
+    db = str(d / "ui.db")
+    r = run_cli("demo", "--db", db, "--scale", "small", "--seed", "5",
+                "--credentials", str(d / "credentials.txt"))
+    assert r.returncode == 0, r.stderr
+    assert_no_sanitizer_report(r.stderr, "demo")
+    r = run_cli("user", "add", "--db", db, "--username", "admin", "--role", "admin",
+                input=PASSWORD + "\n")
+    assert r.returncode == 0, r.stderr
+    ids, tokens = {}, {}
+    with sqlite3.connect(db) as c:
+        for user, (region, disabled) in MOVED.items():
+            n = c.execute("UPDATE users SET region = ?, disabled = ? WHERE username = ?"
+                          " AND role = 'officer'", (region, disabled, user)).rowcount
+            assert n == 1, user
+        for key, user in STAFF.items():
+            ids[key] = c.execute("SELECT id FROM users WHERE username = ?", (user,)).fetchone()[0]
+    c.close()
+    for key, user in STAFF.items():
+        r = run_cli("user", "token", "--db", db, "--username", user)
+        assert r.returncode == 0, r.stderr
+        tokens[key] = r.stdout.strip()
+    cred = {}
+    for line in (d / "credentials.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            user, password = line.split("\t")[:2]
+            cred[user] = password
+    return SimpleNamespace(db=db, ids=ids, tokens=tokens, cred=cred)
+
+
+@pytest.fixture(scope="module")
+def ui(ui_template):
+    with serving(ui_template) as s:
+        s.cred = ui_template.cred
+        yield s
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+def get(s, path, who="admin", **params):
+    return s.req("GET", path + ("?" + urlencode(params) if params else ""), token=s.tokens[who])
+
+
+def ok(r):
+    assert r.status == 200, (r.status, r.raw[:300])
+    return r.body
+
+
+def assert_refused(r, status, code=None, field=None):
+    assert r.status == status, (r.status, r.raw[:300])
+    err = r.error()
+    assert has_chinese(err["message"]), err
+    if code is not None:
+        assert err["code"] == code, err
+    if field is not None:
+        assert err.get("field") == field, err
+    return err
+
+
+def log_lines(text):
+    """The JSON lines of a server log (anything else fails the test)."""
+    out = []
+    for line in text.splitlines():
+        if line.strip():
+            out.append(json.loads(line))
+    return out
+
+
+def wait_for(predicate, timeout=3.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        v = predicate()
+        if v or time.monotonic() > deadline:
+            return v
+        time.sleep(0.05)
+
+
+# -- lists in meta -----------------------------------------------------------------------------
+
+LIST_PATHS = {ENT, USERS, AUDIT, LOGIN_LOG, OFFICERS}
+
+
+def _officer_id(s):
+    return s.scalar("SELECT officer FROM entities WHERE officer IS NOT NULL ORDER BY id LIMIT 1")
+
+
+# path -> filter -> (value (or a function of the server), check of each item)
+FILTER_SAMPLES = {
+    ENT: {
+        "region": (OWN, lambda i, v: i["region"] == v),
+        "chain": ("1", lambda i, v: i["chain"] == 1),
+        "tier": ("above_scale", lambda i, v: i["tier"] == v),
+        "credit": ("A", lambda i, v: i["credit"] == v),
+        "kind": ("cooperative", lambda i, v: i["kind"] == v),
+        "status": ("deregistered", lambda i, v: i["status"] == v),
+        "officer": (_officer_id, lambda i, v: i["officer"] == int(v)),
+        "key": ("true", lambda i, v: i["key"] is True),
+    },
+    USERS: {
+        "role": ("officer", lambda i, v: i["role"] == v),
+        "region": (OWN, lambda i, v: i["region"] == v),
+        "department": ("1", lambda i, v: i["department"] == 1),
+        "disabled": ("true", lambda i, v: i["disabled"] is True),
+        "q": ("officer00", lambda i, v: v in i["username"] or v in (i["display_name"] or "")),
+    },
+    AUDIT: {
+        "object": ("user:1", lambda i, v: i["object"] == v),
+        "action": ("user.create", lambda i, v: i["action"] == v),
+        "actor": (lambda s: str(s.ids["admin"]), lambda i, v: i["actor"] == int(v)),
+        "from": ("2020-01-01", lambda i, v: True),
+        "to": ("2099-12-31", lambda i, v: True),
+    },
+    LOGIN_LOG: {
+        "object": (lambda s: f"user:{s.ids['admin']}", lambda i, v: i["object"] == v),
+        "action": ("auth.login", lambda i, v: i["action"] == v),
+        "actor": (lambda s: str(s.ids["admin"]), lambda i, v: i["actor"] == int(v)),
+        "from": ("2020-01-01", lambda i, v: True),
+        "to": ("2099-12-31", lambda i, v: True),
+    },
+    OFFICERS: {
+        "region": (OWN, lambda i, v: i["region"] == v),
+        "q": ("刘", lambda i, v: v in i["display_name"] or v in i["username"]),
+    },
+}
+
+
+def test_meta_lists_for_admin(ui):
+    ui.login("admin")  # a login row for the login log's filters
+    lists = ok(get(ui, META))["lists"]
+    assert set(lists) == LIST_PATHS
+    records = {ENT: "entity", USERS: "user", AUDIT: "audit", LOGIN_LOG: "audit",
+               OFFICERS: "officer"}
+    titles = {ENT: "市场主体", USERS: "用户", AUDIT: "操作日志", LOGIN_LOG: "登录日志",
+              OFFICERS: "驻企服务员"}
+    for path, l in lists.items():
+        assert set(l) == {"record", "title", "filters", "sorts", "export"}, (path, l)
+        assert l["record"] == records[path] and l["title"] == titles[path], (path, l)
+        assert has_chinese(l["title"])
+        assert isinstance(l["filters"], list) and isinstance(l["sorts"], list)
+        assert all(isinstance(x, str) for x in l["filters"] + l["sorts"])
+        assert l["export"] is (path != OFFICERS), (path, l)
+        # Every filter described is one the sample table knows (so each gets tried below).
+        assert set(l["filters"]) == set(FILTER_SAMPLES[path]), path
+    assert lists[ENT]["sorts"] == ["uscc", "name", "established", "credit", "region"]
+    assert lists[USERS]["sorts"] == ["id", "username", "role", "created_at"]
+    assert lists[AUDIT]["sorts"] == lists[OFFICERS]["sorts"] == []
+
+
+def test_meta_lists_follow_the_role(ui):
+    lists = ok(get(ui, META, "county"))["lists"]
+    assert set(lists) == {ENT, OFFICERS}
+    assert ok(get(ui, META, "inspector"))["lists"].keys() == {ENT, OFFICERS}
+    token = ui.login("enterprise", ui.cred["enterprise"])
+    r = ui.req("GET", META, token=token)
+    assert r.status == 200 and r.body["lists"] == {}
+
+
+@pytest.mark.parametrize("path", sorted(LIST_PATHS))
+def test_listed_sorts_are_accepted(ui, path):
+    lists = ok(get(ui, META))["lists"]
+    for key in lists[path]["sorts"]:
+        for sort in (key, "-" + key):
+            b = ok(get(ui, path, sort=sort, page_size=200))
+            values = [i[key] for i in b["items"]]
+            assert values, (path, sort)
+            # SQLite orders NULL first (ascending).
+            order = sorted(values, key=lambda v: (v is not None, v if v is not None else ""),
+                           reverse=sort.startswith("-"))
+            assert values == order, (path, sort)
+    for bad in ("bogus", "-bogus", "id" if "id" not in lists[path]["sorts"] else "password_hash",
+                "name" if "name" not in lists[path]["sorts"] else "e.name"):
+        assert_refused(get(ui, path, sort=bad), 422, "validation_failed", "sort")
+
+
+@pytest.mark.parametrize("path", sorted(LIST_PATHS))
+def test_listed_filters_are_accepted(ui, path):
+    lists = ok(get(ui, META))["lists"]
+    ui.login("admin")
+    everything = ok(get(ui, path, page_size=1))["total"]
+    for name in lists[path]["filters"]:
+        value, check = FILTER_SAMPLES[path][name]
+        if callable(value):
+            value = value(ui)
+        b = ok(get(ui, path, page_size=200, **{name: value}))
+        assert b["items"], (path, name, value)
+        assert b["total"] <= everything
+        for item in b["items"]:
+            assert check(item, value), (path, name, value, item)
+    # A filter value of the wrong type is refused with its name as the field.
+    bad = {ENT: ("chain", "x"), USERS: ("department", "x"), AUDIT: ("from", "2020-13-45"),
+           LOGIN_LOG: ("actor", "me"), OFFICERS: ("region", "3" * 17)}[path]
+    assert_refused(get(ui, path, **{bad[0]: bad[1]}), 422, "validation_failed", bad[0])
+
+
+# -- audit chain check --------------------------------------------------------------------------
+
+def test_audit_verify(fresh_server):
+    s = fresh_server
+    admin = s.tokens["admin"]
+    b = ok(s.req("GET", VERIFY, token=admin))
+    assert set(b) == {"intact", "rows", "bad_id", "reason", "message", "checked_at"}
+    rows = s.scalar("SELECT count(*) FROM audit_log")
+    assert b["intact"] is True and b["rows"] == rows > 4
+    assert b["bad_id"] is None and b["reason"] is None
+    assert has_chinese(b["message"]) and str(rows) in b["message"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00", b["checked_at"]), b
+    # Checking writes nothing.
+    assert s.scalar("SELECT count(*) FROM audit_log") == rows
+    # Who may.
+    assert_refused(s.req("GET", VERIFY), 401, "unauthorized")
+    for who in ("county", "city", "inspector"):
+        assert_refused(s.req("GET", VERIFY, token=s.tokens[who]), 403, "forbidden")
+    for method in ("POST", "PUT", "DELETE"):
+        assert_refused(s.req(method, VERIFY, token=admin), 405, "method_not_allowed")
+    # A row edited behind the server's back (a second writer: WAL allows it).
+    middle = s.scalar("SELECT id FROM audit_log ORDER BY id LIMIT 1 OFFSET ?", (rows // 2,))
+    assert 1 < middle < s.scalar("SELECT max(id) FROM audit_log")
+    conn = sqlite3.connect(s.db, timeout=10)
+    with conn:
+        conn.execute("UPDATE audit_log SET detail = '{\"tampered\":true}' WHERE id = ?", (middle,))
+    conn.close()
+    b = ok(s.req("GET", VERIFY, token=admin))
+    assert b["intact"] is False and b["bad_id"] == middle, b
+    assert b["rows"] == middle - 1
+    assert isinstance(b["reason"], str) and b["reason"]
+    assert has_chinese(b["message"]) and str(middle) in b["message"]
+    # The server keeps working; the check keeps saying so.
+    assert ok(s.req("GET", VERIFY, token=admin))["bad_id"] == middle
+
+
+# -- the officer picker -------------------------------------------------------------------------
+
+def officers_db(s, where="", params=()):
+    return [r[0] for r in s.sql(
+        "SELECT id FROM users WHERE role = 'officer' AND disabled = 0" + where +
+        " ORDER BY display_name, id", params)]
+
+
+def test_officers_for_staff(ui):
+    items = ok(get(ui, OFFICERS, page_size=200))["items"]
+    assert [i["id"] for i in items] == officers_db(ui)
+    assert len(items) == 40 - 1  # the demo's 40, one disabled
+    for item in items:
+        assert set(item) == OFFICER_KEYS, item
+        assert has_chinese(item["display_name"]) and has_chinese(item["region_name"])
+    by_id = {i["id"]: i for i in items}
+    for user, (region, disabled) in MOVED.items():
+        uid = ui.scalar("SELECT id FROM users WHERE username = ?", (user,))
+        assert (uid in by_id) == (not disabled), user
+        if not disabled:
+            assert by_id[uid]["region"] == region and by_id[uid]["username"] == user
+    assert {i["region_name"] for i in items} >= {"聊城市", "东昌府区"}
+    # Every staff role may pick (the list is ROLES_STAFF).
+    for who in ("city", "inspector", "officer"):
+        assert [i["id"] for i in ok(get(ui, OFFICERS, who, page_size=200))["items"]] == \
+            officers_db(ui)
+
+
+def test_officers_search(ui):
+    name = ui.scalar("SELECT display_name FROM users WHERE username = 'officer006'")
+    for fragment in (name[:2], name[-2:], "officer00"):
+        items = ok(get(ui, OFFICERS, q=fragment, page_size=200))["items"]
+        assert items, fragment
+        assert all(fragment in i["display_name"] or fragment in i["username"] for i in items)
+        assert [i["id"] for i in items] == officers_db(
+            ui, " AND (instr(username, ?) > 0 OR instr(display_name, ?) > 0)",
+            (fragment, fragment))
+    assert ok(get(ui, OFFICERS, q="没有这个人"))["items"] == []
+
+
+def test_officers_county_scope(ui):
+    own = officers_db(ui, " AND region = ?", (OWN,))
+    assert len(own) == 3
+    for params in ({}, {"region": "371500"}, {"region": "371503"}, {"region": OWN}):
+        b = ok(get(ui, OFFICERS, "county", page_size=200, **params))
+        assert [i["id"] for i in b["items"]] == own, params
+        assert b["total"] == 3 and {i["region"] for i in b["items"]} == {OWN}
+    # The city user and the administrator filter as they ask.
+    for who in ("admin", "city"):
+        b = ok(get(ui, OFFICERS, who, region="371503"))
+        assert [i["id"] for i in b["items"]] == officers_db(ui, " AND region = '371503'")
+
+
+def test_officers_refusals(ui):
+    assert_refused(ui.req("GET", OFFICERS), 401, "unauthorized")
+    # An owner account: its token, from the demo credentials and from a user made here.
+    token = ui.login("enterprise", ui.cred["enterprise"])
+    assert_refused(ui.req("GET", OFFICERS, token=token), 403, "forbidden")
+    for fmt in ("csv", "xlsx"):
+        r = get(ui, OFFICERS, format=fmt)
+        assert_refused(r, 422, "validation_failed", "format")
+        assert "Content-Disposition" not in r.headers
+    assert_refused(get(ui, OFFICERS, format="pdf"), 422, "validation_failed", "format")
+    assert_refused(get(ui, OFFICERS, region="3" * 17), 422, "validation_failed", "region")
+    assert_refused(get(ui, OFFICERS, page_size=201), 422, "validation_failed", "page_size")
+
+
+@pytest.mark.parametrize("region", ["abc", "999999"])
+def test_officers_unknown_region_422(ui, region):
+    """As GET /api/v1/entities does ("未知的行政区划代码"), a region code that is not one is a
+    422 with field region, not an empty list."""
+    assert_refused(get(ui, OFFICERS, region=region), 422, "validation_failed", "region")
+
+
+# -- /auth/me of owner accounts ----------------------------------------------------------------
+
+def entity_name_of(s, username):
+    return s.scalar("SELECT e.name FROM users u JOIN entities e ON e.uscc = u.entity"
+                    " WHERE u.username = ?", (username,))
+
+
+@pytest.mark.parametrize("username", ["enterprise", "station", "slaughterhouse"])
+def test_me_of_demo_owner_logins(ui, username):
+    token = ui.login(username, ui.cred[username])
+    me = ok(ui.req("GET", "/api/v1/auth/me", token=token))["user"]
+    name = entity_name_of(ui, username)
+    assert has_chinese(name)
+    assert me["role"] == username and me["entity"]
+    assert me["entity_name"] == name
+    assert me["display_name"] == name
+
+
+def test_me_of_an_owner_made_by_the_admin(ui):
+    uscc, name, region = ui.sql("SELECT uscc, name, region FROM entities WHERE region = ?"
+                                " AND key = 0 ORDER BY id DESC LIMIT 1", (OWN,))[0]
+    r = ui.req("POST", USERS, {"username": "ui_ent", "password": PASSWORD, "role": "enterprise",
+                               "region": region, "entity": uscc}, token=ui.tokens["admin"])
+    assert r.status == 201, r.raw[:300]
+    assert r.body["entity"] == uscc and r.body["entity_name"] == name
+    token = ui.login("ui_ent")
+    me = ok(ui.req("GET", "/api/v1/auth/me", token=token))["user"]
+    assert me["entity"] == uscc and me["entity_name"] == name
+    assert_refused(ui.req("GET", OFFICERS, token=token), 403, "forbidden")
+    # Staff have no entity.
+    me = ok(get(ui, "/api/v1/auth/me"))["user"]
+    assert me["entity"] is None and me["entity_name"] is None
+
+
+# -- static files -------------------------------------------------------------------------------
+
+INDEX = ("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>聊城市场主体"
+         "</title></head><body><div id=\"app\"></div>" + "<!-- 监管平台 -->\n" * 80 +
+         "<script src=\"/assets/app-abc123.js\"></script></body></html>\n").encode()
+APP_JS = ("console.log('建管');\n" * 200).encode()
+BR_BYTES = b"\x8b\x03\x80brotli-stand-in" + bytes(range(256))  # sent as is, never decoded
+
+
+@pytest.fixture
+def web(server_factory, tmp_path):
+    root = tmp_path / "web"
+    (root / "assets").mkdir(parents=True)
+    (root / "index.html").write_bytes(INDEX)
+    (root / "index.html.gz").write_bytes(gzip.compress(INDEX))
+    (root / "index.html.br").write_bytes(BR_BYTES)
+    (root / "assets" / "app-abc123.js").write_bytes(APP_JS)
+    (root / "assets" / "app-abc123.js.gz").write_bytes(gzip.compress(APP_JS))
+    (root / "assets" / "logo.svg").write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    assert len(INDEX) > 1024
+    return server_factory("--web-root", str(root))
+
+
+def fetch(s, path, accept=None):
+    """GET path; the body as bytes (raw), parsed only when JSON (compressed bodies of text
+    types are not text). Without accept, http.client sends Accept-Encoding: identity."""
+    headers = {"Accept-Encoding": accept} if accept is not None else {}
+    conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+    try:
+        conn.request("GET", path, headers=headers)
+        r = conn.getresponse()
+        payload = r.read()
+        status, hdrs = r.status, r.headers
+    finally:
+        conn.close()
+    body = payload
+    if hdrs.get("Content-Type", "").startswith("application/json"):
+        body = json.loads(payload.decode("utf-8"))
+    return Response(status, hdrs, body, payload)
+
+
+def test_static_encodings(web):
+    for path in ("/", "/index.html"):
+        r = fetch(web, path, "gzip, br")
+        assert r.status == 200 and r.headers["Content-Encoding"] == "br"
+        assert r.raw == BR_BYTES
+        r = fetch(web, path, "gzip")
+        assert r.status == 200 and r.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(r.raw) == INDEX
+        r = fetch(web, path, "br;q=0, gzip")
+        assert r.headers["Content-Encoding"] == "gzip" and gzip.decompress(r.raw) == INDEX
+        r = fetch(web, path, "GZIP;q=1.0")
+        assert r.headers["Content-Encoding"] == "gzip"
+        r = fetch(web, path, "*")
+        assert r.headers["Content-Encoding"] == "br"
+        r = fetch(web, path, "gzip;q=0, br;q=0")
+        assert "Content-Encoding" not in r.headers and r.raw == INDEX
+        r = fetch(web, path)  # http.client: Accept-Encoding: identity
+        assert "Content-Encoding" not in r.headers and r.raw == INDEX
+        for accept in ("gzip, br", "gzip", None):
+            r = fetch(web, path, accept)
+            assert r.headers["Vary"] == "Accept-Encoding", (path, accept)
+            assert r.headers["Cache-Control"] == "no-cache", (path, accept)
+            assert r.headers["Content-Type"].startswith("text/html")
+    # No Accept-Encoding header at all: the original bytes.
+    got, _ = raw_exchange(web.port, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    status, headers, body = parse_raw_response(got)
+    assert status == 200 and "content-encoding" not in headers
+    assert headers["vary"] == "Accept-Encoding" and body == INDEX
+
+
+def test_static_assets_and_spa(web):
+    r = fetch(web, "/assets/app-abc123.js", "gzip, br")
+    assert r.status == 200 and r.headers["Content-Encoding"] == "gzip"  # no .br of it
+    assert gzip.decompress(r.raw) == APP_JS
+    assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert r.headers["Vary"] == "Accept-Encoding"
+    assert r.headers["Content-Type"].startswith("text/javascript")
+    r = fetch(web, "/assets/app-abc123.js")
+    assert r.raw == APP_JS and "Content-Encoding" not in r.headers
+    assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    r = fetch(web, "/assets/logo.svg", "gzip, br")  # no variants: no Vary
+    assert r.status == 200 and "Content-Encoding" not in r.headers and "Vary" not in r.headers
+    assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    # The compressed copies are not files of their own.
+    r = fetch(web, "/index.html.gz")
+    assert r.status == 200 and r.headers["Content-Type"].startswith("text/html")
+    assert r.raw == INDEX and r.headers["Cache-Control"] == "no-cache"
+    r = fetch(web, "/index.html.br")
+    assert r.raw == INDEX
+    for path in ("/assets/app-abc123.js.gz", "/assets/app-abc123.js.br", "/assets/missing.js"):
+        r = fetch(web, path, "gzip")
+        assert_refused(r, 404, "not_found")
+    # Any other path is a page of the single-page app; /api/ never is.
+    for path in ("/entities/913715", "/login", "/a/b/c?x=1"):
+        r = fetch(web, path)
+        assert r.status == 200 and r.raw == INDEX and r.headers["Cache-Control"] == "no-cache"
+    assert_refused(fetch(web, "/api/v1/nothing"), 404, "not_found")
+
+
+# -- access log ---------------------------------------------------------------------------------
+
+def access_lines(text):
+    return [x for x in log_lines(text) if x.get("type") == "access"]
+
+
+def make_requests(s):
+    assert s.req("GET", "/healthz").status == 200
+    assert s.req("GET", META, token=s.tokens["admin"]).status == 200
+    assert s.req("GET", "/api/v1/no-such-thing").status == 404
+    return [("GET", "/healthz", 200), ("GET", META, 200), ("GET", "/api/v1/no-such-thing", 404)]
+
+
+def has_all(lines, expected):
+    got = {(x["method"], x["path"], x["status"]) for x in lines}
+    return all(e in got for e in expected)
+
+
+def test_access_log_to_a_file(server_factory, tmp_path):
+    path = tmp_path / "access.log"
+    s = server_factory("--access-log", str(path))
+    expected = make_requests(s)
+    assert wait_for(lambda: path.exists() and has_all(access_lines(path.read_text()), expected))
+    lines = access_lines(path.read_text())
+    assert all(x["type"] == "access" for x in log_lines(path.read_text()))
+    meta = [x for x in lines if x["path"] == META][0]
+    assert meta["user"] == s.ids["admin"] and meta["route"] == META
+    assert meta["bytes"] > 0 and meta["ms"] >= 0 and meta["ip"] == "127.0.0.1"
+    # The server's own log has none of them, but its other lines.
+    log = log_lines(s.log_text())
+    assert log and not [x for x in log if x.get("type") == "access"]
+    assert any(x.get("level") == "info" for x in log)
+    # Appended, not truncated, across a restart.
+    before = len(lines)
+    s.stop()
+    s.start()
+    make_requests(s)
+    assert wait_for(lambda: len(access_lines(path.read_text())) >= before + 3)
+
+
+def test_access_log_unwritable_refused(template, tmp_path):
+    db = str(tmp_path / "t.db")
+    copy_db(template.db, db)
+    for target in ("/nonexistent-dir/x.log", str(tmp_path)):
+        try:
+            r = run_cli("serve", "--db", db, "--listen", f"127.0.0.1:{free_port()}",
+                        "--web-root", "", "--access-log", target, timeout=10)
+        except Exception as e:  # it served instead of refusing
+            pytest.fail(f"serve with --access-log {target} did not exit: {e}")
+        assert r.returncode == 1, (target, r.returncode, r.stderr)
+        assert has_chinese(r.stderr) and target in r.stderr, r.stderr
+        assert_no_sanitizer_report(r.stderr, "serve")
+
+
+def test_access_log_default_and_off(server_factory):
+    on = server_factory()
+    expected = make_requests(on)
+    assert wait_for(lambda: has_all(access_lines(on.log_text()), expected))
+    dash = server_factory("--access-log", "-")
+    expected = make_requests(dash)
+    assert wait_for(lambda: has_all(access_lines(dash.log_text()), expected))
+    off = server_factory("--access-log", "off")
+    make_requests(off)
+    time.sleep(0.3)
+    assert access_lines(off.log_text()) == []
+    assert log_lines(off.log_text())  # the server still logs its own lines
+
+
+# -- the loopback warning -----------------------------------------------------------------------
+
+def loopback_warnings(s):
+    return [x for x in log_lines(s.log_text()) if "二维码指向本机地址" in x.get("msg", "")]
+
+
+def test_loopback_warning(server_factory):
+    s = server_factory()
+    w = loopback_warnings(s)
+    assert len(w) == 1 and w[0]["level"] == "warn", w
+    assert f"127.0.0.1:{s.port}" in w[0]["detail"] and "--public-url" in w[0]["detail"]
+    for url in ("http://localhost:8080", "http://127.0.0.1:9000/"):
+        assert len(loopback_warnings(server_factory("--public-url", url))) == 1, url
+    quiet = server_factory("--public-url", "http://192.168.1.10:8080")
+    assert loopback_warnings(quiet) == []
+    assert log_lines(quiet.log_text())

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for group commit (db_write_begin/db_write_end in db_sqlite.c): writers that come
+ * together share one commit, a failing writer of a batch gets its error alone, and an
+ * acknowledged write is visible to readers once db_write_end returns. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/err.h"
+#include "db/db.h"
+
+static char dir[] = "/tmp/jianguan-commit-XXXXXX";
+
+static int setup(void **state)
+{
+    (void)state;
+    char path[96];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/c.db", dir);
+    assert_int_equal(db_global_init(path), 0);
+    struct db *w = db_write_begin();
+    assert_non_null(w);
+    assert_int_equal(
+        db_write_end(w, db_exec(w, "CREATE TABLE t(id INTEGER PRIMARY KEY, k TEXT UNIQUE)")), 0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[96];
+    db_global_shutdown();
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+    return 0;
+}
+
+/* Inserts k on w; 0, or ERR_CONFLICT when k is taken. */
+static int insert(struct db *w, const char *k)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(w, "INSERT INTO t(k) VALUES (?)", &st);
+    if (!rc)
+        rc = db_bind_text(st, 1, k, -1);
+    return rc ? rc : db_run(st);
+}
+
+static int64_t count(const char *k)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db_read(),
+                        k ? "SELECT count(*) FROM t WHERE k = ?" : "SELECT count(*) FROM t", &st);
+    if (!rc && k)
+        rc = db_bind_text(st, 1, k, -1);
+    if (!rc)
+        rc = db_row(st);
+    int64_t n = rc ? -1 : db_col_int(st, 0);
+    db_done(st);
+    return n;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+struct writer {
+    const char *k;
+    long hold_ms; /* keeps the connection this long, so that the others queue behind */
+    int rc;
+    int64_t seen; /* the row as a reader sees it right after db_write_end */
+};
+
+static void *write_one(void *arg)
+{
+    struct writer *wr = arg;
+    struct db *w = db_write_begin();
+    if (!w) {
+        wr->rc = ERR_DB;
+        return NULL;
+    }
+    int rc = insert(w, wr->k);
+    if (wr->hold_ms)
+        sleep_ms(wr->hold_ms);
+    wr->rc = db_write_end(w, rc);
+    wr->seen = count(wr->k);
+    return NULL;
+}
+
+static void test_batch_shares_one_commit(void **state)
+{
+    (void)state;
+    struct db_commit_stats before, after;
+    struct db *w = db_write_begin();
+    assert_int_equal(db_write_end(w, insert(w, "dup")), 0);
+    db_commit_stats(&before);
+    int64_t start = count(NULL);
+    /* The first writer holds the connection while four others queue; one of them repeats a
+     * taken key. */
+    struct writer ws[5] = {{"a", 300}, {"b", 0}, {"dup", 0}, {"c", 0}, {"d", 0}};
+    pthread_t th[5];
+    assert_int_equal(pthread_create(&th[0], NULL, write_one, &ws[0]), 0);
+    sleep_ms(50);
+    for (int i = 1; i < 5; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, write_one, &ws[i]), 0);
+    for (int i = 0; i < 5; i++)
+        pthread_join(th[i], NULL);
+    db_commit_stats(&after);
+
+    /* The failing writer got its error; everyone else is committed and was visible to a
+     * reader as soon as its db_write_end returned. */
+    assert_int_equal(ws[2].rc, ERR_CONFLICT);
+    for (int i = 0; i < 5; i++)
+        if (i != 2) {
+            assert_int_equal(ws[i].rc, 0);
+            assert_int_equal(ws[i].seen, 1);
+        }
+    assert_int_equal(count("dup"), 1);
+    assert_int_equal(count(NULL), start + 4);
+    /* The four successful writes of the threads went in one batch: one commit. */
+    assert_int_equal(after.writes - before.writes, 4);
+    assert_int_equal(after.batches - before.batches, 1);
+    assert_int_equal(after.batch_hist[2] - before.batch_hist[2], 1); /* a batch of 3..4 */
+    assert_int_equal(after.failed, before.failed);
+}
+
+static void test_alone_commits_at_once(void **state)
+{
+    (void)state;
+    struct db_commit_stats before, after;
+    db_commit_stats(&before);
+    struct db *w = db_write_begin();
+    assert_non_null(w);
+    assert_int_equal(db_write_end(w, insert(w, "solo")), 0);
+    assert_int_equal(count("solo"), 1);
+    /* A failed write alone commits nothing and changes nothing. */
+    w = db_write_begin();
+    assert_int_equal(db_write_end(w, insert(w, "solo")), ERR_CONFLICT);
+    w = db_write_begin();
+    assert_int_equal(insert(w, "undone"), 0);
+    assert_int_equal(db_write_end(w, ERR_INVALID), ERR_INVALID);
+    assert_int_equal(count("undone"), 0);
+    db_commit_stats(&after);
+    assert_int_equal(after.writes - before.writes, 1);
+    assert_int_equal(after.batches - before.batches, 1);
+    assert_int_equal(after.batch_hist[0] - before.batch_hist[0], 1);
+}
+
+static void *many(void *arg)
+{
+    int base = *(int *)arg;
+    char k[32];
+    for (int i = 0; i < 50; i++) {
+        snprintf(k, sizeof k, "m%d-%d", base, i);
+        struct db *w = db_write_begin();
+        if (!w || db_write_end(w, insert(w, k)))
+            return (void *)1;
+    }
+    return NULL;
+}
+
+static void test_many_writers(void **state)
+{
+    (void)state;
+    int64_t start = count(NULL);
+    pthread_t th[16];
+    int ids[16];
+    for (int i = 0; i < 16; i++) {
+        ids[i] = i;
+        assert_int_equal(pthread_create(&th[i], NULL, many, &ids[i]), 0);
+    }
+    for (int i = 0; i < 16; i++) {
+        void *r;
+        pthread_join(th[i], &r);
+        assert_null(r);
+    }
+    assert_int_equal(count(NULL), start + 16 * 50);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_alone_commits_at_once),
+        cmocka_unit_test(test_batch_shares_one_commit),
+        cmocka_unit_test(test_many_writers),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
