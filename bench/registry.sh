@@ -259,13 +259,9 @@ filtered page ≥ 8,000 req/s with p99 < 20 ms — $(goal "$L_FILTER" 8000 20);
 2-character search p99 < 50 ms — $(goal "$L_SCAN" 0 50).
 ${SLOW:+$'\n'Slow targets:$SLOW$'\n'}${WARNINGS:+$'\n'Errors reported by wrk:$WARNINGS$'\n'}"
 
-if [[ -f $RESULTS ]] && grep -qxF "$MARKER" "$RESULTS"; then
-    sed "\\|^$MARKER\$|q" "$RESULTS" >"$RESULTS.tmp"
-else
-    { [[ ! -f $RESULTS ]] || cat "$RESULTS"; echo; echo "$MARKER"; } >"$RESULTS.tmp"
-fi
-printf '%s\n' "$SECTION" >>"$RESULTS.tmp"
-mv "$RESULTS.tmp" "$RESULTS"
+# Only this section is replaced: the ones after it (writes.sh) are kept.
+printf '%s\n' "$SECTION" >"$T/section.md"
+results_replace "$RESULTS" "$MARKER" "$T/section.md"
 
 echo
 echo "Registry at city scale: ${ENTITIES} entities, $(mib "$DB_BYTES"); demo ${DEMO_SECS} s (${DEMO_VERDICT})"

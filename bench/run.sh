@@ -4,6 +4,8 @@
 # Env:   BENCH_DURATION  measured run per target, wrk duration syntax (default 10s)
 #        BENCH_WARMUP    warm-up run per target (default 2s)
 #        BENCH_REGISTRY  0 skips the city-scale registry benchmark (bench/registry.sh) run at the end
+#        BENCH_WRITES    0 skips the durable-write and isolation benchmark (bench/writes.sh)
+#        BENCH_LABEL     the row label of bench/writes.sh (default: the commit)
 # Writes bench/RESULTS.md (keeping everything from the `<!-- registry -->` marker onward) and
 # prints the table. Loopback only; every server is stopped by the EXIT trap, even on failure.
 set -euo pipefail
@@ -228,4 +230,10 @@ echo "(written to ${RESULTS#"$PWD"/})"
 if [[ ${BENCH_REGISTRY:-1} != 0 ]]; then
     echo
     "$HERE/registry.sh" "$ORIG_BIN"
+fi
+
+# ---- 8. durable writes and isolation of slow work (its own section of RESULTS.md) ------------
+if [[ ${BENCH_WRITES:-1} != 0 ]]; then
+    echo
+    "$HERE/writes.sh" "$ORIG_BIN" "${BENCH_LABEL:-$(git -C "$HERE" rev-parse --short HEAD 2>/dev/null || echo current)}"
 fi

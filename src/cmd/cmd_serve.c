@@ -21,6 +21,7 @@ static const struct opt serve_opts[] = {
     {"threads", "JIANGUAN_THREADS", "0", "事件线程数，0 为每核一个", 0},
     {"workers", "JIANGUAN_WORKERS", "0", "慢请求（登录、导出、导入）工作线程数，0 与事件线程数相同",
      0},
+    {"max-queue", "JIANGUAN_MAX_QUEUE", "256", "等待工作线程的慢请求上限，超出时答 503", 0},
     {"max-body", "JIANGUAN_MAX_BODY", "1048576", "请求体上限（字节）", 0},
     {"max-connections", "JIANGUAN_MAX_CONNECTIONS", "1024", "并发连接上限", 0},
     {"max-connections-per-ip", "JIANGUAN_MAX_CONNECTIONS_PER_IP", "256",
@@ -38,6 +39,7 @@ enum {
     O_LISTEN,
     O_THREADS,
     O_WORKERS,
+    O_MAX_QUEUE,
     O_MAX_BODY,
     O_MAX_CONN,
     O_MAX_CONN_IP,
@@ -67,9 +69,11 @@ int cmd_serve(int argc, char **argv)
     int rc = opts_parse(argc, argv, serve_opts, "jianguan serve [选项]", v);
     if (rc)
         return rc == 1 ? 0 : 2;
-    unsigned long long threads, workers, max_body, max_conn, max_conn_ip, timeout, login_rate;
+    unsigned long long threads, workers, max_queue, max_body, max_conn, max_conn_ip, timeout,
+        login_rate;
     if (number("threads", v[O_THREADS], 256, &threads) ||
         number("workers", v[O_WORKERS], 256, &workers) ||
+        number("max-queue", v[O_MAX_QUEUE], 1000000, &max_queue) ||
         number("max-body", v[O_MAX_BODY], 1ull << 30, &max_body) ||
         number("max-connections", v[O_MAX_CONN], 100000, &max_conn) ||
         number("max-connections-per-ip", v[O_MAX_CONN_IP], 100000, &max_conn_ip) ||
@@ -103,6 +107,7 @@ int cmd_serve(int argc, char **argv)
         .listen = v[O_LISTEN],
         .threads = (unsigned)threads,
         .workers = (unsigned)workers,
+        .max_queue = (unsigned)max_queue,
         .max_body = (size_t)max_body,
         .max_connections = (unsigned)(max_conn ? max_conn : 1),
         .max_connections_per_ip = (unsigned)max_conn_ip,

@@ -6,9 +6,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 struct task {
-    void (*fn)(void *);
+    pool_fn fn;
     void *arg;
 };
 
@@ -20,6 +23,7 @@ struct pool {
     unsigned cap, head, len; /* ring[head] is the oldest of len tasks */
     unsigned busy;           /* tasks running now */
     int stop;
+    int nice;
     pthread_t *threads;
     unsigned nthreads;
     uint64_t done, refused;
@@ -28,6 +32,9 @@ struct pool {
 static void *work(void *arg)
 {
     struct pool *p = arg;
+    /* On Linux a thread has its own nice value; failure only leaves it at the default. */
+    if (p->nice)
+        (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), p->nice);
     pthread_mutex_lock(&p->lock);
     for (;;) {
         while (!p->len && !p->stop)
@@ -38,8 +45,9 @@ static void *work(void *arg)
         p->head = (p->head + 1) % p->cap;
         p->len--;
         p->busy++;
+        int cancelled = p->stop;
         pthread_mutex_unlock(&p->lock);
-        t.fn(t.arg);
+        t.fn(t.arg, cancelled);
         pthread_mutex_lock(&p->lock);
         p->busy--;
         p->done++;
@@ -48,10 +56,11 @@ static void *work(void *arg)
     return NULL;
 }
 
-struct pool *pool_new(const char *name, unsigned threads, unsigned queue_max)
+struct pool *pool_new(const char *name, unsigned threads, unsigned queue_max, int nice)
 {
     struct pool *p = xcalloc(1, sizeof *p);
     p->name = name;
+    p->nice = nice;
     p->cap = queue_max ? queue_max : 1;
     p->ring = xcalloc(p->cap, sizeof *p->ring);
     p->threads = xcalloc(threads ? threads : 1, sizeof *p->threads);
@@ -67,7 +76,7 @@ struct pool *pool_new(const char *name, unsigned threads, unsigned queue_max)
     return p;
 }
 
-int pool_submit(struct pool *p, void (*fn)(void *), void *arg)
+int pool_submit(struct pool *p, pool_fn fn, void *arg)
 {
     pthread_mutex_lock(&p->lock);
     int full = p->len == p->cap || p->stop;
@@ -82,14 +91,19 @@ int pool_submit(struct pool *p, void (*fn)(void *), void *arg)
     return full ? -1 : 0;
 }
 
-void pool_free(struct pool *p)
+void pool_cancel(struct pool *p)
 {
-    if (!p)
-        return;
     pthread_mutex_lock(&p->lock);
     p->stop = 1;
     pthread_cond_broadcast(&p->ready);
     pthread_mutex_unlock(&p->lock);
+}
+
+void pool_free(struct pool *p)
+{
+    if (!p)
+        return;
+    pool_cancel(p);
     for (unsigned i = 0; i < p->nthreads; i++)
         pthread_join(p->threads[i], NULL);
     pthread_cond_destroy(&p->ready);

@@ -12,11 +12,19 @@
 struct pool;
 
 /* Starts threads workers behind a queue of at most queue_max tasks; name labels its metrics.
- * Returns NULL when no thread could start. */
-struct pool *pool_new(const char *name, unsigned threads, unsigned queue_max);
-/* Queues fn(arg); returns 0, or -1 when the queue is full (nothing queued). */
-int pool_submit(struct pool *p, void (*fn)(void *), void *arg);
-/* Runs every queued task, then stops and frees the pool. NULL is allowed. */
+ * The workers run at scheduling priority nice (0: the process's; 10: below the event threads,
+ * so that CPU-bound work never starves quick requests). Returns NULL when no thread could
+ * start. */
+struct pool *pool_new(const char *name, unsigned threads, unsigned queue_max, int nice);
+/* A task: cancelled is 1 when the pool stopped before the task began (the task should then
+ * only answer that it was not done). */
+typedef void (*pool_fn)(void *arg, int cancelled);
+/* Queues fn(arg); returns 0, or -1 when the queue is full or the pool stopping (nothing
+ * queued). */
+int pool_submit(struct pool *p, pool_fn fn, void *arg);
+/* Stops taking tasks; those still queued run at once as cancelled, those running finish. */
+void pool_cancel(struct pool *p);
+/* Cancels (pool_cancel), waits for every task, and frees the pool. NULL is allowed. */
 void pool_free(struct pool *p);
 struct pool_stats {
     const char *name;

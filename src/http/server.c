@@ -46,8 +46,8 @@ struct ctx {
 };
 
 #define WRITE_WORKERS 32 /* writers sleep on their group commit; more of them, larger batches */
-#define SLOW_QUEUE 256
 #define WRITE_QUEUE 1024
+#define SLOW_NICE 10
 
 static struct pool *pools[2]; /* PLACE_SLOW - 1, PLACE_WRITE - 1 */
 
@@ -184,11 +184,18 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct ctx *c)
     return ok;
 }
 
-/* A worker's task: answers a suspended request and wakes its connection. */
-static void run_handed_off(void *arg)
+/* A worker's task: answers a suspended request (or, when the server stopped before it began,
+ * says so) and wakes its connection. */
+static void run_handed_off(void *arg, int cancelled)
 {
     struct ctx *c = arg;
-    router_dispatch(&c->req, &c->resp);
+    if (cancelled) {
+        resp_header(&c->resp, "Connection", "close");
+        resp_header(&c->resp, "Retry-After", "5");
+        reply_error(&c->resp, ERR_UNAVAILABLE, "stopping", "服务正在停止，请稍后重试", NULL);
+    } else {
+        router_dispatch(&c->req, &c->resp);
+    }
     MHD_resume_connection(c->req.conn);
 }
 
@@ -405,8 +412,10 @@ int server_start(const struct server_config *cfg)
     metrics_init(router_count());
     /* MHD_USE_ITC lets server_stop() wake the pool's threads. */
     unsigned workers = cfg->workers ? cfg->workers : threads;
-    pools[PLACE_SLOW - 1] = pool_new("slow", workers, SLOW_QUEUE);
-    pools[PLACE_WRITE - 1] = pool_new("write", WRITE_WORKERS, WRITE_QUEUE);
+    /* Slow work yields the CPU to the event threads; writers do not (they hold the batch). */
+    pools[PLACE_SLOW - 1] =
+        pool_new("slow", workers, cfg->max_queue ? cfg->max_queue : 256, SLOW_NICE);
+    pools[PLACE_WRITE - 1] = pool_new("write", WRITE_WORKERS, WRITE_QUEUE, 0);
     unsigned flags =
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6)
@@ -443,13 +452,17 @@ void server_stop(void)
      * the workers, which drop the listening socket from their epoll sets themselves, and a
      * lost race aborts the process ("Failed to remove listen FD from epoll set"). */
     __atomic_store_n(&stopping, 1, __ATOMIC_RELAXED);
+    /* Queued requests were not begun: they are answered 503 at once; running ones finish. */
+    for (int i = 0; i < 2; i++)
+        if (pools[i])
+            pool_cancel(pools[i]);
     uint64_t deadline = time_mono_ns() + 10ull * 1000000000u;
     while (__atomic_load_n(&in_flight, __ATOMIC_RELAXED) > 0 && time_mono_ns() < deadline) {
         struct timespec pause = {0, 10 * 1000000};
         nanosleep(&pause, NULL);
     }
-    /* Every queued request is answered and its connection resumed before the daemon stops:
-     * libmicrohttpd must not stop with a connection suspended. */
+    /* Every handed-off request is answered and its connection resumed before the daemon
+     * stops: libmicrohttpd must not stop with a connection suspended. */
     stop_pools();
     MHD_stop_daemon(daemon_handle);
     daemon_handle = NULL;

@@ -14,6 +14,7 @@ struct server_config {
     const char *listen;              /* "127.0.0.1:8080" or "[::1]:8080" */
     unsigned threads;                /* event threads; 0 = one per core */
     unsigned workers;                /* slow-pool workers; 0 = as many as event threads */
+    unsigned max_queue;              /* slow requests waiting for a worker; 0 = 256 */
     size_t max_body;                 /* bytes; larger bodies get 413 */
     unsigned max_connections;        /* concurrent connections */
     unsigned max_connections_per_ip; /* from one address; 0 = no limit */

@@ -43,6 +43,19 @@ def has_chinese(s):
     return isinstance(s, str) and bool(CJK.search(s))
 
 
+USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def valid_uscc(org8, division="371502"):
+    """A USCC whose two check characters are right (GB 32100, GB 11714)."""
+    weights = [3, 7, 9, 10, 5, 8, 4, 2]
+    c = 11 - sum((int(ch) if ch.isdigit() else ord(ch) - 55) * w
+                 for ch, w in zip(org8, weights)) % 11
+    body = "91" + division + org8 + ("X" if c == 10 else "0" if c == 11 else str(c))
+    total = sum(USCC_CHARSET.index(ch) * pow(3, i, 31) for i, ch in enumerate(body))
+    return body + USCC_CHARSET[(31 - total % 31) % 31]
+
+
 def china_today():
     """Today's date in China (UTC+8), as export file names carry it: "20261202"."""
     return time.strftime("%Y%m%d", time.gmtime(time.time() + 8 * 3600))

@@ -12,13 +12,13 @@ import zipfile
 
 import pytest
 
+from conftest import valid_uscc
 from conftest import REPO, PASSWORD, has_chinese, run_cli, serving
 
 META = "/api/v1/meta"
 ROLE_CODES = ["admin", "bureau", "inspector", "officer", "chain_office", "department",
               "city_office", "enterprise", "station", "slaughterhouse"]
 ENTITY_ENUMS = ["kind", "tier", "credit", "status"]
-CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
 @pytest.fixture(scope="module")
@@ -146,13 +146,6 @@ def test_meta_needs_a_login_and_only_get(srv):
     assert r.status == 200 and r.raw == b""
 
 
-def valid_uscc(org8, division="371502"):
-    weights = [3, 7, 9, 10, 5, 8, 4, 2]
-    c = 11 - sum((int(ch) if ch.isdigit() else ord(ch) - 55) * w
-                 for ch, w in zip(org8, weights)) % 11
-    body = "91" + division + org8 + ("X" if c == 10 else "0" if c == 11 else str(c))
-    total = sum(CHARSET.index(ch) * pow(3, i, 31) for i, ch in enumerate(body))
-    return body + CHARSET[(31 - total % 31) % 31]
 
 
 def test_meta_for_every_role(fresh_server):

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from conftest import valid_uscc
 from conftest import PASSWORD, has_chinese, serving
 from conftest import attachment_name, export_name
 
@@ -126,17 +127,8 @@ def cookie_login(s, username, password=PASSWORD):
     return r.body["token"], {"Cookie": cookie}, r.body["csrf_token"]
 
 
-CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
-def valid_uscc(org8, division="371502"):
-    """A USCC whose two check characters are right (GB 32100, GB 11714)."""
-    weights = [3, 7, 9, 10, 5, 8, 4, 2]
-    c = 11 - sum((int(ch) if ch.isdigit() else ord(ch) - 55) * w
-                 for ch, w in zip(org8, weights)) % 11
-    body = "91" + division + org8 + ("X" if c == 10 else "0" if c == 11 else str(c))
-    total = sum(CHARSET.index(ch) * pow(3, i, 31) for i, ch in enumerate(body))
-    return body + CHARSET[(31 - total % 31) % 31]
 
 
 # -- GET /users/{id} ----------------------------------------------------------------------------
