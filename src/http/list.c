@@ -272,9 +272,10 @@ static void release(struct db_stmt *st, const char *interned)
         db_finalize(st);
 }
 
-/* Counts the matches, at most cap + 1 of them (cap < 0: all); cached while nothing is
- * written, for statements db_intern keeps. */
-static int count_rows(struct db *db, const struct list_query *q, int64_t cap, int64_t *total)
+/* Counts the matches, at most cap + 1 of them (cap < 0: all); when cached is set, the count
+ * is kept while nothing is written (for statements db_intern keeps). */
+static int count_rows(struct db *db, const struct list_query *q, int64_t cap, int cached,
+                      int64_t *total)
 {
     struct strbuf sb;
     const char *base = q->count_base && !filtered(q) ? q->count_base : q->base, *sql;
@@ -290,7 +291,7 @@ static int count_rows(struct db *db, const struct list_query *q, int64_t cap, in
     struct db_stmt *st = NULL;
     int rc = prepare_composed(db, strbuf_get(&sb), &sql, &st);
     strbuf_dispose(&sb);
-    if (!rc && sql && count_cached(sql, key, h, total)) {
+    if (!rc && cached && sql && count_cached(sql, key, h, total)) {
         db_done(st);
         free(key);
         return 0;
@@ -303,7 +304,7 @@ static int count_rows(struct db *db, const struct list_query *q, int64_t cap, in
         *total = db_col_int(st, 0);
     if (st)
         release(st, sql);
-    if (rc || !sql)
+    if (rc || !sql || !cached)
         free(key);
     else
         count_store(sql, key, h, gen, *total);
@@ -366,9 +367,10 @@ static int answer(struct req *req, struct resp *resp, struct list_query *q, int 
     int rc = format ? 0 : req_page_or_reply(req, resp, &page, &size);
     struct db *db = db_read();
     if (!rc && !format)
-        rc = count_rows(db, q, cap, &total);
-    if (!rc && format) { /* refused at once when too large; a background one shows progress */
-        rc = count_rows(db, q, export_max_rows(req->progress), &total);
+        rc = count_rows(db, q, cap, 1, &total);
+    if (!rc && format) { /* refused at once when too large; a background one shows progress.
+                          * Counted afresh: a cached count may miss another process's writes. */
+        rc = count_rows(db, q, export_max_rows(req->progress), 0, &total);
         if (!rc && total > export_max_rows(req->progress))
             return export_too_large(resp, req->progress);
         if (!rc && req->progress)

@@ -737,7 +737,10 @@ def test_users_list_filters(fresh_server):
     assert ids(role="bureau") == db_ids("role = 'bureau'")
     assert a["id"] in ids(role="bureau") and c["id"] not in ids(role="bureau")
     assert ids(region="371502") == db_ids("region = '371502'")
-    assert ids(region="371599") == []
+    # An unknown region is refused as on the entity list, not answered with nobody.
+    r = s.req("GET", f"{USERS}?region=371599", token=admin(s))
+    assert r.status == 422 and r.error()["field"] == "region", r.raw[:300]
+    assert "区划" in r.error()["message"]
     assert ids(department=1) == [a["id"], c["id"]]
     assert ids(disabled="true") == [b["id"]]
     assert ids(disabled="1") == [b["id"]]
