@@ -17,6 +17,14 @@ B := build-asan
 CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
+ifeq ($(SAN),thread)
+B := build-tsan
+CFLAGS := -O1 -g -fsanitize=thread
+LDFLAGS += -fsanitize=thread
+endif
+# The threading code's own tests, under ThreadSanitizer (the server as a whole links
+# libmicrohttpd, which is not instrumented).
+TSAN_TESTS := test_commit test_pool
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread
@@ -27,7 +35,7 @@ MIGR     := $(shell find src -path '*/migrations/*.sql' | sort -t/ -k4)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps web test unit api webtest asan run bench fuzz check-style check-layers openapi clean
+.PHONY: all deps web test unit api webtest asan tsan run bench fuzz check-style check-layers openapi clean
 all: $(B)/jianguan
 
 deps:
@@ -84,6 +92,11 @@ test: deps
 asan: deps
 	$(MAKE) SAN=1 all unit
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(MAKE) SAN=1 api
+
+tsan: deps
+	$(MAKE) SAN=thread $(TSAN_TESTS:%=build-tsan/tests/%)
+	@set -e; for t in $(TSAN_TESTS); do echo "== tsan $$t"; \
+		TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/$$t; done
 
 run: deps all web
 	tools/run.sh $(B)/jianguan
