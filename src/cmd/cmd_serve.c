@@ -23,6 +23,8 @@ static const struct opt serve_opts[] = {
      0},
     {"max-queue", "JIANGUAN_MAX_QUEUE", "256", "等待工作线程的慢请求上限，超出时答 503", 0},
     {"max-body", "JIANGUAN_MAX_BODY", "1048576", "请求体上限（字节）", 0},
+    {"max-body-memory", "JIANGUAN_MAX_BODY_MEMORY", "134217728",
+     "所有请求同时占用的请求体内存上限（字节），超出时答 503", 0},
     {"max-connections", "JIANGUAN_MAX_CONNECTIONS", "1024", "并发连接上限", 0},
     {"max-connections-per-ip", "JIANGUAN_MAX_CONNECTIONS_PER_IP", "256",
      "单个地址的并发连接上限（0 为不限）", 0},
@@ -41,6 +43,7 @@ enum {
     O_WORKERS,
     O_MAX_QUEUE,
     O_MAX_BODY,
+    O_MAX_BODY_MEMORY,
     O_MAX_CONN,
     O_MAX_CONN_IP,
     O_TIMEOUT,
@@ -69,12 +72,13 @@ int cmd_serve(int argc, char **argv)
     int rc = opts_parse(argc, argv, serve_opts, "jianguan serve [选项]", v);
     if (rc)
         return rc == 1 ? 0 : 2;
-    unsigned long long threads, workers, max_queue, max_body, max_conn, max_conn_ip, timeout,
-        login_rate;
+    unsigned long long threads, workers, max_queue, max_body, max_body_memory, max_conn,
+        max_conn_ip, timeout, login_rate;
     if (number("threads", v[O_THREADS], 256, &threads) ||
         number("workers", v[O_WORKERS], 256, &workers) ||
         number("max-queue", v[O_MAX_QUEUE], 1000000, &max_queue) ||
         number("max-body", v[O_MAX_BODY], 1ull << 30, &max_body) ||
+        number("max-body-memory", v[O_MAX_BODY_MEMORY], 1ull << 40, &max_body_memory) ||
         number("max-connections", v[O_MAX_CONN], 100000, &max_conn) ||
         number("max-connections-per-ip", v[O_MAX_CONN_IP], 100000, &max_conn_ip) ||
         number("timeout", v[O_TIMEOUT], 86400, &timeout) ||
@@ -109,6 +113,7 @@ int cmd_serve(int argc, char **argv)
         .workers = (unsigned)workers,
         .max_queue = (unsigned)max_queue,
         .max_body = (size_t)max_body,
+        .max_body_memory = (size_t)max_body_memory,
         .max_connections = (unsigned)(max_conn ? max_conn : 1),
         .max_connections_per_ip = (unsigned)max_conn_ip,
         .timeout = (unsigned)timeout,

@@ -20,7 +20,7 @@
  * presence, lengths and enumerations before the handler runs. */
 #define ROUTE_MAX_PARAMS 4
 #define ROUTE_BODY_JSON 1u    /* expects a JSON object body described by body */
-#define ROUTE_BODY_RAW 2u     /* takes the raw body (CSV import); handler reads req->body */
+#define ROUTE_BODY_RAW 2u     /* takes the raw body of type route.media; handler reads req->body */
 #define ROUTE_BODY_PARTIAL 4u /* with ROUTE_BODY_JSON: every field optional (PATCH) */
 #define ROUTE_SLOW                                                                                 \
     8u /* may take more than about a millisecond (argon2id, a file, a walk of the                  \
@@ -44,6 +44,7 @@ struct route {
      * export) and background exports run. With handler NULL the router answers it with
      * list_reply(req, resp, list, NULL). */
     const struct list_def *list;
+    const char *media; /* ROUTE_BODY_RAW: the body's media type ("text/csv") */
 };
 
 struct header {
@@ -120,6 +121,11 @@ int reply_raw(struct resp *resp, int status, const char *content_type, const cha
               size_t len);
 /* Adds a response header (copied). */
 void resp_header(struct resp *resp, const char *name, const char *value);
+
+/* Whether a Content-Type header value is exactly the media type type (case aside), with at
+ * most the parameter charset=utf-8: "application/json; charset=UTF-8" is application/json,
+ * "application/jsonx" and "text/csv; charset=gbk" are not. Pure. */
+int media_type_is(const char *header, const char *type);
 
 /* The status an error code maps to (ERR_NOTFOUND -> 404). */
 int http_status_of(int err);

@@ -174,3 +174,32 @@ void resp_header(struct resp *resp, const char *name, const char *value)
     resp->headers[resp->nheaders].value = xstrdup(value);
     resp->nheaders++;
 }
+
+int media_type_is(const char *header, const char *type)
+{
+    if (!header)
+        return 0;
+    const char *p = header + strspn(header, " \t");
+    size_t n = strlen(type);
+    if (strncasecmp(p, type, n))
+        return 0;
+    p += n;
+    p += strspn(p, " \t");
+    if (!*p)
+        return 1;
+    if (*p++ != ';')
+        return 0;
+    p += strspn(p, " \t");
+    if (strncasecmp(p, "charset=", 8))
+        return 0;
+    p += 8;
+    int quoted = *p == '"';
+    p += quoted;
+    if (strncasecmp(p, "utf-8", 5))
+        return 0;
+    p += 5;
+    if (quoted && *p++ != '"')
+        return 0;
+    p += strspn(p, " \t");
+    return *p == '\0';
+}

@@ -181,10 +181,6 @@ static int authenticate(struct req *req)
 /* Parses and checks a JSON body against the route's field list; answers on failure. */
 static int parse_body_or_reply(struct req *req, struct resp *resp)
 {
-    const char *ct = req_header(req, "Content-Type");
-    if (!ct || strncasecmp(ct, "application/json", 16) != 0)
-        return reply_error(resp, ERR_MEDIA, "unsupported_media_type",
-                           "不支持的内容类型，请使用 application/json", NULL);
     json_error_t jerr;
     req->json = json_loadb(strbuf_get(&req->body), req->body.len, JSON_REJECT_DUPLICATES, &jerr);
     if (!req->json) {
@@ -264,22 +260,43 @@ static int authorize_or_reply(struct req *req, struct resp *resp)
     return 0;
 }
 
-void router_dispatch(struct req *req, struct resp *resp)
+/* Refuses a body route's request whose Content-Type is not exactly the route's. */
+static int media_or_reply(struct req *req, struct resp *resp)
 {
+    const struct route *r = req->route;
+    const char *want = r->flags & ROUTE_BODY_JSON  ? "application/json"
+                       : r->flags & ROUTE_BODY_RAW ? r->media
+                                                   : NULL;
+    if (!want || media_type_is(req_header(req, "Content-Type"), want))
+        return 0;
+    char msg[128];
+    snprintf(msg, sizeof msg, "不支持的内容类型，请使用 %s", want);
+    return reply_error(resp, ERR_MEDIA, "unsupported_media_type", msg, NULL);
+}
+
+int router_admit(struct req *req, struct resp *resp)
+{
+    if (req->route)
+        return 0;
     int i = find_route(req, resp);
     if (i == -1 && static_serve(req, resp) == 0)
-        return;
+        return 1;
     if (i == -1) {
         reply_error(resp, ERR_NOTFOUND, "not_found", "请求的地址不存在", NULL);
-        return;
+        return 1;
     }
     if (i == -2) {
         reply_error(resp, ERR_METHOD, "method_not_allowed", "不支持该请求方法", NULL);
-        return;
+        return 1;
     }
     req->route = routes[i];
     req->route_index = i;
-    if (authorize_or_reply(req, resp))
+    return authorize_or_reply(req, resp) || media_or_reply(req, resp) ? 1 : 0;
+}
+
+void router_dispatch(struct req *req, struct resp *resp)
+{
+    if (router_admit(req, resp))
         return;
     if ((req->route->flags & ROUTE_BODY_JSON) && parse_body_or_reply(req, resp))
         return;

@@ -21,7 +21,13 @@ size_t router_max_body(const char *method, const char *path, size_t def);
  * method but GET: it waits for its group commit). */
 enum placement { PLACE_INLINE, PLACE_SLOW, PLACE_WRITE };
 int router_placement(const struct req *req);
-/* Fills resp for req. Never fails: every failure becomes an error response. */
+/* Decides from the request head alone whether req may go on: finds its route (or answers a
+ * file of the UI, 404 or 405), authenticates, checks the role, the CSRF token and the body's
+ * media type. Returns 0 to go on (req->route is set), 1 when resp holds the answer. The server
+ * calls it before reading any body, so that a refused upload is never read. */
+int router_admit(struct req *req, struct resp *resp);
+/* Fills resp for req (admitting it first unless done). Never fails: every failure becomes an
+ * error response. */
 void router_dispatch(struct req *req, struct resp *resp);
 /* The same for a request the server makes on p's behalf (a background export): p's
  * credentials stand for the request's, and the route's roles still apply. */

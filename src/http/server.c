@@ -32,17 +32,12 @@
 #include <time.h>
 #include <unistd.h>
 
-/* A declared body larger than this is refused at once and the connection closed, instead
- * of being drained: draining protects well-behaved clients, not floods. */
-#define DRAIN_LIMIT_FACTOR 16
-
 struct ctx {
     struct req req;
     struct resp resp;
     uint64_t start_ns;
-    int too_large;
-    int handed_off; /* suspended: a worker answers, then resumes the connection */
-    size_t drained; /* body bytes read and dropped past the limit */
+    int handed_off;  /* suspended: a worker answers, then resumes the connection */
+    size_t budgeted; /* bytes of the body budget this request holds */
 };
 
 #define WRITE_WORKERS 32 /* writers sleep on their group commit; more of them, larger batches */
@@ -56,8 +51,9 @@ static struct server_config config;
 static char public_url[256];
 static uint32_t boot_id;
 static uint64_t request_counter;
-static int64_t in_flight; /* requests begun and not completed, for draining at stop */
-static int stopping;      /* set by server_stop: new requests are refused while draining */
+static int64_t in_flight;  /* requests begun and not completed, for draining at stop */
+static int stopping;       /* set by server_stop: new requests are refused while draining */
+static int64_t body_bytes; /* request bodies held now, all connections (max_body_memory at most) */
 
 const char *server_public_url(void)
 {
@@ -121,6 +117,7 @@ static int body_is_file(const struct resp *resp)
 
 static void ctx_free(struct ctx *c)
 {
+    __atomic_sub_fetch(&body_bytes, (int64_t)c->budgeted, __ATOMIC_RELAXED);
     req_dispose(&c->req);
     resp_dispose(&c->resp);
     free(c);
@@ -199,6 +196,30 @@ static void run_handed_off(void *arg, int cancelled)
     MHD_resume_connection(c->req.conn);
 }
 
+/* Takes n bytes of the body budget for c; 0, or -1 when the server holds too much already. */
+static int budget_take(struct ctx *c, size_t n)
+{
+    int64_t now = __atomic_add_fetch(&body_bytes, (int64_t)n, __ATOMIC_RELAXED);
+    if (now > (int64_t)config.max_body_memory) {
+        __atomic_sub_fetch(&body_bytes, (int64_t)n, __ATOMIC_RELAXED);
+        return -1;
+    }
+    c->budgeted += n;
+    return 0;
+}
+
+/* Answers at once, before (the rest of) a body is read: libmicrohttpd then closes the
+ * connection instead of reading the upload. */
+static enum MHD_Result refuse(struct MHD_Connection *conn, struct ctx *c, int err, const char *code,
+                              const char *message)
+{
+    resp_header(&c->resp, "Connection", "close");
+    if (err == ERR_UNAVAILABLE)
+        resp_header(&c->resp, "Retry-After", "1");
+    reply_error(&c->resp, err, code, message, NULL);
+    return send_response(conn, c);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -207,47 +228,49 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     struct ctx *c = *con_cls;
     if (!c) {
+        /* The head is in: the request is admitted or refused before any body is read, so an
+         * anonymous or unauthorized upload costs nothing but its head. */
         c = ctx_new(conn, url, method);
         *con_cls = c;
         if (__atomic_load_n(&stopping, __ATOMIC_RELAXED)) {
-            resp_header(&c->resp, "Connection", "close");
             resp_header(&c->resp, "Retry-After", "5");
-            reply_error(&c->resp, ERR_UNAVAILABLE, "stopping", "服务正在停止，请稍后重试", NULL);
-            return send_response(conn, c);
+            return refuse(conn, c, ERR_UNAVAILABLE, "stopping", "服务正在停止，请稍后重试");
         }
+        if (router_admit(&c->req, &c->resp))
+            return send_response(conn, c);
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl &&
-            strtoull(cl, NULL, 10) > (unsigned long long)c->req.body.max * DRAIN_LIMIT_FACTOR) {
-            reply_error(&c->resp, ERR_TOOLARGE, "too_large", "请求体过大", NULL);
-            return send_response(conn, c);
+        unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+        if (declared > c->req.body.max) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "请求体过大（上限 %zu 字节）", c->req.body.max);
+            return refuse(conn, c, ERR_TOOLARGE, "too_large", msg);
         }
+        if (declared && budget_take(c, (size_t)declared))
+            return refuse(conn, c, ERR_UNAVAILABLE, "overloaded", "服务器繁忙，请稍后重试");
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (!c->too_large && strbuf_append(&c->req.body, upload_data, *upload_data_size)) {
-            c->too_large = 1;
-            strbuf_dispose(&c->req.body);
-        }
-        if (c->too_large) {
-            /* A chunked body declares no length: stop draining a flood and close. */
-            c->drained += *upload_data_size;
-            if (c->drained > c->req.body.max * DRAIN_LIMIT_FACTOR)
-                return MHD_NO;
-        }
+        size_t n = *upload_data_size;
         *upload_data_size = 0;
+        if (c->resp.status) /* refused: what still arrives is dropped */
+            return MHD_YES;
+        if (c->req.body.len + n > c->req.body.max) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "请求体过大（上限 %zu 字节）", c->req.body.max);
+            return refuse(conn, c, ERR_TOOLARGE, "too_large", msg);
+        }
+        /* A body without Content-Length (chunked) takes its budget as it comes. */
+        if (c->req.body.len + n > c->budgeted && budget_take(c, c->req.body.len + n - c->budgeted))
+            return refuse(conn, c, ERR_UNAVAILABLE, "overloaded", "服务器繁忙，请稍后重试");
+        if (strbuf_append(&c->req.body, upload_data, n))
+            return refuse(conn, c, ERR_TOOLARGE, "too_large", "请求体过大");
         return MHD_YES;
     }
     if (c->handed_off) /* resumed: the worker has answered */
         return send_response(conn, c);
-    if (c->resp.status) /* already answered (refused on the first call) */
+    if (c->resp.status) /* already answered */
         return MHD_YES;
-    if (c->too_large) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "请求体过大（上限 %zu 字节）", c->req.body.max);
-        reply_error(&c->resp, ERR_TOOLARGE, "too_large", msg, NULL);
-        return send_response(conn, c);
-    }
     int place = router_placement(&c->req);
     if (place == PLACE_INLINE || !pools[place - 1]) {
         router_dispatch(&c->req, &c->resp);
@@ -386,6 +409,8 @@ int server_start(const struct server_config *cfg)
     struct sockaddr_storage ss;
     socklen_t sslen;
     config = *cfg;
+    if (!config.max_body_memory)
+        config.max_body_memory = (size_t)128 << 20;
     if (cfg->public_url && *cfg->public_url)
         snprintf(public_url, sizeof public_url, "%s", cfg->public_url);
     else

@@ -16,6 +16,7 @@ struct server_config {
     unsigned workers;                /* slow-pool workers; 0 = as many as event threads */
     unsigned max_queue;              /* slow requests waiting for a worker; 0 = 256 */
     size_t max_body;                 /* bytes; larger bodies get 413 */
+    size_t max_body_memory;          /* bytes of bodies held at once, all requests; 0 = 128 MiB */
     unsigned max_connections;        /* concurrent connections */
     unsigned max_connections_per_ip; /* from one address; 0 = no limit */
     unsigned timeout;                /* idle seconds before a connection is closed */

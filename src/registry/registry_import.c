@@ -166,10 +166,6 @@ static int read_rows(struct req *req, struct resp *resp, json_t **rows, struct p
 
 int registry_import(struct req *req, struct resp *resp)
 {
-    const char *ct = req_header(req, "Content-Type");
-    if (!ct || (strncasecmp(ct, "text/csv", 8) && strncasecmp(ct, "application/csv", 15)))
-        return reply_error(resp, ERR_MEDIA, "unsupported_media_type", "请以 text/csv 上传 CSV 文件",
-                           NULL);
     struct problems pr = {json_array(), 0};
     json_t *rows = NULL, *flagged = json_array();
     int rc = read_rows(req, resp, &rows, &pr);

@@ -278,7 +278,7 @@ static const struct route routes[] = {
     {"POST", "/api/v1/entities", entity_create, ROLES_REGISTRY_WRITE, registry_fields,
      ROUTE_BODY_JSON, 0},
     {"POST", "/api/v1/entities/import", registry_import, ROLES_REGISTRY_WRITE, NULL,
-     ROUTE_BODY_RAW | ROUTE_SLOW, 32u << 20},
+     ROUTE_BODY_RAW | ROUTE_SLOW, 32u << 20, NULL, "text/csv"},
     {"GET", "/api/v1/entities/{uscc}", entity_get, ROLES_STAFF | ROLES_ENTITY_OWNERS, NULL, 0, 0},
     {"PATCH", "/api/v1/entities/{uscc}", entity_patch, ROLES_REGISTRY_WRITE, registry_fields,
      ROUTE_BODY_JSON | ROUTE_BODY_PARTIAL, 0},

@@ -110,12 +110,33 @@ static void test_table(void **state)
     routes = NULL;
 }
 
+static void test_media_types(void **state)
+{
+    (void)state;
+    assert_true(media_type_is("application/json", "application/json"));
+    assert_true(media_type_is("Application/JSON", "application/json"));
+    assert_true(media_type_is("application/json; charset=utf-8", "application/json"));
+    assert_true(media_type_is("application/json;charset=UTF-8", "application/json"));
+    assert_true(media_type_is("application/json; charset=\"utf-8\" ", "application/json"));
+    assert_true(media_type_is(" text/csv", "text/csv"));
+    /* a longer type, another charset, another parameter, garbage after it */
+    assert_false(media_type_is("application/jsonx", "application/json"));
+    assert_false(media_type_is("text/csvx", "text/csv"));
+    assert_false(media_type_is("application/json; charset=gbk", "application/json"));
+    assert_false(media_type_is("application/json; boundary=x", "application/json"));
+    assert_false(media_type_is("application/json; charset=utf-8x", "application/json"));
+    assert_false(media_type_is("application/json, text/csv", "application/json"));
+    assert_false(media_type_is("text/plain", "application/json"));
+    assert_false(media_type_is("", "application/json"));
+    assert_false(media_type_is(NULL, "application/json"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_match_literal), cmocka_unit_test(test_match_params),
         cmocka_unit_test(test_status_map),    cmocka_unit_test(test_scope),
-        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_table),         cmocka_unit_test(test_media_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

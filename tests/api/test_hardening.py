@@ -1,0 +1,167 @@
+"""Hardening (issue 9): a request is judged from its head before any body is read; bodies in
+memory are bounded server-wide; media types are matched exactly."""
+
+import socket
+import threading
+import time
+
+from conftest import parse_raw_response
+
+LOGIN = "/api/v1/auth/login"
+IMPORT = "/api/v1/entities/import"
+
+
+def head_only(port, head, timeout=10):
+    """Sends a request head that announces a body, sends none of it, and reads the answer.
+    Returns (status, headers, body) or None when nothing came before the timeout."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    got = b""
+    try:
+        s.sendall(head)
+        while b"\r\n\r\n" not in got or not _complete(got):
+            d = s.recv(65536)
+            if not d:
+                break
+            got += d
+    except socket.timeout:
+        return None
+    finally:
+        s.close()
+    return parse_raw_response(got) if got else None
+
+
+def _complete(data):
+    head, _, body = data.partition(b"\r\n\r\n")
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return len(body) >= int(value)
+    return False
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_anonymous_upload_refused_before_its_body(server):
+    """A 32 MiB CSV upload without credentials gets its 401 while the client has sent only the
+    head; so does one with a bad token, and a JSON write without them."""
+    for extra in ("", "Authorization: Bearer not-a-token\r\n"):
+        head = (f"POST {IMPORT} HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n{extra}"
+                f"Content-Length: {32 << 20}\r\n\r\n").encode()
+        r = head_only(server.port, head)
+        assert r is not None, "no answer before the body"
+        status, headers, body = r
+        assert status == 401, (status, body[:200])
+        assert headers["content-type"].startswith("application/json")
+        assert b'"unauthorized"' in body
+    head = (f"PATCH /api/v1/users/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: 100000\r\n\r\n").encode()
+    assert head_only(server.port, head)[0] == 401
+
+
+def test_forbidden_and_wrong_media_refused_before_the_body(server):
+    """A role that may not import (inspector) gets 403, a wrong media type 415, a declared
+    length over the route's limit 413 — all from the head."""
+    tok = server.tokens["inspector"]
+    head = (f"POST {IMPORT} HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+            f"Authorization: Bearer {tok}\r\nContent-Length: 1000000\r\n\r\n").encode()
+    assert head_only(server.port, head)[0] == 403
+    tok = server.tokens["admin"]
+    for ct, path in (("text/plain", IMPORT), ("text/csvx", IMPORT), ("application/csv", IMPORT),
+                     ("application/jsonx", "/api/v1/users"),
+                     ("application/json; charset=gbk", "/api/v1/users")):
+        head = (f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {ct}\r\n"
+                f"Authorization: Bearer {tok}\r\nContent-Length: 1000\r\n\r\n").encode()
+        status, _, body = head_only(server.port, head)
+        assert status == 415, (ct, status, body[:200])
+        assert b"unsupported_media_type" in body
+    head = (f"POST {IMPORT} HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+            f"Authorization: Bearer {tok}\r\nContent-Length: {(32 << 20) + 1}\r\n\r\n").encode()
+    status, _, body = head_only(server.port, head)
+    assert status == 413 and b"too_large" in body
+
+
+def test_exact_json_media_type_with_charset_accepted(server):
+    r = server.req("POST", LOGIN, raw=b'{"username":"admin","password":"wrong-password-1"}',
+                   headers={"Content-Type": "application/json; charset=UTF-8"})
+    assert r.status == 401  # judged on its merits: the media type was right
+
+
+def test_many_anonymous_uploads_cost_no_memory(server_factory):
+    """200 connections announce 32 MiB uploads without credentials and start sending: each is
+    refused with 401 from its head, and the server's memory stays small."""
+    s = server_factory("--max-connections-per-ip", "0")
+    before = rss_kib(s.proc.pid)
+    answers, lock = [], threading.Lock()
+
+    def upload():
+        head = (f"POST {IMPORT} HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+                f"Content-Length: {32 << 20}\r\n\r\n").encode()
+        sock = socket.create_connection(("127.0.0.1", s.port), timeout=20)
+        got = b""
+        try:
+            sock.sendall(head)
+            chunk = b"x" * 65536
+            for _ in range(64):  # up to 4 MiB, unless the server has answered and closed
+                try:
+                    sock.sendall(chunk)
+                except OSError:
+                    break
+            sock.settimeout(5)
+            while True:
+                try:
+                    d = sock.recv(65536)
+                except OSError:
+                    break
+                if not d:
+                    break
+                got += d
+        finally:
+            sock.close()
+        with lock:
+            answers.append(got[:12])
+
+    threads = [threading.Thread(target=upload) for _ in range(200)]
+    for t in threads:
+        t.start()
+    peak = before
+    while any(t.is_alive() for t in threads):
+        peak = max(peak, rss_kib(s.proc.pid))
+        time.sleep(0.02)
+    for t in threads:
+        t.join()
+    assert len(answers) == 200
+    assert all(a.startswith(b"HTTP/1.1 401") for a in answers), set(answers)
+    assert peak < 64 * 1024, f"RSS peaked at {peak} KiB"
+    assert s.req("GET", "/healthz").status == 200
+
+
+def test_body_memory_budget(server_factory):
+    """With a budget of 1 MiB for bodies in memory, a second large upload in flight is refused
+    503 overloaded while the first holds its share; once it is done, uploads go through."""
+    s = server_factory("--max-body-memory", str(1 << 20), "--max-body", str(1 << 20))
+    tok = s.tokens["admin"]
+    size = 700 * 1024
+    first = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+    try:
+        first.sendall((f"PATCH /api/v1/users/1 HTTP/1.1\r\nHost: x\r\n"
+                       f"Content-Type: application/json\r\nAuthorization: Bearer {tok}\r\n"
+                       f"Content-Length: {size}\r\n\r\n").encode() + b"{")
+        time.sleep(0.3)
+        head = (f"PATCH /api/v1/users/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                f"Authorization: Bearer {tok}\r\nContent-Length: {size}\r\n\r\n").encode()
+        status, headers, body = head_only(s.port, head)
+        assert status == 503 and b'"overloaded"' in body, (status, body[:200])
+        assert headers.get("retry-after") == "1"
+    finally:
+        first.close()
+    time.sleep(0.3)
+    uid = s.ids["inspector"]
+    r = s.req("PATCH", f"/api/v1/users/{uid}", raw='{"display_name":"预算之后"}'.encode(),
+              token=tok, headers={"Content-Type": "application/json"})
+    assert r.status == 200 and r.body["display_name"] == "预算之后", (r.status, r.raw[:200])
