@@ -45,7 +45,7 @@ static const char *cookie_secure(void)
 
 static const struct field login_body[] = {
     {"username", FIELD_STRING, FIELD_REQUIRED, 64, "用户名"},
-    {"password", FIELD_STRING, FIELD_REQUIRED, PASSWORD_MAX, "密码"},
+    {"password", FIELD_STRING, FIELD_REQUIRED | FIELD_WRITEONLY, PASSWORD_MAX, "密码"},
     {NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -186,8 +186,8 @@ static int auth_me(struct req *req, struct resp *resp)
 }
 
 static const struct field password_body[] = {
-    {"old_password", FIELD_STRING, FIELD_REQUIRED, PASSWORD_MAX, "原密码"},
-    {"new_password", FIELD_STRING, FIELD_REQUIRED, PASSWORD_MAX, "新密码"},
+    {"old_password", FIELD_STRING, FIELD_REQUIRED | FIELD_WRITEONLY, PASSWORD_MAX, "原密码"},
+    {"new_password", FIELD_STRING, FIELD_REQUIRED | FIELD_WRITEONLY, PASSWORD_MAX, "新密码"},
     {NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -398,7 +398,7 @@ static int users_enable(struct req *req, struct resp *resp)
 }
 
 static const struct field reset_body[] = {
-    {"password", FIELD_STRING, FIELD_REQUIRED, PASSWORD_MAX, "新密码"},
+    {"password", FIELD_STRING, FIELD_REQUIRED | FIELD_WRITEONLY, PASSWORD_MAX, "新密码"},
     {NULL, 0, 0, 0, NULL, NULL},
 };
 

@@ -60,7 +60,8 @@ static json_t *enum_json(const struct enum_value *values)
     return o;
 }
 
-/* One record: its label and each field's label and, for enumerations, values. */
+/* One record: its label and each field's label, whether it is read only or internal, and,
+ * for enumerations, values. */
 static json_t *record_json(const struct record *r)
 {
     json_t *fields = json_object();
@@ -68,6 +69,12 @@ static json_t *record_json(const struct record *r)
         if (f->flags & FIELD_WRITEONLY)
             continue;
         json_t *o = json_pack("{s:s}", "label", f->label ? f->label : f->name);
+        /* Fields a body or an import cannot set (the UI leaves them out of forms and the
+         * import template). */
+        if (f->flags & FIELD_READONLY)
+            json_object_set_new(o, "readonly", json_true());
+        if (f->flags & FIELD_INTERNAL)
+            json_object_set_new(o, "internal", json_true());
         if (f->values)
             json_object_set_new(o, "values", enum_json(f->values));
         json_object_set_new(fields, f->name, o);

@@ -6,6 +6,7 @@
  * connections' statement caches prepare each of them once.
  */
 #include "record/record.h"
+#include "core/text.h"
 #include "core/alloc.h"
 #include "core/err.h"
 #include "core/timeutil.h"
@@ -92,9 +93,27 @@ static int check_value(const struct field *f, json_t *v, char *msg, size_t cap)
     if (!json_is_string(v))
         return 0;
     const char *s = json_string_value(v);
-    if (strlen(s) != json_string_length(v)) {
-        snprintf(msg, cap, "%s含有非法字符", label_of(f));
+    size_t len = json_string_length(v);
+    /* A password is taken as typed: only a NUL byte is refused. */
+    int secret = (f->flags & FIELD_WRITEONLY) != 0;
+    int problem = secret ? (strlen(s) != len ? TEXT_UTF8 : TEXT_OK)
+                         : text_check(s, len, (f->flags & FIELD_MULTILINE) != 0);
+    if (problem) {
+        snprintf(msg, cap, "%s%s", label_of(f), text_problem_message(problem));
         return ERR_INVALID;
+    }
+    if (f->type == FIELD_STRING && !secret) { /* stored without surrounding space */
+        const char *t = s;
+        size_t n = len;
+        text_trim(&t, &n);
+        if (n != len) {
+            json_string_setn(v, t, n);
+            s = json_string_value(v);
+        }
+        if (!n && (f->flags & (FIELD_REQUIRED | FIELD_KEY))) {
+            snprintf(msg, cap, "%s不能为空", label_of(f));
+            return ERR_INVALID;
+        }
     }
     if (f->max && utf8_len(s) > f->max) {
         snprintf(msg, cap, "%s不能超过 %zu 个字符", label_of(f), f->max);

@@ -40,6 +40,7 @@ enum field_type {
 #define FIELD_KEY 0x08u       /* the record's key: given on create, never changed */
 #define FIELD_WRITEONLY 0x10u /* accepted in a body, never stored as such nor shown (password) */
 #define FIELD_INTERNAL 0x20u  /* stored and shown, set by rules only (not by bodies, imports) */
+#define FIELD_MULTILINE 0x40u /* strings: long text that may hold newlines and tabs */
 
 /* One value of an enumerated field, with its Chinese label. */
 struct enum_value {
@@ -79,7 +80,9 @@ const struct field *field_find(const struct field *fields, const char *name);
 const char *field_enum_label(const struct field *f, const char *value);
 
 /* Checks body against fields: types, presence (unless partial, every FIELD_REQUIRED field),
- * null only where FIELD_NULLABLE, lengths in characters, no NUL bytes, enumerations, dates,
+ * null only where FIELD_NULLABLE, strings as people may type them (core/text.h: trimmed in
+ * place, not blank when required, no control characters or bidi overrides, newlines only in
+ * FIELD_MULTILINE), lengths in characters, enumerations, dates,
  * integer ranges; a KEY member is refused when partial. READONLY and INTERNAL members are
  * removed from body (they are never applied); members that are not fields are ignored. Returns 0,
  * or ERR_INVALID with the field's name in *field and a Chinese message in msg. Pure. */

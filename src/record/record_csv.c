@@ -137,6 +137,14 @@ static void on_row(int c, void *data)
     rd->nul = 0;
 }
 
+/* libcsv trims spaces around unquoted fields by default; a cell is read as written, and the
+ * field's own rule (record.c: text is trimmed) decides. */
+static int no_space(unsigned char c)
+{
+    (void)c;
+    return 0;
+}
+
 int rec_csv_read(struct record *r, const char *text, size_t len, size_t max_rows, size_t max_report,
                  json_t **rows, json_t *problems, size_t *nproblems)
 {
@@ -145,6 +153,7 @@ int rec_csv_read(struct record *r, const char *text, size_t len, size_t max_rows
     rd.problems = problems;
     struct csv_parser csv;
     csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI);
+    csv_set_space_func(&csv, no_space);
     if (csv_parse(&csv, text, len, on_field, on_row, &rd) != len ||
         csv_fini(&csv, on_field, on_row, &rd) != 0) {
         char msg[160];

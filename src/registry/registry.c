@@ -61,7 +61,7 @@ const struct field registry_fields[] = {
      "o.display_name"},
     {"uscc_flagged", FIELD_BOOL, FIELD_INTERNAL, 0, "代码校验存疑", "e.uscc_flagged", "0"},
     {"key", FIELD_BOOL, 0, 0, "重点企业", "e.key", "0"},
-    {"notes", FIELD_STRING, FIELD_NULLABLE, 500, "备注", "e.notes", ""},
+    {"notes", FIELD_STRING, FIELD_NULLABLE | FIELD_MULTILINE, 500, "备注", "e.notes", ""},
     {NULL, 0, 0, 0, NULL, NULL},
 };
 

@@ -121,8 +121,14 @@ def test_meta_shape(srv, meta):
     for name, rec in meta["records"].items():
         assert set(rec) == {"label", "fields"} and has_chinese(rec["label"])
         for fname, f in rec["fields"].items():
-            assert set(f) <= {"label", "values"}, (name, fname)
+            assert set(f) <= {"label", "values", "readonly", "internal"}, (name, fname)
             assert has_chinese(f["label"]) or f["label"].isupper(), (name, fname, f)
+    # What a body or an import cannot set is marked, so the UI leaves it out of forms.
+    ent = meta["records"]["entity"]["fields"]
+    assert ent["region_name"].get("readonly") is True and ent["officer_name"].get("readonly")
+    assert ent["uscc_flagged"].get("internal") is True
+    assert "readonly" not in ent["name"] and "internal" not in ent["name"]
+    assert "password" not in meta["records"]["user"]["fields"]
     assert meta["records"]["entity"]["label"] == "市场主体"
     assert meta["records"]["user"]["label"] == "用户"
     assert meta["records"]["audit"]["label"] == "审计日志"

@@ -441,22 +441,25 @@ def test_import_body_over_32_mib_413(reg_fresh):
 def test_import_bom_quotes_commas_newlines(reg_fresh):
     s = reg_fresh
     a, b = new_code(), new_code()
-    name_a = "聊城\"金,字\"塔\n有限公司"
-    addr_b = "东昌府区柳园街道, 3号楼\r\n2单元"
-    rows = [[a, name_a, "enterprise", OWN, ""], [b, "普通企业", "individual", OWN, addr_b]]
-    data = csv_bytes(rows, ("uscc", "name", "kind", "region", "address"), bom=True)
+    name_a = "聊城\"金,字\"塔有限公司"
+    notes_b = "东昌府区柳园街道, 3号楼\r\n2单元"  # newlines belong in long text (备注) only
+    cols = ("uscc", "name", "kind", "region", "notes")
+    rows = [[a, name_a, "enterprise", OWN, ""], [b, "普通企业", "individual", OWN, notes_b]]
+    data = csv_bytes(rows, cols, bom=True)
     assert data.startswith(b"\xef\xbb\xbfuscc,")
     r = do_import(s, data, ctype="text/csv; charset=utf-8")
     assert r.status == 201, r.raw[:400]
     assert r.body == {"inserted": 2, "updated": 0, "flagged": []}
-    assert s.sql("SELECT name, address FROM entities WHERE uscc = ?", (a,)) == [(name_a, "")]
-    assert s.sql("SELECT name, kind, address FROM entities WHERE uscc = ?", (b,)) == [
-        ("普通企业", "individual", addr_b)]
-    # A bad line after a multi-line record is still named by its record number.
+    assert s.sql("SELECT name, notes FROM entities WHERE uscc = ?", (a,)) == [(name_a, "")]
+    assert s.sql("SELECT name, kind, notes FROM entities WHERE uscc = ?", (b,)) == [
+        ("普通企业", "individual", notes_b)]
+    # A newline in a one-line field is named, and so is a bad line after a multi-line record,
+    # by its record number.
+    rows.append([new_code(), "换行\n企业", "enterprise", OWN, ""])
     rows.append([new_code(), "坏类型企业", "robot", OWN, ""])
-    r = do_import(s, csv_bytes(rows, ("uscc", "name", "kind", "region", "address"), bom=True))
+    r = do_import(s, csv_bytes(rows, cols, bom=True))
     err = assert_refused(r, 422)
-    assert [(ln["line"], ln["field"]) for ln in err["lines"]] == [(4, "kind")]
+    assert [(ln["line"], ln["field"]) for ln in err["lines"]] == [(4, "name"), (5, "kind")]
 
 
 def test_export_reimport_round_trip(reg_fresh):
