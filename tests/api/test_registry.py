@@ -1182,6 +1182,30 @@ def test_csv_export_defuses_formulas_and_reimports(reg_fresh):
         ("=HYPERLINK(\"http://x\",\"点我\")", "+86 聊城市")]
 
 
+def test_csv_export_escapes_every_formula_start_and_round_trips(reg_fresh):
+    """| (DDE), the full-width ＝＋－＠ and a leading apostrophe are escaped too; the literal
+    '=1+1 survives export and re-import; spaces around a typed value are not kept."""
+    s = reg_fresh
+    values = ["|cmd", "＝1+1", "＋86", "－1", "＠SUM(A1)", "'=1+1", "'普通"]
+    codes = []
+    for v in values:
+        r, body = create(s, legal_rep=v)
+        assert r.status == 201 and r.body["legal_rep"] == v, (v, r.raw[:300])
+        codes.append(body["uscc"])
+    export = get(s, ENT, "admin", format="csv")
+    _, header, rows = parse_csv_export(export)
+    by_code = {row[header.index("uscc")]: row[header.index("legal_rep")] for row in rows}
+    for code, v in zip(codes, values):
+        assert by_code[code] == "'" + v, (v, by_code[code])
+    r = do_import(s, export.raw)
+    assert r.status == 201, r.raw[:300]
+    for code, v in zip(codes, values):
+        assert s.sql("SELECT legal_rep FROM entities WHERE uscc = ?", (code,)) == [(v,)]
+    # Typed with spaces around, a value is stored without them (and then escaped on export).
+    r, body = create(s, legal_rep="  =1+1 ")
+    assert r.status == 201 and r.body["legal_rep"] == "=1+1"
+
+
 def test_notes_field_everywhere(reg_fresh):
     """A field added by one line of the entity's record table (and its migration): created,
     read, patched with its audit diff, limited, exported and imported back."""
