@@ -82,6 +82,8 @@ static int generate(struct demo *d)
     }
     rc = db_write_end(w, rc);
     db_bulk_mode(w, 0);
+    if (!rc)
+        rc = db_checkpoint(db_read()); /* the city's WAL (hundreds of MB) is given back */
     return rc;
 }
 

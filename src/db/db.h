@@ -120,6 +120,9 @@ void db_close(struct db *db);
  * exist), while other connections go on reading and writing. Returns 0, ERR_CONFLICT when
  * dest exists, or ERR_DB. */
 int db_backup(struct db *db, const char *dest);
+/* Copies the write-ahead log into the database and truncates it, after bulk work (any
+ * connection may ask, outside a transaction); returns 0 or ERR_DB. */
+int db_checkpoint(struct db *db);
 /* Refreshes the query planner's statistics after a bulk change; returns 0 or ERR_DB. */
 int db_analyze(struct db *w);
 /* Tunes the write connection w for one long bulk transaction (a large page cache), or back.

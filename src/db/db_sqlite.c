@@ -12,8 +12,11 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct migration {
@@ -55,9 +58,30 @@ static int map_rc(sqlite3 *h, int rc)
     }
 }
 
+/* The database holds password hashes and personal data: its file is the owner's alone. SQLite
+ * gives its -wal and -shm files the database file's mode when it creates them. */
+static void owner_only(const char *path)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        char name[4096];
+        if ((size_t)snprintf(name, sizeof name, "%s%s", path, suffixes[i]) >= sizeof name)
+            return;
+        int fd = open(name, O_RDWR | O_CLOEXEC | (i ? 0 : O_CREAT), 0600);
+        if (fd < 0)
+            continue;
+        struct stat st;
+        if (!fstat(fd, &st) && (st.st_mode & 077) && st.st_uid == geteuid())
+            (void)fchmod(fd, st.st_mode & 0700);
+        close(fd);
+    }
+}
+
 static int open_conn(const char *path, int reader, struct db **out)
 {
     sqlite3 *h = NULL;
+    if (!reader && strcmp(path, ":memory:"))
+        owner_only(path);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (reader ? 0 : SQLITE_OPEN_CREATE);
     int rc = sqlite3_open_v2(path, &h, flags, NULL);
     if (rc != SQLITE_OK) {
@@ -379,6 +403,11 @@ int db_analyze(struct db *w)
     /* A sampled ANALYZE: enough for the planner to prefer the selective index, and quick
      * on a city of 710,000 entities. */
     return db_exec(w, "PRAGMA analysis_limit = 1000; ANALYZE");
+}
+
+int db_checkpoint(struct db *db)
+{
+    return db ? db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)") : ERR_DB;
 }
 
 void db_bulk_mode(struct db *w, int on)

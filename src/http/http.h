@@ -81,7 +81,7 @@ struct resp {
     int status;
     struct strbuf body;
     const char *content_type;
-    struct header headers[6];
+    struct header headers[10];
     int nheaders;
     const void *static_body; /* borrowed bytes that outlive the request (web assets) */
     size_t static_len;

@@ -214,6 +214,16 @@ int static_serve(struct req *req, struct resp *resp)
         resp_header(resp, "Vary", "Accept-Encoding");
     resp_header(resp, "Cache-Control",
                 f->immutable ? "public, max-age=31536000, immutable" : "no-cache");
+    if (f->type == type_of(".html")) {
+        /* The page runs only its own scripts, is never framed, and tells other sites nothing
+         * of where their visitors came from. Element Plus positions with style attributes. */
+        resp_header(resp, "Content-Security-Policy",
+                    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                    "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; "
+                    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'");
+        resp_header(resp, "X-Frame-Options", "DENY");
+        resp_header(resp, "Referrer-Policy", "same-origin");
+    }
     return 0;
 }
 

@@ -110,6 +110,8 @@ static int reply_rejected(struct resp *resp, struct problems *pr)
     return ERR_INVALID;
 }
 
+#define BULK_ROWS 1000 /* an import this large refreshes statistics and checkpoints */
+
 /* Writes every row in one transaction, each with its audit row, and the import's own. */
 static int write_rows(struct req *req, json_t *rows, size_t flagged, int64_t *inserted,
                       int64_t *updated)
@@ -119,25 +121,31 @@ static int write_rows(struct req *req, json_t *rows, size_t flagged, int64_t *in
     for (size_t i = 0; !rc && i < json_array_size(rows); i++) {
         json_t *v = json_array_get(rows, i);
         const char *uscc = json_string_value(json_object_get(v, "uscc"));
-        char object[32], region[16];
+        char object[32];
         snprintf(object, sizeof object, "entity:%s", uscc);
         json_object_del(v, "_line");
         /* The county of an existing record is checked again here, under the write lock: the
          * checks above read a snapshot that another write may have changed since. */
-        int found = registry_region_of(w, uscc, region);
-        if (found && found != ERR_NOTFOUND)
-            rc = found;
-        else if (!found && scope_allows(req->user, region))
+        json_t *before = NULL;
+        int missing = registry_get(w, uscc, &before);
+        if (missing && missing != ERR_NOTFOUND)
+            rc = missing;
+        else if (before &&
+                 scope_allows(req->user, json_string_value(json_object_get(before, "region"))))
             rc = ERR_FORBIDDEN;
         else
-            rc = found ? registry_insert(w, v) : registry_update(w, uscc, v);
-        if (!rc)
+            rc = missing ? registry_insert(w, v) : registry_update(w, uscc, v);
+        if (!rc) { /* the audit row says what changed, field by field, as a PATCH's does */
+            char *detail = rec_diff(&registry_entity, v, before);
             rc = audit_record_as(w, req->user, req->ip,
-                                 found ? "entity.import_insert" : "entity.import_update", object,
-                                 NULL);
-        found ? (*inserted)++ : (*updated)++;
+                                 missing ? "entity.import_insert" : "entity.import_update",
+                                 object, detail);
+            free(detail);
+        }
+        json_decref(before);
+        missing ? (*inserted)++ : (*updated)++;
     }
-    if (!rc && *inserted + *updated >= 1000)
+    if (!rc && *inserted + *updated >= BULK_ROWS)
         rc = db_analyze(w);
     if (!rc) {
         char detail[128];
@@ -145,7 +153,10 @@ static int write_rows(struct req *req, json_t *rows, size_t flagged, int64_t *in
                  (long long)*inserted, (long long)*updated, flagged);
         rc = audit_record_as(w, req->user, req->ip, "registry.import", "registry", detail);
     }
-    return w ? db_write_end(w, rc) : rc;
+    rc = w ? db_write_end(w, rc) : rc;
+    if (!rc && *inserted + *updated >= BULK_ROWS)
+        db_checkpoint(db_read()); /* the WAL a big import grew is given back */
+    return rc;
 }
 
 /* Reads the body as CSV rows of entities; returns 0 or ERR_INVALID with problems recorded. */

@@ -1,11 +1,13 @@
 """Hardening (issue 9): a request is judged from its head before any body is read; bodies in
 memory are bounded server-wide; media types are matched exactly."""
 
+import os
 import socket
+import stat
 import threading
 import time
 
-from conftest import parse_raw_response
+from conftest import parse_raw_response, run_cli
 
 LOGIN = "/api/v1/auth/login"
 IMPORT = "/api/v1/entities/import"
@@ -165,3 +167,19 @@ def test_body_memory_budget(server_factory):
     r = s.req("PATCH", f"/api/v1/users/{uid}", raw='{"display_name":"预算之后"}'.encode(),
               token=tok, headers={"Content-Type": "application/json"})
     assert r.status == 200 and r.body["display_name"] == "预算之后", (r.status, r.raw[:200])
+
+
+def test_database_files_are_the_owners_alone(tmp_path):
+    """The database holds password hashes and personal data: it, its WAL and shared-memory
+    files and its audit key are mode 0600, also when an older database was 0644."""
+    db = str(tmp_path / "m.db")
+    assert run_cli("init", "--db", db).returncode == 0
+    r = run_cli("user", "add", "--db", db, "--username", "mode-admin", "--role", "admin",
+                input="pw-1234567\n")
+    assert r.returncode == 0, r.stderr
+    for name in os.listdir(tmp_path):
+        mode = stat.S_IMODE(os.stat(tmp_path / name).st_mode)
+        assert mode & 0o077 == 0, (name, oct(mode))
+    os.chmod(db, 0o644)
+    assert run_cli("verify", "audit", "--db", db).returncode == 0  # opens it for writing
+    assert stat.S_IMODE(os.stat(db).st_mode) == 0o600

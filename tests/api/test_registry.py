@@ -1182,6 +1182,27 @@ def test_csv_export_defuses_formulas_and_reimports(reg_fresh):
         ("=HYPERLINK(\"http://x\",\"点我\")", "+86 聊城市")]
 
 
+def test_import_audits_each_change_like_a_patch(reg_fresh):
+    """An import's update keeps {from, to} per changed field in its audit row, and an insert
+    the values it set, as PATCH and POST do."""
+    s = reg_fresh
+    r, body = create(s, legal_rep="张三", address="旧址")
+    assert r.status == 201
+    code, new = body["uscc"], new_code()
+    cols = ("uscc", "name", "kind", "region", "legal_rep", "address")
+    data = csv_bytes([[code, body["name"], body["kind"], body["region"], "李四", "旧址"],
+                      [new, "导入新企业有限公司", "enterprise", OWN, "王五", ""]], cols)
+    r = do_import(s, data)
+    assert r.status == 201 and r.body["updated"] == 1 and r.body["inserted"] == 1, r.raw[:300]
+    [(detail,)] = s.sql("SELECT detail FROM audit_log WHERE action = 'entity.import_update'"
+                        " AND object = ? ORDER BY id DESC LIMIT 1", (f"entity:{code}",))
+    assert json.loads(detail) == {"legal_rep": {"from": "张三", "to": "李四"}}
+    [(detail,)] = s.sql("SELECT detail FROM audit_log WHERE action = 'entity.import_insert'"
+                        " AND object = ?", (f"entity:{new}",))
+    d = json.loads(detail)
+    assert d["name"] == "导入新企业有限公司" and d["legal_rep"] == "王五", d
+
+
 def test_csv_export_escapes_every_formula_start_and_round_trips(reg_fresh):
     """| (DDE), the full-width ＝＋－＠ and a leading apostrophe are escaped too; the literal
     '=1+1 survives export and re-import; spaces around a typed value are not kept."""

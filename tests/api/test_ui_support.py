@@ -443,6 +443,12 @@ def test_static_encodings(web):
             assert r.headers["Vary"] == "Accept-Encoding", (path, accept)
             assert r.headers["Cache-Control"] == "no-cache", (path, accept)
             assert r.headers["Content-Type"].startswith("text/html")
+            # The page runs only its own scripts and may not be framed.
+            csp = r.headers["Content-Security-Policy"]
+            assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+            assert "default-src 'self'" in csp and "object-src 'none'" in csp
+            assert r.headers["X-Frame-Options"] == "DENY"
+            assert r.headers["Referrer-Policy"] == "same-origin"
     # No Accept-Encoding header at all: the original bytes.
     got, _ = raw_exchange(web.port, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     status, headers, body = parse_raw_response(got)
