@@ -624,8 +624,11 @@ def test_enterprise_user_sees_only_own_entity(reg):
     assert r.status == 200 and set(r.body) == {"items", "total", "page", "page_size"}
     neighbour = reg.scalar("SELECT uscc FROM entities WHERE region = ? AND uscc <> ? LIMIT 1",
                            (OWN, own))
+    # Another entity is not found, exactly as a code nobody has: its existence is not told.
     for path in ("", "/qr.svg", "/qr.png", "/history"):
-        assert_refused(get(reg, f"{ENT}/{neighbour}{path}", "enterprise"), 403)
+        for code in (neighbour, new_code()):
+            err = assert_refused(get(reg, f"{ENT}/{code}{path}", "enterprise"), 404)
+            assert err["code"] == "not_found"
     assert_refused(get(reg, ENT, "enterprise"), 403)
     assert_refused(get(reg, ENT, "enterprise", format="csv"), 403)
     r = reg.req("PATCH", f"{ENT}/{own}", {"name": "自己改名"}, token=reg.tokens["enterprise"])
