@@ -6,6 +6,7 @@
 #        BENCH_REGISTRY  0 skips the city-scale registry benchmark (bench/registry.sh) run at the end
 #        BENCH_WRITES    0 skips the durable-write and isolation benchmark (bench/writes.sh)
 #        BENCH_LABEL     the row label of bench/writes.sh (default: the commit)
+#        BENCH_LOGIN     0 skips the browser login → home measurement (bench/login.mjs)
 # Writes bench/RESULTS.md (keeping everything from the `<!-- registry -->` marker onward) and
 # prints the table. Loopback only; every server is stopped by the EXIT trap, even on failure.
 set -euo pipefail
@@ -236,4 +237,10 @@ fi
 if [[ ${BENCH_WRITES:-1} != 0 ]]; then
     echo
     "$HERE/writes.sh" "$ORIG_BIN" "${BENCH_LABEL:-$(git -C "$HERE" rev-parse --short HEAD 2>/dev/null || echo current)}"
+fi
+
+# ---- 9. login → home in the browser (its own section of RESULTS.md) -------------------------
+if [[ ${BENCH_LOGIN:-1} != 0 ]]; then
+    echo
+    JIANGUAN_BIN=$ORIG_BIN node "$HERE/login.mjs"
 fi

@@ -19,7 +19,9 @@ export default defineConfig({
     emptyOutDir: true,
     assetsDir: 'assets',
     sourcemap: false,
-    // Element Plus is imported whole and lives in its own long-cached chunk.
+    // Vendor chunks, long-cached: Vue, Element Plus (imported whole) and ECharts apart, so that
+    // the login page loads no ECharts (checked by tests/web/shell.test.mjs). `codeSplitting`
+    // is Rolldown's successor of Rollup's `manualChunks`, which Vite 8 ignores beside it.
     chunkSizeWarningLimit: 1200,
     rolldownOptions: {
       output: {

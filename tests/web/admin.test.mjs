@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { Backend, PASSWORD, launchBrowser, loginPage, eventually, withResponse } from './harness.mjs'
 
 const T = { timeout: 120_000 }
@@ -210,8 +211,12 @@ test('users: filter the list by role, kept in the URL', T, async () => {
     assert.ok((await colTexts(page, 'user-table', 'username')).includes('filter.insp'))
 
     // The export carries the filter.
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()])
-    const url = new URL(csv.url())
+    const [csv, req] = await Promise.all([
+      page.waitForEvent('download'),
+      page.waitForRequest((r) => new URL(r.url()).searchParams.get('format') === 'csv'),
+      page.getByTestId('export-csv').click(),
+    ])
+    const url = new URL(req.url())
     assert.equal(url.pathname, '/api/v1/users')
     assert.equal(url.searchParams.get('role'), 'inspector')
     const lines = readFileSync(await csv.path(), 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).filter(Boolean)
@@ -304,7 +309,7 @@ test('users: disable (login refused), enable, reset a password, see and revoke s
       // li.si's next call answers 401: the login page, saying why.
       await other.page.getByTestId('menu-/entities').click()
       await other.page.waitForURL((u) => u.pathname === '/login')
-      await other.page.locator('.el-message', { hasText: '登录已失效，请重新登录' }).waitFor()
+      await other.page.locator('.el-message', { hasText: '登录已过期，请重新登录' }).waitFor()
       assert.equal(new URL(other.page.url()).searchParams.get('redirect'), '/entities')
     } finally {
       await other.context.close()
@@ -357,6 +362,44 @@ test('login log: shows logins and failed logins with Chinese labels', T, async (
   } finally {
     await context.close()
   }
+})
+
+// Runs SQL on the backend's database behind the server's back (python3's sqlite3 module);
+// returns the first column of the rows.
+function sql(query) {
+  const py = 'import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\n' +
+    'r=c.execute(sys.argv[2]).fetchall()\nc.commit()\nprint("\\n".join(str(x[0]) for x in r))'
+  const r = spawnSync('/usr/bin/python3', ['-c', py, backend.db, query], { encoding: 'utf8' })
+  assert.equal(r.status, 0, r.stderr)
+  return r.stdout.split('\n').filter(Boolean)
+}
+
+test('audit: 校验审计链 reports an intact chain, then names the row edited behind its back', T, async () => {
+  const { context, page } = await loginPage(browser, backend, 'sysadmin')
+  const [id] = sql('SELECT id FROM audit_log ORDER BY id LIMIT 1 OFFSET 2')
+  const [detail] = sql(`SELECT detail FROM audit_log WHERE id = ${id}`)
+  try {
+    await page.goto('/system/audit')
+    await ready(page, 'audit-page')
+    await withResponse(page, apiPath('/audit/verify'), () => page.getByTestId('audit-verify').click())
+    const verdict = page.getByTestId('audit-verdict')
+    await verdict.waitFor()
+    const ok = await backend.get(adminToken, '/audit/verify')
+    assert.equal(ok.intact, true)
+    assert.ok((await verdict.innerText()).includes(`审计链完整，共校验 ${ok.rows} 条记录`))
+    assert.match(await verdict.getAttribute('class'), /el-alert--success/)
+
+    sql(`UPDATE audit_log SET detail = '{"tampered":true}' WHERE id = ${id}`)
+    await withResponse(page, apiPath('/audit/verify'), () => page.getByTestId('audit-verify').click())
+    await eventually(async () => /el-alert--error/.test(await verdict.getAttribute('class')), { what: 'the error verdict' })
+    const text = await verdict.innerText()
+    assert.ok(text.includes(`审计链在第 ${id} 条记录处断裂`), text)
+    assert.ok(text.includes(`第 ${id} 条记录起的日志无法证明未被改动`), text)
+  } finally {
+    sql(`UPDATE audit_log SET detail = '${detail.replace(/'/g, "''")}' WHERE id = ${id}`)
+    await context.close()
+  }
+  assert.equal((await backend.get(adminToken, '/audit/verify')).intact, true)
 })
 
 test('audit: an edit made in the dialog is listed with its Chinese label and from → to detail', T, async () => {
@@ -627,7 +670,11 @@ test('phone 390×844: the 系统管理 pages do not overflow horizontally; dialo
     assert.ok(table.inner > 390, 'the table is wider than the phone and scrolls')
     assert.ok(table.box <= 390, `the table box ends inside the screen (${table.box})`)
 
-    // The search form stacks: each field below the previous one.
+    // The search form is folded away until asked for; then it stacks, each field below the
+    // previous one.
+    assert.ok(!(await page.getByTestId('user-filters').isVisible()), 'the search form starts folded on a phone')
+    await page.getByTestId('filters-toggle').click()
+    await page.getByTestId('user-filters').waitFor()
     const tops = await page.evaluate(() =>
       [...document.querySelectorAll('[data-testid="user-filters"] .el-form-item')].map((e) => Math.round(e.getBoundingClientRect().top)),
     )

@@ -85,7 +85,7 @@ test('login: a wrong password shows the API message, the right one opens the lay
     assert.equal((await page.getByTestId('user-role').innerText()).trim(), '系统管理员')
     const menu = await menuTexts(page)
     assert.ok(menu.includes('市场主体'), `menu: ${menu}`)
-    assert.ok(menu.includes('首页概览') && menu.includes('基础数据'), `menu: ${menu}`)
+    assert.ok(menu.includes('首页概览') && menu.includes('部门/区划/产业链'), `menu: ${menu}`)
     assert.ok(!menu.includes('我的企业'), `menu: ${menu}`)
 
     // Home shows the real entity count from the API.
@@ -96,9 +96,10 @@ test('login: a wrong password shows the API message, the right one opens the lay
       what: `home shows ${total} entities`,
     })
 
-    // Reference data lists the 12 industry chains.
-    await page.getByTestId('menu-/reference').click()
-    await page.getByRole('tab', { name: '产业链' }).click()
+    // Reference data (系统管理 › 部门/区划/产业链 for the administrator) lists the 12 industry chains.
+    await page.getByTestId('menu-/system').click()
+    await page.getByTestId('menu-/system/org').click()
+    await page.getByTestId('reference').getByRole('tab', { name: '产业链', exact: true }).click()
     const chains = await backend.get(adminToken, '/chains')
     await eventually(async () => (await page.getByTestId('ref-chains').locator('.el-table__body tr').count()) === chains.items.length, {
       what: 'chains listed',
@@ -127,7 +128,7 @@ test('entity list: search by a two-character Chinese fragment', T, async () => {
     const names = await columnTexts(page, 'name')
     assert.equal(names.length, Math.min(expected.total, 20))
     for (const n of names) assert.ok(n.includes(frag), `"${n}" contains "${frag}"`)
-    assert.equal(Number((await page.getByTestId('entity-total').innerText()).replaceAll(',', '')), expected.total)
+    assert.equal(Number((await page.getByTestId('list-total').innerText()).replace(/\D/g, '')), expected.total)
   } finally {
     await context.close()
   }
@@ -149,7 +150,7 @@ test('entity list: region filter, kept after reload', T, async () => {
       const regions = await columnTexts(page, 'region')
       assert.ok(regions.length > 0)
       for (const r of regions) assert.equal(r.trim(), first.region_name)
-      assert.equal(Number((await page.getByTestId('entity-total').innerText()).replaceAll(',', '')), expected.total)
+      assert.equal(Number((await page.getByTestId('list-total').innerText()).replace(/\D/g, '')), expected.total)
     }
     await check()
 
@@ -195,7 +196,7 @@ test('entity page: fields, QR code, history; an edit is saved and recorded', T, 
     // History section has answered (items or the empty state).
     const hist = page.getByTestId('entity-history')
     assert.ok((await hist.innerText()).includes('历史记录'))
-    await hist.locator('[data-testid="history-timeline"], [data-testid="history-empty"]').first().waitFor()
+    await page.locator('[data-testid="entity-history"][data-state="ready"]').waitFor()
     const before = await hist.getByTestId('history-item').count()
 
     // Edit the address; the page and the history show it.
@@ -248,8 +249,10 @@ test('entity list: export CSV and Excel with the current filters', T, async () =
     await listReady(page)
     assert.equal(await page.getByTestId('filter-q').inputValue(), frag, 'URL filter fills the form')
 
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()])
-    const csvUrl = new URL(csv.url())
+    // Downloaded through fetch (so errors can be shown): the request carries the filters.
+    const isExport = (format) => (r) => new URL(r.url()).pathname === '/api/v1/entities' && new URL(r.url()).searchParams.get('format') === format
+    const [csv, csvReq] = await Promise.all([page.waitForEvent('download'), page.waitForRequest(isExport('csv')), page.getByTestId('export-csv').click()])
+    const csvUrl = new URL(csvReq.url())
     assert.equal(csvUrl.pathname, '/api/v1/entities')
     assert.equal(csvUrl.searchParams.get('format'), 'csv')
     assert.equal(csvUrl.searchParams.get('q'), frag)
@@ -259,8 +262,8 @@ test('entity list: export CSV and Excel with the current filters', T, async () =
     assert.equal(lines.length - 1, expected.total, 'the export has every matching row')
     for (const l of lines.slice(1)) assert.ok(l.includes(frag), `row matches: ${l}`)
 
-    const [xlsx] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-xlsx').click()])
-    assert.equal(new URL(xlsx.url()).searchParams.get('format'), 'xlsx')
+    const [xlsx, xlsxReq] = await Promise.all([page.waitForEvent('download'), page.waitForRequest(isExport('xlsx')), page.getByTestId('export-xlsx').click()])
+    assert.equal(new URL(xlsxReq.url()).searchParams.get('q'), frag)
     const bytes = readFileSync(await xlsx.path())
     assert.equal(bytes.subarray(0, 2).toString('latin1'), 'PK', 'xlsx is a zip file')
   } finally {
@@ -318,7 +321,7 @@ test('county bureau user sees its county only', T, async () => {
     assert.ok((await page.getByTestId('user-region').innerText()).includes(user.region_name))
     await page.goto('/entities')
     await listReady(page)
-    assert.equal(Number((await page.getByTestId('entity-total').innerText()).replaceAll(',', '')), expected.total)
+    assert.equal(Number((await page.getByTestId('list-total').innerText()).replace(/\D/g, '')), expected.total)
     const regions = await columnTexts(page, 'region')
     assert.ok(regions.length > 0, 'the county has entities')
     for (const r of regions) assert.equal(r.trim(), user.region_name)

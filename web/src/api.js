@@ -158,6 +158,7 @@ export const api = {
   userSessions: (id) => request('GET', `/users/${id}/sessions`),
   loginLog: (query) => request('GET', '/login-log', { query }),
   audit: (query) => request('GET', '/audit', { query }),
+  verifyAudit: () => request('GET', '/audit/verify'),
 
   // working-day calendar
   calendar: (year) => request('GET', '/calendar', { query: { year } }),

@@ -53,3 +53,8 @@ export function todayCst() {
 export function charCount(s) {
   return Array.from(s || '').length
 }
+
+// Today in China Standard Time as YYYYMMDD, as the server stamps its file names.
+export function dateStamp() {
+  return todayCst().replaceAll('-', '')
+}

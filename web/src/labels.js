@@ -44,6 +44,7 @@ const FALLBACK = {
     },
   },
   actions: {},
+  lists: {},
 }
 
 const state = reactive({ loaded: false, meta: FALLBACK })
@@ -62,6 +63,7 @@ export function loadMeta() {
           records: m.records || FALLBACK.records,
           actions: m.actions || {},
           modules: m.modules || [],
+          lists: m.lists || {},
         }
         state.loaded = true
         return state.meta
@@ -127,6 +129,25 @@ export function enumOptions(record, field) {
 // Label of an entity enumeration value (kind, tier, credit, status) or of a role.
 export function label(kind, value) {
   return kind === 'role' ? roleLabel(value) : enumLabel('entity', kind, value)
+}
+
+// What the server says of one of its lists (GET /meta "lists", keyed by the list's API path
+// "/api/v1/entities"): {record, filters, sorts, export}; null when it says nothing.
+export function listInfo(path) {
+  const lists = state.meta.lists || {}
+  return lists[path] || lists[`/api/v1${path}`] || null
+}
+
+// The fields of a record, by name ({} when the record is unknown).
+export function recordFields(record) {
+  const r = state.meta.records[record] || FALLBACK.records[record]
+  return (r && r.fields) || {}
+}
+
+// Chinese name of a record ("entity" → 市场主体).
+export function recordLabel(record) {
+  const r = state.meta.records[record] || FALLBACK.records[record]
+  return (r && r.label) || record
 }
 
 // Chinese label of an audit action ("user.create" → 新增用户); the code if unknown.

@@ -1,39 +1,91 @@
-// The left menu, as data. An item is shown when the user's role is in `roles`; a group (an item
-// with `children`) when at least one of its children is.
-import { ALL_ROLES, STAFF_ROLES } from './labels.js'
+// The left menu, as data: the one place page names are written (the router's titles and the
+// home page's shortcuts look them up here). An item is shown when the user's role is in `roles`
+// and, if it has one, `when(user)` holds; a group (an item with `children`) when at least one of
+// its children is shown.
+import {
+  HomeFilled,
+  OfficeBuilding,
+  Shop,
+  Collection,
+  Setting,
+  User,
+  Key,
+  Tickets,
+  Document,
+  Calendar,
+} from '@element-plus/icons-vue'
+import { ALL_ROLES, STAFF_ROLES, ENTITY_OWNER_ROLES } from './labels.js'
+
+// Staff who read reference data under 基础数据; the administrator has it in 系统管理.
+const REFERENCE_READERS = STAFF_ROLES.filter((r) => r !== 'admin')
+const ADMIN = ['admin']
 
 export const MENU = [
-  { path: '/', title: '首页概览', icon: 'HomeFilled', roles: ALL_ROLES },
-  { path: '/entities', title: '市场主体', icon: 'OfficeBuilding', roles: STAFF_ROLES },
-  { path: '/my-entity', title: '我的企业', icon: 'Shop', roles: ['enterprise'] },
-  { path: '/reference', title: '基础数据', icon: 'Collection', roles: STAFF_ROLES },
+  { path: '/', title: '首页概览', icon: HomeFilled, roles: ALL_ROLES },
+  { path: '/entities', title: '市场主体', icon: OfficeBuilding, roles: STAFF_ROLES },
+  {
+    path: '/my-entity',
+    title: '我的企业',
+    icon: Shop,
+    roles: ENTITY_OWNER_ROLES,
+    // An enterprise account always has the entry (it explains a missing link); a station or a
+    // slaughterhouse only when its account is bound to its entity.
+    when: (user) => user.role === 'enterprise' || !!user.entity,
+  },
+  { path: '/reference', title: '基础数据', icon: Collection, roles: REFERENCE_READERS },
   {
     path: '/system',
     title: '系统管理',
-    icon: 'Setting',
+    icon: Setting,
     children: [
-      { path: '/system/users', title: '用户管理', icon: 'User', roles: ['admin'] },
-      { path: '/system/login-log', title: '登录日志', icon: 'Tickets', roles: ['admin'] },
-      { path: '/system/audit', title: '操作审计', icon: 'Document', roles: ['admin'] },
-      { path: '/system/calendar', title: '节假日设置', icon: 'Calendar', roles: ['admin'] },
+      { path: '/system/users', title: '用户管理', icon: User, roles: ADMIN },
+      { path: '/system/roles', title: '角色与数据范围', icon: Key, roles: ADMIN },
+      { path: '/system/org', title: '部门/区划/产业链', icon: Collection, roles: ADMIN },
+      { path: '/system/calendar', title: '节假日', icon: Calendar, roles: ADMIN },
+      { path: '/system/audit', title: '操作日志', icon: Document, roles: ADMIN },
+      { path: '/system/login-log', title: '登录日志', icon: Tickets, roles: ADMIN },
     ],
   },
 ]
 
-function visible(items, role) {
+function shown(item, user) {
+  return item.roles.includes(user.role) && (!item.when || item.when(user))
+}
+
+function visible(items, user) {
   const out = []
   for (const m of items) {
     if (m.children) {
-      const children = visible(m.children, role)
+      const children = visible(m.children, user)
       if (children.length) out.push({ ...m, children })
-    } else if (m.roles.includes(role)) {
+    } else if (shown(m, user)) {
       out.push(m)
     }
   }
   return out
 }
 
+// The menu tree the user sees ([] when logged out).
 export function menuFor(user) {
   if (!user) return []
-  return visible(MENU, user.role)
+  return visible(MENU, user)
+}
+
+// The leaves of a menu tree, in order.
+export function menuLeaves(items = MENU) {
+  return items.flatMap((m) => (m.children ? menuLeaves(m.children) : [m]))
+}
+
+// The name of the page at `path`, as the menu calls it; throws on a path the menu does not
+// have, so that a router entry cannot silently drift from the menu.
+export function menuTitle(path) {
+  const m = menuLeaves().find((x) => x.path === path)
+  if (!m) throw new Error(`menu has no page ${path}`)
+  return m.title
+}
+
+// The group that holds `path` ('系统管理' for '/system/users'), or null at the top level.
+export function menuGroup(path) {
+  const g = MENU.find((m) => m.children && m.children.some((c) => c.path === path))
+  return g ? g.title : null
 }

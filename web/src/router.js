@@ -1,24 +1,41 @@
 import { createRouter, createWebHistory } from 'vue-router'
 import { auth, loadMe } from './auth.js'
-import { STAFF_ROLES, ALL_ROLES } from './labels.js'
-import { ui } from './ui.js'
+import { STAFF_ROLES, ALL_ROLES, ENTITY_OWNER_ROLES } from './labels.js'
+import { menuTitle, menuGroup } from './menu.js'
+import { prefetchEntityTotal } from './home.js'
+import { ui, PRODUCT_NAME } from './ui.js'
 import MainLayout from './layouts/MainLayout.vue'
+
+// A page of the menu: its title (and breadcrumb) come from menu.js, so the two cannot differ.
+function page(path, name, component, meta = {}, extra = {}) {
+  const menu = `/${path}`
+  const title = menuTitle(menu)
+  const group = menuGroup(menu)
+  return {
+    path,
+    name,
+    component,
+    meta: { title, menu, crumbs: group ? [{ title: group }, { title }] : [{ title }], ...meta },
+    ...extra,
+  }
+}
 
 // The 系统管理 pages: administrators only. To anyone else they do not exist (the not-found
 // view, at the address asked for), so their addresses reveal nothing.
-function systemRoutes(pages) {
-  return pages.map((p) => ({
-    path: `system/${p.path}`,
-    name: p.name,
-    component: p.view,
-    meta: {
-      title: p.title,
-      roles: ['admin'],
-      hidden: true,
-      menu: `/system/${p.path}`,
-      crumbs: [{ title: '系统管理' }, { title: p.title }],
-    },
-  }))
+function systemPage(path, component) {
+  return page(`system/${path}`, `system-${path}`, component, { roles: ['admin'], hidden: true })
+}
+
+// 我的企业 leads to the account's own entity; without one, the view explains.
+function toOwnEntity() {
+  const uscc = auth.user && auth.user.entity
+  return uscc ? { name: 'entity', params: { uscc }, replace: true } : true
+}
+
+// The home page's count starts while its code loads (see home.js).
+function startHome() {
+  if (auth.user && STAFF_ROLES.includes(auth.user.role)) prefetchEntityTotal()
+  return true
 }
 
 const routes = [
@@ -32,47 +49,25 @@ const routes = [
     path: '/',
     component: MainLayout,
     children: [
-      {
-        path: '',
-        name: 'home',
-        component: () => import('./views/HomeView.vue'),
-        meta: { title: '首页概览', roles: ALL_ROLES, menu: '/' },
-      },
-      {
-        path: 'entities',
-        name: 'entities',
-        component: () => import('./views/EntityListView.vue'),
-        meta: { title: '市场主体', roles: STAFF_ROLES, menu: '/entities', crumbs: [{ title: '市场主体' }] },
-      },
+      page('', 'home', () => import('./views/HomeView.vue'), { roles: ALL_ROLES }, { beforeEnter: startHome }),
+      page('entities', 'entities', () => import('./views/EntityListView.vue'), { roles: STAFF_ROLES }),
       {
         path: 'entities/:uscc',
         name: 'entity',
         component: () => import('./views/EntityView.vue'),
-        meta: { title: '市场主体详情', roles: [...STAFF_ROLES, 'enterprise'], menu: '/entities' },
+        meta: { title: '市场主体详情', roles: [...STAFF_ROLES, ...ENTITY_OWNER_ROLES], menu: '/entities' },
       },
-      {
-        path: 'my-entity',
-        name: 'my-entity',
-        component: () => import('./views/NoEntityView.vue'),
-        meta: { title: '我的企业', roles: ['enterprise'], menu: '/my-entity', crumbs: [{ title: '我的企业' }] },
-        beforeEnter: () => {
-          const uscc = auth.user && auth.user.entity
-          if (uscc) return { name: 'entity', params: { uscc }, replace: true }
-          return true // the view explains that no entity is linked
-        },
-      },
-      {
-        path: 'reference',
-        name: 'reference',
-        component: () => import('./views/ReferenceView.vue'),
-        meta: { title: '基础数据', roles: STAFF_ROLES, menu: '/reference', crumbs: [{ title: '基础数据' }] },
-      },
-      ...systemRoutes([
-        { path: 'users', name: 'system-users', title: '用户管理', view: () => import('./views/system/UsersView.vue') },
-        { path: 'login-log', name: 'system-login-log', title: '登录日志', view: () => import('./views/system/LoginLogView.vue') },
-        { path: 'audit', name: 'system-audit', title: '操作审计', view: () => import('./views/system/AuditView.vue') },
-        { path: 'calendar', name: 'system-calendar', title: '节假日设置', view: () => import('./views/system/CalendarView.vue') },
-      ]),
+      page('my-entity', 'my-entity', () => import('./views/NoEntityView.vue'), { roles: ENTITY_OWNER_ROLES }, { beforeEnter: toOwnEntity }),
+      // The administrator reads reference data in 系统管理 (部门/区划/产业链).
+      page('reference', 'reference', () => import('./views/ReferenceView.vue'), { roles: STAFF_ROLES }, {
+        beforeEnter: () => (auth.user && auth.user.role === 'admin' ? { name: 'system-org', replace: true } : true),
+      }),
+      systemPage('users', () => import('./views/system/UsersView.vue')),
+      systemPage('roles', () => import('./views/system/RolesView.vue')),
+      systemPage('org', () => import('./views/system/OrgView.vue')),
+      systemPage('calendar', () => import('./views/system/CalendarView.vue')),
+      systemPage('audit', () => import('./views/system/AuditView.vue')),
+      systemPage('login-log', () => import('./views/system/LoginLogView.vue')),
       {
         path: ':pathMatch(.*)*',
         name: 'not-found',
@@ -89,6 +84,11 @@ const router = createRouter({
   scrollBehavior: () => ({ top: 0 }),
 })
 
+// Where ?redirect= may send a user after logging in: a path of this site, else home.
+export function safeRedirect(r) {
+  return typeof r === 'string' && r.startsWith('/') && !r.startsWith('//') ? r : '/'
+}
+
 router.beforeEach(async (to) => {
   if (!auth.loaded) {
     try {
@@ -98,10 +98,7 @@ router.beforeEach(async (to) => {
     }
   }
   if (to.meta.public) {
-    if (to.name === 'login' && auth.user) {
-      const r = typeof to.query.redirect === 'string' && to.query.redirect.startsWith('/') ? to.query.redirect : '/'
-      return r
-    }
+    if (to.name === 'login' && auth.user) return safeRedirect(to.query.redirect)
     return true
   }
   if (!auth.user) {
@@ -120,7 +117,10 @@ router.beforeEach(async (to) => {
 
 router.afterEach((to) => {
   ui.crumbTail = ''
-  document.title = to.meta.title ? `${to.meta.title} - 聊城市市场监管服务平台` : '聊城市市场监管服务平台'
+  // An entity's own account reads its record as 我的企业.
+  const own = to.name === 'entity' && auth.user && auth.user.entity === to.params.uscc
+  const title = own ? menuTitle('/my-entity') : to.meta.title
+  document.title = title ? `${title} - ${PRODUCT_NAME}` : PRODUCT_NAME
 })
 
 export default router
