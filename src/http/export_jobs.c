@@ -183,7 +183,7 @@ static int create(struct req *req, struct resp *resp)
     const struct route *r = list_route(path);
     if (!r)
         return reply_error(resp, ERR_INVALID, "validation_failed", "不是可导出的列表地址", "path");
-    if (!(req->user->role & (r->roles | ROLE_ADMIN)))
+    if (!(req->user->role & (r->roles | ROLE_ADMIN)) || !list_may_export(r->list, req->user))
         return reply_error(resp, ERR_FORBIDDEN, "forbidden", "当前角色无权导出该列表", "path");
     int64_t now = time_now();
     pthread_mutex_lock(&lock);

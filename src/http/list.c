@@ -401,6 +401,12 @@ static int answer(struct req *req, struct resp *resp, struct list_query *q, int 
     return rc || format ? rc : page_end(resp, total, cap, page, size);
 }
 
+int list_may_export(const struct list_def *def, const struct principal *p)
+{
+    return !def->no_export &&
+           (!def->export_roles || (p && (p->role & (def->export_roles | ROLE_ADMIN))));
+}
+
 int list_reply(struct req *req, struct resp *resp, const struct list_def *def, const void *arg)
 {
     struct list_query q = {
@@ -412,6 +418,9 @@ int list_reply(struct req *req, struct resp *resp, const struct list_def *def, c
     int rc = export_format_or_reply(req, resp, &format);
     if (!rc && format && def->no_export)
         rc = reply_error(resp, ERR_INVALID, "validation_failed", "该列表不支持导出", "format");
+    if (!rc && format && !list_may_export(def, req->user))
+        rc = reply_error(resp, ERR_FORBIDDEN, "forbidden", "当前角色只能分页查看，不能整批导出",
+                         "format");
     if (!rc)
         rc = read_filters(req, resp, &q);
     if (!rc && def->where)

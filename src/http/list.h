@@ -51,6 +51,7 @@ struct list_def {
     const struct list_sort *sorts;     /* NULL-key-terminated, may be NULL */
     int64_t count_cap;                 /* 0: LIST_DEFAULT_CAP; -1: always exact */
     int no_export;                     /* ?format= is refused (rows a file must not carry) */
+    unsigned export_roles; /* who may export (role bits; admin always): 0 = whoever may list */
     /* Called after the filters are read: narrows to the caller's data scope and adds the
      * module's searches through the list_* calls below. Answers and returns an error to
      * refuse. May be NULL. */
@@ -62,6 +63,9 @@ struct list_def {
 /* Answers the list def for req (see above); arg is handed to the hooks (list_arg). Returns 0
  * or an error. */
 int list_reply(struct req *req, struct resp *resp, const struct list_def *def, const void *arg);
+
+/* Whether p may have def's rows as a file (?format=, background exports). */
+int list_may_export(const struct list_def *def, const struct principal *p);
 
 /* For prepare hooks. The arg given to list_reply. */
 const void *list_arg(const struct list_query *q);

@@ -100,7 +100,7 @@ static json_t *lists_json(const struct principal *p)
         json_object_set_new(lists, r->pattern,
                             json_pack("{s:s,s:s,s:o,s:o,s:b}", "record", l->rec->name, "title",
                                       l->filename ? l->filename : l->rec->label, "filters", filters,
-                                      "sorts", sorts, "export", !l->no_export));
+                                      "sorts", sorts, "export", list_may_export(l, p)));
     }
     return lists;
 }

@@ -138,8 +138,8 @@ static int write_rows(struct req *req, json_t *rows, size_t flagged, int64_t *in
         if (!rc) { /* the audit row says what changed, field by field, as a PATCH's does */
             char *detail = rec_diff(&registry_entity, v, before);
             rc = audit_record_as(w, req->user, req->ip,
-                                 missing ? "entity.import_insert" : "entity.import_update",
-                                 object, detail);
+                                 missing ? "entity.import_insert" : "entity.import_update", object,
+                                 detail);
             free(detail);
         }
         json_decref(before);

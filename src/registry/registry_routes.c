@@ -153,6 +153,8 @@ const struct list_def registry_list = {
     .filters = filters,
     .sorts = sorts,
     .prepare = entities_prepare,
+    /* The whole registry as a file is for the bureau; other staff read it page by page. */
+    .export_roles = ROLE_BUREAU,
 };
 
 static int entity_get(struct req *req, struct resp *resp)
