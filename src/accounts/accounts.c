@@ -322,6 +322,20 @@ int accounts_revoke(struct db *w, const struct actor *by, int64_t id, const char
     return rc ? rc : audit_user(w, by, "user.revoke", id, json_pack("{s:i}", "revoked", *n));
 }
 
+int accounts_issue_token(struct db *w, const struct actor *by, int64_t id,
+                         char token[TOKEN_LEN + 1])
+{
+    json_t *u = NULL;
+    char csrf[TOKEN_LEN + 1];
+    int rc = accounts_get(w, id, &u);
+    if (!rc && json_is_true(json_object_get(u, "disabled")))
+        rc = ERR_CONFLICT;
+    json_decref(u);
+    if (!rc)
+        rc = authz_token_create(w, id, TOKEN_API, by ? by->ip : NULL, token, csrf);
+    return rc ? rc : audit_user(w, by, "user.token", id, json_object());
+}
+
 int accounts_update(struct db *w, const struct actor *by, int64_t id, json_t *v, const char **field)
 {
     json_t *before = NULL;

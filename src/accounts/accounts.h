@@ -70,6 +70,12 @@ int accounts_set_disabled(struct db *w, const struct actor *by, int64_t id, int 
 int accounts_revoke(struct db *w, const struct actor *by, int64_t id, const char *keep,
                     int *n /* out */);
 
+/* Issues a long-lived API token for user id (a station's scanner, a system that calls the API)
+ * into token, with an audit row that does not hold it. Returns 0, ERR_NOTFOUND, ERR_CONFLICT
+ * for a disabled user, or an error. The token is shown once: only its hash is kept. */
+int accounts_issue_token(struct db *w, const struct actor *by, int64_t id,
+                         char token[TOKEN_LEN + 1] /* out */);
+
 /* How accounts learns whether a market entity exists without depending on the registry: the
  * registry module installs the look-up at start (it returns 0, ERR_NOTFOUND or an error). */
 typedef int (*accounts_entity_fn)(struct db *db, const char *uscc);

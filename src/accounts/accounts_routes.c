@@ -441,6 +441,31 @@ static int users_revoke(struct req *req, struct resp *resp)
     return rc ? rc : reply_json(resp, 200, json_pack("{s:i}", "revoked", n));
 }
 
+/* A new API token for a station's scanner or another system: answered once, never again. */
+static int users_token(struct req *req, struct resp *resp)
+{
+    int64_t id;
+    char token[TOKEN_LEN + 1];
+    int rc = id_or_reply(req, resp, &id);
+    if (rc)
+        return rc;
+    struct actor by = {req->user->id, req->ip};
+    struct db *w = db_write_begin();
+    rc = w ? accounts_issue_token(w, &by, id, token) : ERR_DB;
+    if (w)
+        rc = db_write_end(w, rc);
+    if (rc == ERR_NOTFOUND)
+        return reply_error(resp, rc, "not_found", "用户不存在", NULL);
+    if (rc == ERR_CONFLICT)
+        return reply_error(resp, rc, "user_disabled", "该用户已停用，不能签发令牌", NULL);
+    if (rc)
+        return rc;
+    resp_header(resp, "Cache-Control", "no-store");
+    return reply_json(
+        resp, 201,
+        json_pack("{s:s,s:I,s:s}", "token", token, "user", (json_int_t)id, "kind", "api"));
+}
+
 static int users_sessions(struct req *req, struct resp *resp)
 {
     int64_t id;
@@ -475,6 +500,7 @@ static const struct route routes[] = {
      ROUTE_BODY_JSON | ROUTE_SLOW, 0},
     {"POST", "/api/v1/users/{id}/revoke", users_revoke, ROLE_ADMIN, NULL, 0, 0},
     {"GET", "/api/v1/users/{id}/sessions", users_sessions, ROLE_ADMIN, NULL, 0, 0},
+    {"POST", "/api/v1/users/{id}/tokens", users_token, ROLE_ADMIN, NULL, 0, 0},
     {"GET", "/api/v1/officers", NULL, ROLES_STAFF, NULL, 0, 0, &officers_list_def},
     {NULL, NULL, NULL, 0, NULL, 0, 0},
 };

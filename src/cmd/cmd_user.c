@@ -127,19 +127,19 @@ static int user_token(const char **v)
         fprintf(stderr, "需要 --username\n");
         return 2;
     }
-    char token[TOKEN_LEN + 1], csrf[TOKEN_LEN + 1], object[32];
+    char token[TOKEN_LEN + 1];
     struct db *w = db_write_begin();
     int64_t id = 0;
     int rc = w ? accounts_find(w, v[O_USERNAME], &id) : ERR_DB;
     if (!rc)
-        rc = authz_token_create(w, id, TOKEN_API, NULL, token, csrf);
-    snprintf(object, sizeof object, "user:%lld", (long long)id);
-    if (!rc)
-        rc = audit_record(w, 0, NULL, "user.token", object, NULL);
+        rc = accounts_issue_token(w, NULL, id, token);
     if (w)
         rc = db_write_end(w, rc);
     if (rc) {
-        fprintf(stderr, "%s\n", rc == ERR_NOTFOUND ? "用户不存在" : "签发令牌失败");
+        fprintf(stderr, "%s\n",
+                rc == ERR_NOTFOUND   ? "用户不存在"
+                : rc == ERR_CONFLICT ? "该用户已停用，不能签发令牌"
+                                     : "签发令牌失败");
         return 1;
     }
     printf("%s\n", token);

@@ -959,3 +959,46 @@ def test_admin_revoking_own_sessions_keeps_the_current_one(srv):
     assert r.status == 200 and r.body["revoked"] == 1
     assert srv.req("GET", ME, token=token).status == 200
     assert srv.req("GET", ME, token=other).status == 401
+
+
+# -- API tokens issued by an administrator -----------------------------------------------------
+
+def test_admin_issues_an_api_token_shown_once(srv):
+    """A station's scanner gets a long-lived token from 用户管理: answered once, works as a
+    bearer token with the station's role, is audited without the token, and is revoked with
+    the user's sessions."""
+    entity = srv.sql("SELECT uscc FROM entities LIMIT 1")
+    fields = {"entity": entity[0][0]} if entity else {}
+    u = new_user(srv, "station", display_name="扫码枪 1 号", **fields) if entity else new_user(srv)
+    before = srv.sql("SELECT count(*) FROM sessions WHERE user_id = ?", (u["id"],))[0][0]
+    r = srv.req("POST", f"{USERS}/{u['id']}/tokens", token=admin(srv))
+    assert r.status == 201, r.raw[:300]
+    assert r.headers["Cache-Control"] == "no-store"
+    assert set(r.body) == {"token", "user", "kind"} and r.body["user"] == u["id"]
+    token = r.body["token"]
+    assert len(token) == 43
+    me = srv.req("GET", "/api/v1/auth/me", token=token)
+    assert me.status == 200 and me.body["user"]["id"] == u["id"]
+    assert srv.sql("SELECT count(*) FROM sessions WHERE user_id = ?", (u["id"],))[0][0] == before + 1
+    # Only a hash is kept, and the audit row does not hold the token.
+    assert not srv.sql("SELECT 1 FROM sessions WHERE token_hash = ?", (token,))
+    rows = srv.sql("SELECT detail FROM audit_log WHERE action = 'user.token' AND object = ?",
+                   (f"user:{u['id']}",))
+    assert len(rows) == 1 and token not in (rows[0][0] or "")
+    # Revoking the user's sessions and tokens ends it.
+    assert srv.req("POST", f"{USERS}/{u['id']}/revoke", token=admin(srv)).status == 200
+    assert srv.req("GET", "/api/v1/auth/me", token=token).status == 401
+
+
+def test_api_token_refusals(srv):
+    u = new_user(srv)
+    before = state(srv)
+    assert_error(srv.req("POST", f"{USERS}/{u['id']}/tokens"), 401)
+    assert_error(srv.req("POST", f"{USERS}/{u['id']}/tokens", token=srv.tokens["city"]), 403)
+    assert_error(srv.req("POST", f"{USERS}/999999/tokens", token=admin(srv)), 404, "not_found")
+    assert_error(srv.req("POST", f"{USERS}/abc/tokens", token=admin(srv)), 404, "not_found")
+    assert state(srv) == before
+    assert srv.req("POST", f"{USERS}/{u['id']}/disable", token=admin(srv)).status == 200
+    before = state(srv)
+    assert_error(srv.req("POST", f"{USERS}/{u['id']}/tokens", token=admin(srv)), 409, "user_disabled")
+    assert state(srv) == before

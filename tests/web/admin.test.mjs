@@ -321,6 +321,31 @@ test('users: disable (login refused), enable, reset a password, see and revoke s
 
 // ---- 登录日志, 操作审计 ----
 
+test('users: 签发 API 令牌 shows a token once, which then works as a bearer token', T, async () => {
+  const u = await createUser({ username: 'scanner.1', role: 'bureau', display_name: '扫码枪一号' })
+  const { context, page } = await loginPage(browser, backend, 'sysadmin')
+  try {
+    await goUsers(page, '?q=scanner.1')
+    await rowMore(page, 'scanner.1', '签发 API 令牌')
+    const resp = await withResponse(page, apiPath(`/users/${u.id}/tokens`, 'POST'), () => confirmBox(page))
+    assert.equal(resp.status(), 201)
+    const dialog = page.getByTestId('token-dialog')
+    await dialog.waitFor()
+    assert.ok((await dialog.innerText()).includes('只显示这一次'))
+    const token = await page.getByTestId('token-value').inputValue()
+    assert.equal(token, (await resp.json()).token)
+    assert.match(token, /^[A-Za-z0-9_-]{43}$/)
+    const me = await call(token, 'GET', '/auth/me')
+    assert.equal(me.status, 200)
+    assert.equal(me.body.user.username, 'scanner.1')
+    await page.getByTestId('token-close').click()
+    await dialog.waitFor({ state: 'hidden' })
+    await eventually(async () => (await page.getByTestId('token-value').inputValue()) === '', { what: 'the token is gone once the dialog closes' })
+  } finally {
+    await context.close()
+  }
+})
+
 test('login log: shows logins and failed logins with Chinese labels', T, async () => {
   const bureau = (await backend.get(adminToken, '/users?q=sysbureau')).items[0]
   await backend.login('sysbureau')

@@ -156,6 +156,7 @@ export const api = {
   resetPassword: (id, password) => request('POST', `/users/${id}/password`, { body: { password } }),
   revokeUser: (id) => request('POST', `/users/${id}/revoke`),
   userSessions: (id) => request('GET', `/users/${id}/sessions`),
+  issueToken: (id) => request('POST', `/users/${id}/tokens`),
   loginLog: (query) => request('GET', '/login-log', { query }),
   audit: (query) => request('GET', '/audit', { query }),
   verifyAudit: () => request('GET', '/audit/verify'),
