@@ -236,10 +236,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             resp_header(&c->resp, "Retry-After", "5");
             return refuse(conn, c, ERR_UNAVAILABLE, "stopping", "服务正在停止，请稍后重试");
         }
-        if (router_admit(&c->req, &c->resp))
-            return send_response(conn, c);
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *te =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+        /* Both framings at once is how requests are smuggled past proxies: refused, closed. */
+        if (cl && te)
+            return refuse(conn, c, ERR_MALFORMED, "bad_framing",
+                          "请求同时带有 Content-Length 与 Transfer-Encoding");
+        if (te && strcasecmp(te, "chunked"))
+            return refuse(conn, c, ERR_NOT_IMPLEMENTED, "unsupported_transfer_encoding",
+                          "不支持该传输编码，仅支持 chunked");
+        if (router_admit(&c->req, &c->resp))
+            return send_response(conn, c);
         unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
         if (declared > c->req.body.max) {
             char msg[96];

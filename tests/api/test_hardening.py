@@ -7,7 +7,7 @@ import stat
 import threading
 import time
 
-from conftest import parse_raw_response, run_cli
+from conftest import parse_raw_response, raw_exchange, run_cli
 
 LOGIN = "/api/v1/auth/login"
 IMPORT = "/api/v1/entities/import"
@@ -183,3 +183,25 @@ def test_database_files_are_the_owners_alone(tmp_path):
     os.chmod(db, 0o644)
     assert run_cli("verify", "audit", "--db", db).returncode == 0  # opens it for writing
     assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
+
+
+def test_both_framings_refused(server):
+    """Content-Length with Transfer-Encoding (request smuggling) is refused 400 and the
+    connection closed, so a request hidden behind it never runs; an unknown transfer coding
+    is 501."""
+    tok = server.tokens["admin"]
+    smuggled = (f"GET /api/v1/users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {tok}\r\n\r\n")
+    data = (f"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n{smuggled}").encode()
+    got, how = raw_exchange(server.port, data, timeout=10)
+    assert how != "timeout"
+    assert got.count(b"HTTP/1.1 ") == 1, got[:400]  # one answer: the second request never ran
+    status, headers, body = parse_raw_response(got)
+    assert status == 400 and b'"bad_framing"' in body, (status, body[:200])
+    data = (b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: gzip\r\n\r\n")
+    got, how = raw_exchange(server.port, data, timeout=10)
+    assert how != "timeout", "an unknown coding must be answered, not waited on"
+    if got:  # libmicrohttpd may refuse it itself before the server sees it
+        status, _, body = parse_raw_response(got)
+        assert status in (400, 501), (status, body[:200])
