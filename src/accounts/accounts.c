@@ -26,9 +26,9 @@ int accounts_login_rate_ok(const char *ip, int64_t now)
     return ratelimit_hit(&login_by_ip, ip, now);
 }
 
-int accounts_login_allowed(int64_t recent_failures)
+int accounts_login_allowed(int64_t from_ip, int64_t all)
 {
-    return recent_failures < LOGIN_MAX_FAILURES;
+    return from_ip < LOGIN_MAX_FAILURES && all < LOGIN_MAX_USER_FAILURES;
 }
 
 int accounts_hash_password(const char *password, char out[128])
@@ -372,17 +372,21 @@ int accounts_update(struct db *w, const struct actor *by, int64_t id, json_t *v,
     return rc;
 }
 
-int accounts_recent_failures(struct db *db, const char *username, int64_t now, int64_t *n)
+int accounts_recent_failures(struct db *db, const char *username, const char *ip, int64_t now,
+                             int64_t *from_ip, int64_t *all)
 {
-    static const char sql[] = "SELECT count(*) FROM login_failures WHERE username = ? AND at > ?";
+    static const char sql[] = "SELECT count(*), coalesce(sum(ip = ?), 0) FROM login_failures"
+                              " WHERE username = ? AND at > ?";
     struct db_stmt *st;
     int rc = db_prepare(db, sql, &st);
     if (rc)
         return rc;
-    db_bind_text(st, 1, username, -1);
-    db_bind_int(st, 2, now - LOGIN_WINDOW);
+    db_bind_text(st, 1, ip ? ip : "", -1);
+    db_bind_text(st, 2, username, -1);
+    db_bind_int(st, 3, now - LOGIN_WINDOW);
     rc = db_step(st);
-    *n = rc == DB_ROW ? db_col_int(st, 0) : 0;
+    *all = rc == DB_ROW ? db_col_int(st, 0) : 0;
+    *from_ip = rc == DB_ROW ? db_col_int(st, 1) : 0;
     db_done(st);
     return rc < 0 ? rc : 0;
 }
@@ -405,16 +409,90 @@ int accounts_note_failure(struct db *w, const char *username, const char *ip, in
     db_bind_text(st, 1, username, -1);
     db_bind_int(st, 2, now);
     db_bind_text(st, 3, ip ? ip : "", -1);
-    return db_run(st);
+    rc = db_run(st);
+    int64_t from_ip = 0, all = 0;
+    if (!rc)
+        rc = accounts_recent_failures(w, username, ip, now, &from_ip, &all);
+    /* The failure that makes a lock is audited: who is locked, and from where. */
+    if (!rc && (from_ip == LOGIN_MAX_FAILURES || all == LOGIN_MAX_USER_FAILURES)) {
+        json_t *d = json_pack("{s:s,s:s?,s:I}", "username", username, "ip",
+                              all == LOGIN_MAX_USER_FAILURES ? NULL : ip, "failures",
+                              (json_int_t)(all == LOGIN_MAX_USER_FAILURES ? all : from_ip));
+        char *text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(d);
+        rc = audit_record(w, 0, ip, "auth.locked", "auth", text);
+        free(text);
+    }
+    return rc;
 }
 
-int accounts_clear_failures(struct db *w, const char *username)
+int accounts_clear_failures(struct db *w, const char *username, const char *ip)
 {
-    static const char sql[] = "DELETE FROM login_failures WHERE username = ?";
+    static const char sql[] = "DELETE FROM login_failures WHERE username = ? AND ip = ?";
     struct db_stmt *st;
     int rc = db_prepare(w, sql, &st);
     if (rc)
         return rc;
     db_bind_text(st, 1, username, -1);
+    db_bind_text(st, 2, ip ? ip : "", -1);
     return db_run(st);
+}
+
+int accounts_locks_json(struct db *db, int64_t now, json_t **out)
+{
+    /* Per address (5 in the window), and per user over all addresses (50). */
+    static const char sql[] =
+        "SELECT username, ip, count(*), max(at) FROM login_failures WHERE at > ?1"
+        " GROUP BY username, ip HAVING count(*) >= ?2"
+        " UNION ALL SELECT username, NULL, count(*), max(at) FROM login_failures WHERE at > ?1"
+        " GROUP BY username HAVING count(*) >= ?3 ORDER BY 1, 2";
+    struct db_stmt *st;
+    int rc = db_prepare(db, sql, &st);
+    if (rc)
+        return rc;
+    db_bind_int(st, 1, now - LOGIN_WINDOW);
+    db_bind_int(st, 2, LOGIN_MAX_FAILURES);
+    db_bind_int(st, 3, LOGIN_MAX_USER_FAILURES);
+    json_t *a = json_array();
+    while ((rc = db_step(st)) == DB_ROW) {
+        char until[RFC3339_LEN + 1];
+        time_format_rfc3339(db_col_int(st, 3) + LOGIN_WINDOW, until);
+        json_array_append_new(
+            a,
+            json_pack("{s:s,s:o,s:I,s:s}", "username", db_col_text(st, 0), "ip",
+                      db_col_type(st, 1) == DB_NULL ? json_null() : json_string(db_col_text(st, 1)),
+                      "failures", (json_int_t)db_col_int(st, 2), "until", until));
+    }
+    db_done(st);
+    if (rc < 0) {
+        json_decref(a);
+        return rc;
+    }
+    *out = a;
+    return 0;
+}
+
+int accounts_unlock(struct db *w, const struct actor *by, const char *username, int64_t now)
+{
+    static const char sql[] = "DELETE FROM login_failures WHERE username = ? AND at > ?";
+    int64_t from_ip = 0, all = 0;
+    int rc = accounts_recent_failures(w, username, "", now, &from_ip, &all);
+    if (!rc && !all)
+        rc = ERR_NOTFOUND;
+    struct db_stmt *st;
+    if (!rc)
+        rc = db_prepare(w, sql, &st);
+    if (!rc) {
+        db_bind_text(st, 1, username, -1);
+        db_bind_int(st, 2, now - LOGIN_WINDOW);
+        rc = db_run(st);
+    }
+    if (rc)
+        return rc;
+    json_t *d = json_pack("{s:s,s:I}", "username", username, "failures", (json_int_t)all);
+    char *text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(d);
+    rc = audit_record(w, by ? by->id : 0, by ? by->ip : NULL, "user.unlock", "auth", text);
+    free(text);
+    return rc;
 }

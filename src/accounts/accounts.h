@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * User accounts: creation with validated role, region, department and bound entity; argon2id
- * password hashes; the login rule (at most LOGIN_MAX_FAILURES failures per user in
- * LOGIN_WINDOW seconds). Used by the HTTP routes and by `jianguan user`.
+ * password hashes; the login rule (at most LOGIN_MAX_FAILURES failures per user from one
+ * client address, and LOGIN_MAX_USER_FAILURES from all of them, in LOGIN_WINDOW seconds).
+ * Used by the HTTP routes and by `jianguan user`.
  */
 #ifndef JG_ACCOUNTS_H
 #define JG_ACCOUNTS_H
@@ -16,7 +17,8 @@
 #include "db/db.h"
 #include "record/record.h"
 
-#define LOGIN_MAX_FAILURES 5
+#define LOGIN_MAX_FAILURES 5       /* per user and client address: a guesser locks only himself */
+#define LOGIN_MAX_USER_FAILURES 50 /* per user over all addresses: distributed guessing */
 #define LOGIN_WINDOW (15 * 60)
 #define PASSWORD_MIN 8
 #define PASSWORD_MAX 128
@@ -91,13 +93,20 @@ int accounts_password_ok(const char *hash, const char *password);
 /* Chinese message for a bad field from accounts_create. */
 const char *accounts_field_message(const char *field);
 
-/* Counts failed logins for username in the window ending at now. */
-int accounts_recent_failures(struct db *db, const char *username, int64_t now,
-                             int64_t *n /* out */);
-/* Records a failed login. */
+/* Counts failed logins for username in the window ending at now: *from_ip those from ip,
+ * *all those from every address. */
+int accounts_recent_failures(struct db *db, const char *username, const char *ip, int64_t now,
+                             int64_t *from_ip /* out */, int64_t *all /* out */);
+/* Records a failed login; audits the lock (auth.locked) when this failure makes one. */
 int accounts_note_failure(struct db *w, const char *username, const char *ip, int64_t now);
-/* Forgets the failures of username (after a successful login). */
-int accounts_clear_failures(struct db *w, const char *username);
+/* Forgets the failures of username from ip (after a successful login there). */
+int accounts_clear_failures(struct db *w, const char *username, const char *ip);
+/* The locks now in force, as a JSON array of {username, ip (null: every address), failures,
+ * until}. */
+int accounts_locks_json(struct db *db, int64_t now, json_t **out /* out */);
+/* Lifts every lock of username (all its recent failures), audited as user.unlock by by.
+ * Returns 0, ERR_NOTFOUND when no lock was in force, or an error. */
+int accounts_unlock(struct db *w, const struct actor *by, const char *username, int64_t now);
 
 /* Sets how many login attempts one client address may make per minute (0: no limit). The
  * per-user rule above stops guessing one password; this one stops a client from trying many
@@ -106,7 +115,8 @@ void accounts_set_login_rate(unsigned per_minute);
 /* Counts a login attempt from ip; returns 1 if allowed, 0 if over the rate. */
 int accounts_login_rate_ok(const char *ip, int64_t now);
 
-/* Login decision, pure: 1 if a login attempt may be checked at all given recent failures. */
-int accounts_login_allowed(int64_t recent_failures);
+/* Login decision, pure: 1 if a login attempt may be checked at all, given the user's recent
+ * failures from this address and from all of them. */
+int accounts_login_allowed(int64_t from_ip, int64_t all);
 
 #endif

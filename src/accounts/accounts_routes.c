@@ -50,13 +50,14 @@ static const struct field login_body[] = {
 };
 
 /* Before any argon2id work: one address may only try so often, and one user only fails so
- * often. The attempt is taken in the writer's transaction, so concurrent guesses cannot all
- * pass the count before any of them is recorded; it stays recorded as a failure unless the
- * password turns out right. Answers 429 and returns an error when refused. */
+ * often from one address (a guesser locks himself out, not the user), or from all of them
+ * together (distributed guessing). The attempt is taken in the writer's transaction, so concurrent
+ * guesses cannot all pass the count before any of them is recorded; it stays recorded as a failure
+ * unless the password turns out right. Answers 429 and returns an error when refused. */
 static int take_attempt_or_reply(struct req *req, struct resp *resp, const char *username,
                                  int64_t now)
 {
-    int64_t failures = 0;
+    int64_t failures = 0, all = 0;
     if (!accounts_login_rate_ok(req->ip, now)) {
         resp_header(resp, "Retry-After", "60");
         return reply_error(resp, ERR_RATE, "too_many_requests",
@@ -65,8 +66,8 @@ static int take_attempt_or_reply(struct req *req, struct resp *resp, const char 
     struct db *w = db_write_begin();
     if (!w)
         return ERR_DB;
-    int rc = accounts_recent_failures(w, username, now, &failures);
-    int allowed = !rc && accounts_login_allowed(failures);
+    int rc = accounts_recent_failures(w, username, req->ip, now, &failures, &all);
+    int allowed = !rc && accounts_login_allowed(failures, all);
     if (allowed)
         rc = accounts_note_failure(w, username, req->ip, now);
     rc = db_write_end(w, rc);
@@ -135,7 +136,7 @@ static int auth_login(struct req *req, struct resp *resp)
     struct db *w = db_write_begin();
     rc = w ? authz_token_create(w, id, TOKEN_SESSION, req->ip, token, csrf) : ERR_DB;
     if (!rc)
-        rc = accounts_clear_failures(w, username);
+        rc = accounts_clear_failures(w, username, req->ip);
     if (!rc)
         rc = audit_record(w, id, req->ip, "auth.login", object, NULL);
     if (w)
@@ -466,6 +467,28 @@ static int users_token(struct req *req, struct resp *resp)
         json_pack("{s:s,s:I,s:s}", "token", token, "user", (json_int_t)id, "kind", "api"));
 }
 
+/* The login locks in force: who, from which address (null: every address), until when. */
+static int login_locks(struct req *req, struct resp *resp)
+{
+    (void)req;
+    json_t *items = NULL;
+    int rc = accounts_locks_json(db_read(), time_now(), &items);
+    return rc ? rc : reply_json(resp, 200, json_pack("{s:o}", "items", items));
+}
+
+static int login_unlock(struct req *req, struct resp *resp)
+{
+    const char *username = req_param(req, "username");
+    struct actor by = {req->user->id, req->ip};
+    struct db *w = db_write_begin();
+    int rc = w ? accounts_unlock(w, &by, username, time_now()) : ERR_DB;
+    if (w)
+        rc = db_write_end(w, rc);
+    if (rc == ERR_NOTFOUND)
+        return reply_error(resp, rc, "not_locked", "该用户名没有被锁定", "username");
+    return rc ? rc : reply_json(resp, 200, json_pack("{s:s}", "unlocked", username));
+}
+
 static int users_sessions(struct req *req, struct resp *resp)
 {
     int64_t id;
@@ -501,6 +524,8 @@ static const struct route routes[] = {
     {"POST", "/api/v1/users/{id}/revoke", users_revoke, ROLE_ADMIN, NULL, 0, 0},
     {"GET", "/api/v1/users/{id}/sessions", users_sessions, ROLE_ADMIN, NULL, 0, 0},
     {"POST", "/api/v1/users/{id}/tokens", users_token, ROLE_ADMIN, NULL, 0, 0},
+    {"GET", "/api/v1/login-locks", login_locks, ROLE_ADMIN, NULL, 0, 0},
+    {"DELETE", "/api/v1/login-locks/{username}", login_unlock, ROLE_ADMIN, NULL, 0, 0},
     {"GET", "/api/v1/officers", NULL, ROLES_STAFF, NULL, 0, 0, &officers_list_def},
     {NULL, NULL, NULL, 0, NULL, 0, 0},
 };
@@ -518,6 +543,8 @@ static const struct audit_action actions[] = {
     {"user.enable", "启用用户"},
     {"user.revoke", "注销会话与令牌"},
     {"user.token", "签发 API 令牌"},
+    {"auth.locked", "登录锁定"},
+    {"user.unlock", "解除登录锁定"},
     {NULL, NULL},
 };
 

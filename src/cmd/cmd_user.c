@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* `jianguan user add|passwd|list|token`: accounts from the command line. */
+/* `jianguan user add|passwd|list|token|unlock`: accounts from the command line. */
 #include "accounts/accounts.h"
 #include "audit/audit.h"
 #include "cmd/cmd.h"
 #include "core/err.h"
+#include "core/timeutil.h"
 #include "db/db.h"
 #include "authz/authz.h"
 
@@ -31,7 +32,8 @@ static const char usage[] =
     " [--entity 代码]  （密码从标准输入读取）\n"
     "       jianguan user passwd --username 名称  （新密码从标准输入读取）\n"
     "       jianguan user list\n"
-    "       jianguan user token --username 名称  （签发设备用 API 令牌）";
+    "       jianguan user token --username 名称  （签发设备用 API 令牌）\n"
+    "       jianguan user unlock --username 名称  （解除登录锁定）";
 
 static int user_add(const char **v)
 {
@@ -146,6 +148,29 @@ static int user_token(const char **v)
     return 0;
 }
 
+/* Lifts a login lock (the failures of the last 15 minutes), audited. */
+static int user_unlock(const char **v)
+{
+    if (!v[O_USERNAME] || !*v[O_USERNAME]) {
+        fprintf(stderr, "须给出 --username\n");
+        return 2;
+    }
+    struct db *w = db_write_begin();
+    int rc = w ? accounts_unlock(w, NULL, v[O_USERNAME], time_now()) : ERR_DB;
+    if (w)
+        rc = db_write_end(w, rc);
+    if (rc == ERR_NOTFOUND) {
+        printf("%s 没有被锁定\n", v[O_USERNAME]);
+        return 0;
+    }
+    if (rc) {
+        fprintf(stderr, "解除锁定失败\n");
+        return 1;
+    }
+    printf("已解除 %s 的登录锁定\n", v[O_USERNAME]);
+    return 0;
+}
+
 int cmd_user(int argc, char **argv)
 {
     const char *v[OPT_MAX];
@@ -155,7 +180,7 @@ int cmd_user(int argc, char **argv)
     }
     const char *sub = argv[1];
     if (strcmp(sub, "add") && strcmp(sub, "passwd") && strcmp(sub, "list") &&
-        strcmp(sub, "token")) {
+        strcmp(sub, "token") && strcmp(sub, "unlock")) {
         fprintf(stderr, "未知子命令：%s\n用法：%s\n", sub, usage);
         return 2;
     }
@@ -170,6 +195,8 @@ int cmd_user(int argc, char **argv)
         rc = user_passwd(v);
     else if (!strcmp(sub, "list"))
         rc = user_list();
+    else if (!strcmp(sub, "unlock"))
+        rc = user_unlock(v);
     else
         rc = user_token(v);
     db_global_shutdown();

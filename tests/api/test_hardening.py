@@ -205,3 +205,72 @@ def test_both_framings_refused(server):
     if got:  # libmicrohttpd may refuse it itself before the server sees it
         status, _, body = parse_raw_response(got)
         assert status in (400, 501), (status, body[:200])
+
+
+def _login_from(s, source_ip, username, password):
+    """A login from a loopback address of our choosing (127.0.0.x): the server sees it."""
+    import http.client
+    import json
+    conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30,
+                                      source_address=(source_ip, 0))
+    try:
+        conn.request("POST", LOGIN, body=json.dumps({"username": username, "password": password}),
+                     headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        return r.status, json.loads(r.read() or b"null")
+    finally:
+        conn.close()
+
+
+def test_lockout_is_per_address_and_admins_lift_it(fresh_server):
+    """Five wrong passwords for admin from one address lock that address only: the real admin
+    logs in from another. The lock is audited, listed, and lifted by an administrator."""
+    from conftest import PASSWORD
+    s = fresh_server
+    for _ in range(5):
+        assert _login_from(s, "127.0.0.2", "admin", "wrong-password-9")[0] == 401
+    status, body = _login_from(s, "127.0.0.2", "admin", PASSWORD)
+    assert status == 429 and body["error"]["code"] == "too_many_attempts"
+    status, body = _login_from(s, "127.0.0.3", "admin", PASSWORD)
+    assert status == 200, body  # the guesser locked himself out, not the admin
+    tok = s.tokens["admin"]
+    locks = s.req("GET", "/api/v1/login-locks", token=tok)
+    assert locks.status == 200
+    assert [(i["username"], i["ip"], i["failures"]) for i in locks.body["items"]] == [
+        ("admin", "127.0.0.2", 5)]
+    audited = s.sql("SELECT ip, detail FROM audit_log WHERE action = 'auth.locked'")
+    assert len(audited) == 1 and audited[0][0] == "127.0.0.2" and '"admin"' in audited[0][1]
+    # Only administrators see and lift locks.
+    assert s.req("GET", "/api/v1/login-locks", token=s.tokens["city"]).status == 403
+    assert s.req("DELETE", "/api/v1/login-locks/admin", token=s.tokens["city"]).status == 403
+    assert s.req("GET", "/api/v1/login-locks").status == 401
+    r = s.req("DELETE", "/api/v1/login-locks/admin", token=tok)
+    assert r.status == 200 and r.body == {"unlocked": "admin"}
+    assert s.req("GET", "/api/v1/login-locks", token=tok).body["items"] == []
+    assert s.sql("SELECT count(*) FROM audit_log WHERE action = 'user.unlock'")[0][0] == 1
+    assert _login_from(s, "127.0.0.2", "admin", PASSWORD)[0] == 200
+    r = s.req("DELETE", "/api/v1/login-locks/admin", token=tok)
+    assert r.status == 404 and r.error()["code"] == "not_locked"
+
+
+def test_distributed_guessing_hits_the_ceiling(fresh_server):
+    """Fifty failures for one user over many addresses lock every address."""
+    from conftest import PASSWORD
+    s = fresh_server
+    for i in range(50):
+        assert _login_from(s, f"127.0.1.{i % 12 + 1}", "city", "wrong-password-9")[0] == 401
+    status, body = _login_from(s, "127.0.2.1", "city", PASSWORD)
+    assert status == 429, body
+    items = s.req("GET", "/api/v1/login-locks", token=s.tokens["admin"]).body["items"]
+    assert {"username": "city", "ip": None} in [{k: i[k] for k in ("username", "ip")} for i in items]
+
+
+def test_cli_unlock(fresh_server):
+    s = fresh_server
+    for _ in range(5):
+        _login_from(s, "127.0.0.4", "inspector", "wrong-password-9")
+    r = run_cli("user", "unlock", "--db", s.db, "--username", "inspector")
+    assert r.returncode == 0 and "已解除" in r.stdout, r.stdout + r.stderr
+    assert s.sql("SELECT count(*) FROM login_failures WHERE username = 'inspector'")[0][0] == 0
+    r = run_cli("user", "unlock", "--db", s.db, "--username", "inspector")
+    assert r.returncode == 0 and "没有被锁定" in r.stdout

@@ -197,9 +197,16 @@ static void test_password_and_disable_revoke(void **state)
 static void test_login_rule(void **state)
 {
     (void)state;
-    assert_true(accounts_login_allowed(0));
-    assert_true(accounts_login_allowed(LOGIN_MAX_FAILURES - 1));
-    assert_false(accounts_login_allowed(LOGIN_MAX_FAILURES));
+    /* Per address: five failures lock that address out. */
+    assert_true(accounts_login_allowed(0, 0));
+    assert_true(accounts_login_allowed(LOGIN_MAX_FAILURES - 1, LOGIN_MAX_FAILURES - 1));
+    assert_false(accounts_login_allowed(LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES));
+    /* Another address is not locked by them: the real user still logs in. */
+    assert_true(accounts_login_allowed(0, LOGIN_MAX_FAILURES));
+    assert_true(accounts_login_allowed(0, LOGIN_MAX_USER_FAILURES - 1));
+    /* Past the ceiling over all addresses, nobody may try: distributed guessing stops. */
+    assert_false(accounts_login_allowed(0, LOGIN_MAX_USER_FAILURES));
+    assert_true(LOGIN_MAX_USER_FAILURES > 5 * LOGIN_MAX_FAILURES);
 }
 
 int main(void)

@@ -346,6 +346,26 @@ test('users: 签发 API 令牌 shows a token once, which then works as a bearer 
   }
 })
 
+test('login log: a lock is shown and 解除锁定 lifts it', T, async () => {
+  await createUser({ username: 'locked.one', role: 'bureau', display_name: '锁定测试' })
+  for (let i = 0; i < 5; i++) assert.equal(await loginStatus('locked.one', 'wrong-password-9'), 401)
+  assert.equal(await loginStatus('locked.one', PASSWORD), 429)
+  const { context, page } = await loginPage(browser, backend, 'sysadmin')
+  try {
+    await page.goto('/system/login-log')
+    await ready(page, 'login-log-page')
+    const lock = page.getByTestId('login-lock').filter({ hasText: 'locked.one' })
+    await lock.waitFor()
+    assert.ok((await lock.innerText()).includes('失败 5 次'))
+    await withResponse(page, apiPath('/login-locks/locked.one', 'DELETE'), () => lock.getByTestId('login-unlock').click())
+    await lock.waitFor({ state: 'detached' })
+    assert.deepEqual((await call(adminToken, 'GET', '/login-locks')).body.items, [])
+    assert.equal(await loginStatus('locked.one', PASSWORD), 200)
+  } finally {
+    await context.close()
+  }
+})
+
 test('login log: shows logins and failed logins with Chinese labels', T, async () => {
   const bureau = (await backend.get(adminToken, '/users?q=sysbureau')).items[0]
   await backend.login('sysbureau')
