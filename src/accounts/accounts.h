@@ -88,7 +88,9 @@ void accounts_set_entity_lookup(accounts_entity_fn fn);
 int accounts_demo_login(struct db *w, struct demo *d, const struct user_new *u);
 /* Hashes a password with argon2id; returns 0 or ERR_INTERNAL. out needs 128 bytes. */
 int accounts_hash_password(const char *password, char out[128]);
-/* Returns 1 if password matches the stored hash. */
+/* Returns 1 if password matches the stored hash. A hash that is not an argon2id string (an
+ * account without a password: "!") or NULL (no such user) never matches, and takes as long to
+ * refuse as a wrong password. */
 int accounts_password_ok(const char *hash, const char *password);
 /* Chinese message for a bad field from accounts_create. */
 const char *accounts_field_message(const char *field);

@@ -34,6 +34,10 @@ static const struct opt serve_opts[] = {
     {"login-rate", "JIANGUAN_LOGIN_RATE", "60", "每个地址每分钟的登录尝试上限（0 为不限）", 0},
     {"public-url", "JIANGUAN_PUBLIC_URL", NULL, "公众访问地址（二维码指向），默认 http://监听地址",
      0},
+    {"metrics-listen", "JIANGUAN_METRICS_LISTEN", NULL,
+     "另开一个只提供 /metrics 的地址（如 127.0.0.1:9100，供 Prometheus 采集）；主地址的 /metrics "
+     "仅限管理员",
+     0},
     {NULL, NULL, NULL, NULL, 0},
 };
 enum {
@@ -50,7 +54,8 @@ enum {
     O_WEB,
     O_ACCESS,
     O_LOGIN_RATE,
-    O_PUBLIC
+    O_PUBLIC,
+    O_METRICS
 };
 
 /* Parses a non-negative integer option; returns 0 or prints and returns -1. */
@@ -119,6 +124,7 @@ int cmd_serve(int argc, char **argv)
         .timeout = (unsigned)timeout,
         .web_root = v[O_WEB],
         .public_url = v[O_PUBLIC],
+        .metrics_listen = v[O_METRICS],
     };
     if (server_start(&cfg)) {
         static_free();

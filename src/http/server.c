@@ -44,7 +44,8 @@ struct ctx {
 #define WRITE_QUEUE 1024
 #define SLOW_NICE 10
 
-static struct pool *pools[2]; /* PLACE_SLOW - 1, PLACE_WRITE - 1 */
+static struct pool *pools[2];             /* PLACE_SLOW - 1, PLACE_WRITE - 1 */
+static struct MHD_Daemon *metrics_daemon; /* --metrics-listen: /metrics for Prometheus */
 
 static struct MHD_Daemon *daemon_handle;
 static struct server_config config;
@@ -386,6 +387,42 @@ static void stop_pools(void)
     }
 }
 
+/* The metrics listener: GET /metrics to whoever reaches its address (a loopback or private
+ * one, for Prometheus); anything else is 404. */
+static enum MHD_Result on_metrics_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                          const char *method, const char *version,
+                                          const char *upload_data, size_t *upload_data_size,
+                                          void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    (void)upload_data;
+    (void)upload_data_size;
+    if (!*con_cls) { /* the head: wait for the (empty) body */
+        *con_cls = conn;
+        return MHD_YES;
+    }
+    struct strbuf sb;
+    strbuf_init(&sb, 16u << 20);
+    int found = !strcmp(url, "/metrics") && (!strcmp(method, "GET") || !strcmp(method, "HEAD"));
+    int rc = found ? metrics_render(&sb)
+                   : strbuf_puts(&sb, "{\"error\":{\"code\":\"not_found\",\"message\":"
+                                      "\"此地址只提供 /metrics\"}}");
+    size_t len;
+    char *bytes = strbuf_take(&sb, &len);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, bytes, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(bytes);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            found ? "text/plain; version=0.0.4; charset=utf-8"
+                                  : "application/json");
+    enum MHD_Result ok = MHD_queue_response(conn, rc ? 500 : found ? 200 : 404, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
 int server_metrics(struct strbuf *out)
 {
     static const char *const families[][2] = {
@@ -471,6 +508,23 @@ int server_start(const struct server_config *cfg)
         metrics_free();
         return ERR_IO;
     }
+    if (cfg->metrics_listen && *cfg->metrics_listen) {
+        struct sockaddr_storage ms;
+        socklen_t mslen;
+        if (!parse_listen(cfg->metrics_listen, &ms, &mslen))
+            metrics_daemon = MHD_start_daemon(
+                MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+                    (ms.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+                0, NULL, NULL, on_metrics_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
+                NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ms, MHD_OPTION_CONNECTION_LIMIT,
+                16u, MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+        if (!metrics_daemon) {
+            log_error("cannot serve metrics", "listen %s", cfg->metrics_listen);
+            server_stop();
+            return ERR_IO;
+        }
+        log_info("metrics", "http://%s/metrics", cfg->metrics_listen);
+    }
     log_info("serving",
              "http://%s threads=%u workers=%u max_body=%zu max_connections=%u timeout=%us",
              cfg->listen, threads, workers, cfg->max_body, cfg->max_connections, cfg->timeout);
@@ -479,6 +533,9 @@ int server_start(const struct server_config *cfg)
 
 void server_stop(void)
 {
+    if (metrics_daemon)
+        MHD_stop_daemon(metrics_daemon);
+    metrics_daemon = NULL;
     if (!daemon_handle)
         return;
     /* Refuse new requests (503), let the ones in flight finish (10 s at most), then stop.

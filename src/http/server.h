@@ -22,6 +22,7 @@ struct server_config {
     unsigned timeout;                /* idle seconds before a connection is closed */
     const char *web_root;            /* built UI (web/dist), NULL for none */
     const char *public_url;          /* how the public reaches us (QR codes); NULL: http://listen */
+    const char *metrics_listen;      /* "127.0.0.1:9100": /metrics for anyone there; NULL: none */
 };
 
 /* Starts serving with cfg; returns 0 or ERR_IO (message logged). */

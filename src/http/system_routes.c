@@ -132,7 +132,8 @@ static int meta(struct req *req, struct resp *resp)
 
 static const struct route routes[] = {
     {"GET", "/healthz", healthz, ROLES_PUBLIC, NULL, 0, 0},
-    {"GET", "/metrics", metrics, ROLES_PUBLIC, NULL, 0, 0},
+    /* Not for anonymous clients here: Prometheus reads it on --metrics-listen. */
+    {"GET", "/metrics", metrics, ROLE_ADMIN, NULL, 0, 0},
     {"GET", "/api/v1/openapi.yaml", openapi, ROLES_PUBLIC, NULL, 0, 0},
     {"GET", "/api/v1/meta", meta, ROLES_ANY, NULL, 0, 0},
     {NULL, NULL, NULL, 0, NULL, 0, 0},

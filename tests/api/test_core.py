@@ -47,9 +47,31 @@ def test_head_healthz_has_no_body(server):
     assert r.raw == b""
 
 
+def test_metrics_not_for_anonymous_clients(server, server_factory):
+    """On the public address /metrics is for administrators; --metrics-listen serves it to
+    Prometheus on an address of its own, which serves nothing else."""
+    assert server.req("GET", "/metrics").status == 401
+    assert server.req("GET", "/metrics", token=server.tokens["city"]).status == 403
+    from conftest import free_port
+    port = free_port()
+    s = server_factory("--metrics-listen", f"127.0.0.1:{port}")
+    conn = __import__("http.client").client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", "/metrics")
+        r = conn.getresponse()
+        body = r.read().decode()
+        assert r.status == 200 and "jianguan_requests_total" in body and "jianguan_pool_threads" in body
+        conn.request("GET", "/api/v1/users")
+        r = conn.getresponse()
+        assert r.status == 404 and b"not_found" in r.read()
+    finally:
+        conn.close()
+    assert s.req("GET", "/healthz").status == 200
+
+
 def test_metrics(server):
     def scrape():
-        r = server.req("GET", "/metrics")
+        r = server.req("GET", "/metrics", token=server.tokens["admin"])
         assert r.status == 200
         assert r.headers["Content-Type"].startswith("text/plain")
         return r.body

@@ -129,7 +129,7 @@ def test_one_failure_in_a_batch_fails_alone(fresh_server):
         n = c.execute("SELECT count(*) FROM entities WHERE uscc = ?", (taken,)).fetchone()[0]
     assert n == 1
     # The group commit did batch: fewer commits than writes.
-    m = s.req("GET", "/metrics").body
+    m = s.req("GET", "/metrics", token=s.tokens["admin"]).body
     sizes = dict(line.rsplit(" ", 1) for line in m.splitlines()
                  if line.startswith("jianguan_commit_batch_size_"))
     assert int(sizes["jianguan_commit_batch_size_count"]) <= int(
@@ -225,6 +225,6 @@ def test_slow_pool_full_answers_503(server_factory):
     assert refused, "the slow queue never filled"
     assert all(code == "overloaded" and ra == "1" for _, ra, code in refused), refused[:3]
     assert all(st in (401, 503) for st, _, _ in results), {st for st, _, _ in results}
-    m = s.req("GET", "/metrics").body
+    m = s.req("GET", "/metrics", token=s.tokens["admin"]).body
     line = next(ln for ln in m.splitlines() if ln.startswith('jianguan_pool_refused_total{pool="slow"}'))
     assert int(line.rsplit(" ", 1)[1]) == len(refused)

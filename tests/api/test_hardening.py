@@ -274,3 +274,28 @@ def test_cli_unlock(fresh_server):
     assert s.sql("SELECT count(*) FROM login_failures WHERE username = 'inspector'")[0][0] == 0
     r = run_cli("user", "unlock", "--db", s.db, "--username", "inspector")
     assert r.returncode == 0 and "没有被锁定" in r.stdout
+
+
+def test_passwordless_account_takes_as_long_as_a_wrong_password(fresh_server):
+    """An account without a password (hash "!", as the demo's officers) is refused after the
+    same argon2id work as a wrong password, so timing does not tell which accounts exist.
+    (Before: 1.9 ms against 88 ms; the bound below leaves a wide margin for a busy machine.)"""
+    s = fresh_server
+    with __import__("sqlite3").connect(s.db) as c:
+        c.execute("UPDATE users SET password_hash = '!' WHERE username = 'inspector'")
+    c.close()
+
+    def median_ms(username, source):
+        times = []
+        for _ in range(3):
+            t = time.perf_counter()
+            status, _ = _login_from(s, source, username, "wrong-password-9")
+            times.append((time.perf_counter() - t) * 1000)
+            assert status == 401
+        return sorted(times)[1]
+
+    passwordless = median_ms("inspector", "127.0.0.5")
+    wrong = median_ms("city", "127.0.0.6")
+    unknown = median_ms("nobody-at-all", "127.0.0.7")
+    assert passwordless > 0.3 * wrong, (passwordless, wrong)
+    assert unknown > 0.3 * wrong, (unknown, wrong)

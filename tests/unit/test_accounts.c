@@ -99,6 +99,8 @@ static void test_create_rules(void **state)
                &field, &id),
         0);
     assert_int_equal(accounts_password_ok("!", "anything"), 0);
+    assert_int_equal(accounts_password_ok(NULL, "anything"), 0);
+    assert_int_equal(accounts_password_ok("", ""), 0);
 }
 
 static void test_update_judged_whole(void **state)
