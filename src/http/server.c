@@ -209,6 +209,19 @@ static int budget_take(struct ctx *c, size_t n)
     return 0;
 }
 
+/* The connection whose path or query held an escaped NUL (%00), noted while libmicrohttpd
+ * decodes them on this event thread, just before it calls on_request for that request. */
+static _Thread_local struct MHD_Connection *nul_seen;
+
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    size_t n = MHD_http_unescape(s);
+    if (strlen(s) != n) /* "%00": the C string would silently end there */
+        nul_seen = conn;
+    return n;
+}
+
 /* Answers at once, before (the rest of) a body is read: libmicrohttpd then closes the
  * connection instead of reading the upload. */
 static enum MHD_Result refuse(struct MHD_Connection *conn, struct ctx *c, int err, const char *code,
@@ -233,6 +246,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
          * anonymous or unauthorized upload costs nothing but its head. */
         c = ctx_new(conn, url, method);
         *con_cls = c;
+        int had_nul = nul_seen == conn;
+        nul_seen = NULL;
+        if (had_nul)
+            return refuse(conn, c, ERR_MALFORMED, "bad_request", "地址或查询参数含有空字符（%00）");
         if (__atomic_load_n(&stopping, __ATOMIC_RELAXED)) {
             resp_header(&c->resp, "Retry-After", "5");
             return refuse(conn, c, ERR_UNAVAILABLE, "stopping", "服务正在停止，请稍后重试");
@@ -498,7 +515,8 @@ int server_start(const struct server_config *cfg)
         cfg->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+        MHD_OPTION_END);
     if (!daemon_handle || !pools[0] || !pools[1]) {
         log_error("cannot start HTTP server", "listen %s", cfg->listen);
         if (daemon_handle)

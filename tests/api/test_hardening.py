@@ -299,3 +299,19 @@ def test_passwordless_account_takes_as_long_as_a_wrong_password(fresh_server):
     unknown = median_ms("nobody-at-all", "127.0.0.7")
     assert passwordless > 0.3 * wrong, (passwordless, wrong)
     assert unknown > 0.3 * wrong, (unknown, wrong)
+
+
+def test_nul_in_path_or_query_is_400_and_writes_nothing(server):
+    """An escaped NUL would end the C string early (PUT /calendar/2026-01-01%00x wrote
+    2026-01-01): it is refused 400 instead, in a path or a query. (A raw NUL in a header line
+    is cut there by libmicrohttpd itself before the server sees it.)"""
+    tok = server.tokens["admin"]
+    before = server.sql("SELECT count(*) FROM calendar_days")
+    r = server.req("PUT", "/api/v1/calendar/2026-01-01%00x", {"kind": "holiday", "name": "元旦"},
+                   token=tok)
+    assert r.status == 400 and r.error()["code"] == "bad_request", r.raw[:200]
+    assert server.sql("SELECT count(*) FROM calendar_days") == before
+    r = server.req("GET", "/api/v1/entities?region=371502%00&page_size=1", token=tok)
+    assert r.status == 400 and "%00" in r.error()["message"]
+    assert server.req("GET", "/api/v1/entities?region=371502&page_size=1", token=tok).status == 200
+    assert server.req("GET", "/healthz").status == 200
