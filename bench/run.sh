@@ -82,34 +82,7 @@ TOKEN=$("$BIN" user token --db "$T/b.db" --username bench)
 AUTH="Authorization: Bearer $TOKEN"
 
 # ---- 2. nginx, the ceiling -------------------------------------------------------------------
-NGINX_PORT=$(free_port)
-mkdir -p "$T/nginx"
-cat >"$T/nginx/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes 2;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $T/nginx/body;
-    proxy_temp_path $T/nginx/proxy;
-    fastcgi_temp_path $T/nginx/fastcgi;
-    uwsgi_temp_path $T/nginx/uwsgi;
-    scgi_temp_path $T/nginx/scgi;
-    # jianguan never closes a keep-alive connection after N requests; nor should the ceiling.
-    keepalive_requests 1000000;
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        location / { return 200 '{"status":"ok"}'; default_type application/json; }
-    }
-}
-EOF
-"$NGINX" -p "$T/nginx" -e "$T/nginx/error.log" -c "$T/nginx/nginx.conf" 2>>"$T/nginx.log" &
-NGINX_PID=$!
-PIDS+=("$NGINX_PID")
-wait_ready "$NGINX_PORT" / "$NGINX_PID" nginx
+nginx_fixed # bench/lib.sh: NGINX_PORT, NGINX_PID
 
 # ---- 3./4. wrk -------------------------------------------------------------------------------
 WRK_CMD="wrk -t$THREADS -c$CONNS -d$DURATION --latency"

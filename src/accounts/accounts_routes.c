@@ -250,13 +250,13 @@ static int id_or_reply(struct req *req, struct resp *resp, int64_t *id)
     return 0;
 }
 
+/* ?q= on users and officers: a fragment of the login name or of the person's name. */
+#define NAME_SEARCH " AND (instr(u.username, ?) > 0 OR instr(u.display_name, ?) > 0)"
+
 static const struct list_filter user_filters[] = {
-    {"role"},
-    {"region", NULL, NULL, refdata_parse_region},
-    {"department"},
-    {"disabled"},
-    {"q", " AND (instr(u.username, ?) > 0 OR instr(u.display_name, ?) > 0)"},
-    {NULL},
+    {"role"},           {"region", NULL, NULL, refdata_parse_region},
+    {"department"},     {"disabled"},
+    {"q", NAME_SEARCH}, {NULL},
 };
 
 static const struct list_sort user_sorts[] = {
@@ -297,7 +297,7 @@ static struct record officer_row = {
 
 static const struct list_filter officer_filters[] = {
     {"region", NULL, NULL, refdata_parse_region},
-    {"q", " AND (instr(u.username, ?) > 0 OR instr(u.display_name, ?) > 0)"},
+    {"q", NAME_SEARCH},
     {NULL},
 };
 

@@ -19,13 +19,13 @@ int log_set_access(const char *where)
 {
     if (access_fd > STDERR_FILENO)
         close(access_fd);
+    access_fd = -1;
     if (!strcmp(where, "on") || !strcmp(where, "-"))
         access_fd = STDERR_FILENO;
-    else if (!strcmp(where, "off") || !*where)
-        access_fd = -1;
-    else
+    else if (strcmp(where, "off") && *where)
         access_fd = open(where, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    return access_fd == -1 && strcmp(where, "off") && *where ? -1 : 0;
+    /* -1 only when a file was asked for and cannot be opened (the log is then off) */
+    return access_fd < 0 && strcmp(where, "off") && *where ? -1 : 0;
 }
 
 int log_access_enabled(void)

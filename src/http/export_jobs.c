@@ -176,6 +176,43 @@ static int take_query(struct resp *resp, struct job *j, json_t *query)
     return 0;
 }
 
+/* A slot for a new job of user uid in *out, freeing the longest-finished job when none is
+ * free. Returns 0, or answers and returns an error when too many jobs run (503) or uid has its
+ * share (429). Caller holds lock. */
+static int take_slot(struct resp *resp, int64_t uid, int64_t now, struct job **out)
+{
+    expire(now);
+    int running = 0, mine = 0;
+    struct job *free_slot = NULL, *oldest = NULL;
+    for (int i = 0; i < JOBS_MAX; i++) {
+        struct job *x = &jobs[i];
+        running += x->state == JOB_RUNNING;
+        mine += x->state == JOB_RUNNING && x->owner == uid;
+        if (x->state == JOB_FREE && !free_slot)
+            free_slot = x;
+        else if ((x->state == JOB_DONE || x->state == JOB_FAILED) &&
+                 (!oldest || x->finished < oldest->finished))
+            oldest = x;
+    }
+    /* JOBS_RUNNING < JOBS_MAX: when no slot is free, one holds a finished job. */
+    if (stopping || running >= JOBS_RUNNING || (!free_slot && !oldest)) {
+        resp_header(resp, "Retry-After", "30");
+        return reply_error(resp, ERR_UNAVAILABLE, "overloaded", "后台导出任务已满，请稍后再试",
+                           NULL);
+    }
+    if (mine >= JOBS_PER_USER)
+        return reply_error(resp, ERR_RATE, "too_many_jobs",
+                           "您已有导出任务在进行，请等待完成后再试", NULL);
+    if (!free_slot) { /* the job finished longest ago makes room */
+        if (oldest->joinable)
+            pthread_join(oldest->thread, NULL);
+        job_clear(oldest);
+        free_slot = oldest;
+    }
+    *out = free_slot;
+    return 0;
+}
+
 static int create(struct req *req, struct resp *resp)
 {
     const char *path = json_string_value(json_object_get(req->json, "path"));
@@ -183,37 +220,12 @@ static int create(struct req *req, struct resp *resp)
     const struct route *r = list_route(path);
     if (!r)
         return reply_error(resp, ERR_INVALID, "validation_failed", "不是可导出的列表地址", "path");
-    if (!(req->user->role & (r->roles | ROLE_ADMIN)) || !list_may_export(r->list, req->user))
+    if (!router_may_call(r, req->user) || !list_may_export(r->list, req->user))
         return reply_error(resp, ERR_FORBIDDEN, "forbidden", "当前角色无权导出该列表", "path");
     int64_t now = time_now();
     pthread_mutex_lock(&lock);
-    expire(now);
-    int running = 0, mine = 0;
-    struct job *j = NULL, *oldest = NULL;
-    for (int i = 0; i < JOBS_MAX; i++) {
-        struct job *x = &jobs[i];
-        running += x->state == JOB_RUNNING;
-        mine += x->state == JOB_RUNNING && x->owner == req->user->id;
-        if (x->state == JOB_FREE && !j)
-            j = x;
-        else if (x->state != JOB_RUNNING && x->state != JOB_FREE &&
-                 (!oldest || x->finished < oldest->finished))
-            oldest = x;
-    }
-    int rc = 0;
-    if (stopping || running >= JOBS_RUNNING) {
-        resp_header(resp, "Retry-After", "30");
-        rc = reply_error(resp, ERR_UNAVAILABLE, "overloaded", "后台导出任务已满，请稍后再试", NULL);
-    } else if (mine >= JOBS_PER_USER) {
-        rc = reply_error(resp, ERR_RATE, "too_many_jobs", "您已有导出任务在进行，请等待完成后再试",
-                         NULL);
-    }
-    if (!rc && !j && oldest) {
-        if (oldest->joinable)
-            pthread_join(oldest->thread, NULL);
-        job_clear(oldest);
-        j = oldest;
-    }
+    struct job *j = NULL;
+    int rc = take_slot(resp, req->user->id, now, &j);
     if (!rc) {
         unsigned char raw[8];
         randombytes_buf(raw, sizeof raw);
@@ -224,24 +236,21 @@ static int create(struct req *req, struct resp *resp)
         snprintf(j->ip, sizeof j->ip, "%s", req->ip);
         snprintf(j->path, sizeof j->path, "%s", path);
         j->format = !strcmp(format, "xlsx") ? EXPORT_XLSX : EXPORT_CSV;
-        export_filename(r->list->filename ? r->list->filename : r->list->rec->label, j->format, now,
-                        j->filename, sizeof j->filename);
+        export_filename(list_title(r->list), j->format, now, j->filename, sizeof j->filename);
         atomic_init(&j->progress.rows, 0);
         atomic_init(&j->progress.total, -1);
         atomic_init(&j->progress.cancel, 0);
         rc = take_query(resp, j, json_object_get(req->json, "query"));
-    }
-    if (!rc) {
         j->state = JOB_RUNNING;
-        if (pthread_create(&j->thread, NULL, job_main, j)) {
+        if (!rc && pthread_create(&j->thread, NULL, job_main, j))
             rc = ERR_INTERNAL;
-        } else {
+        if (rc)
+            job_clear(j); /* never started: the slot is free again */
+        else
             j->joinable = 1;
-            rc = reply_json(resp, 202, job_json(j));
-        }
     }
-    if (rc && j && j->state != JOB_DONE && j->state != JOB_FAILED && !j->joinable)
-        job_clear(j);
+    if (!rc)
+        rc = reply_json(resp, 202, job_json(j));
     pthread_mutex_unlock(&lock);
     return rc;
 }

@@ -393,12 +393,17 @@ static int answer(struct req *req, struct resp *resp, struct list_query *q, int 
     if (!rc)
         rc = db_bind_int(st, q->nbinds + 2, format ? 0 : (page - 1) * size);
     if (!rc && format)
-        rc = reply_export(resp, st, format, def->filename, def->rec, req->progress);
+        rc = reply_export(resp, st, format, list_title(def), def->rec, req->progress);
     else if (!rc)
         rc = def->decorate ? page_json(req, resp, def, st) : page_write(resp, def, st);
     if (st)
         release(st, sql);
     return rc || format ? rc : page_end(resp, total, cap, page, size);
+}
+
+const char *list_title(const struct list_def *def)
+{
+    return def->filename ? def->filename : def->rec->label;
 }
 
 int list_may_export(const struct list_def *def, const struct principal *p)

@@ -43,10 +43,11 @@ struct list_sort {
 struct list_query;
 
 struct list_def {
-    struct record *rec;   /* columns, table (what filters and counts run on), joins, labels */
-    const char *where;    /* a fixed condition (" AND a.action LIKE 'auth.%'"), or NULL */
-    const char *order;    /* default ORDER BY ("e.id"); also the tie-break of every sort */
-    const char *filename; /* of exports: "市场主体" gives 市场主体_20261202.xlsx */
+    struct record *rec; /* columns, table (what filters and counts run on), joins, labels */
+    const char *where;  /* a fixed condition (" AND a.action LIKE 'auth.%'"), or NULL */
+    const char *order;  /* default ORDER BY ("e.id"); also the tie-break of every sort */
+    const char
+        *filename; /* of exports: "市场主体" gives 市场主体_20261202.xlsx; NULL: rec's label */
     const struct list_filter *filters; /* NULL-name-terminated, may be NULL */
     const struct list_sort *sorts;     /* NULL-key-terminated, may be NULL */
     int64_t count_cap;                 /* 0: LIST_DEFAULT_CAP; -1: always exact */
@@ -64,6 +65,8 @@ struct list_def {
  * or an error. */
 int list_reply(struct req *req, struct resp *resp, const struct list_def *def, const void *arg);
 
+/* What def's files are called: its filename, else its record's label ("市场主体"). */
+const char *list_title(const struct list_def *def);
 /* Whether p may have def's rows as a file (?format=, background exports). */
 int list_may_export(const struct list_def *def, const struct principal *p);
 

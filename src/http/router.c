@@ -127,26 +127,18 @@ static int find_route(struct req *req, struct resp *resp)
 
 int router_placement(const struct req *req)
 {
-    const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
-    for (int i = 0; i < nroutes; i++) {
-        const struct route *r = routes[i];
-        if (strcmp(r->method, method) || !match(r->pattern, req->path, NULL))
-            continue;
-        const char *format = r->list ? req_query(req, "format") : NULL;
-        if ((r->flags & ROUTE_SLOW) || (format && *format && strcmp(format, "json")))
-            return PLACE_SLOW;
-        return strcmp(method, "GET") ? PLACE_WRITE : PLACE_INLINE;
-    }
-    return PLACE_INLINE; /* 404, 405 and the UI's files answer at once */
+    const struct route *r = req->route;
+    if (!r) /* not admitted: answered at once */
+        return PLACE_INLINE;
+    const char *format = r->list ? req_query(req, "format") : NULL;
+    if ((r->flags & ROUTE_SLOW) || (format && *format && strcmp(format, "json")))
+        return PLACE_SLOW;
+    return strcmp(r->method, "GET") ? PLACE_WRITE : PLACE_INLINE;
 }
 
-size_t router_max_body(const char *method, const char *path, size_t def)
+int router_may_call(const struct route *r, const struct principal *p)
 {
-    for (int i = 0; i < nroutes; i++)
-        if (routes[i]->max_body && strcmp(routes[i]->method, method) == 0 &&
-            match(routes[i]->pattern, path, NULL))
-            return routes[i]->max_body;
-    return def;
+    return r->roles == ROLES_PUBLIC || (p && (p->role & (r->roles | ROLE_ADMIN)));
 }
 
 /* Reads the caller's credentials (Bearer header, else the session cookie) into req->user.
@@ -249,7 +241,7 @@ static int authorize_or_reply(struct req *req, struct resp *resp)
     }
     if (req->route->roles != ROLES_PUBLIC && !req->user)
         return reply_error(resp, ERR_UNAUTH, "unauthorized", "请先登录", NULL);
-    if (req->route->roles != ROLES_PUBLIC && !(req->user->role & (req->route->roles | ROLE_ADMIN)))
+    if (!router_may_call(req->route, req->user))
         return reply_error(resp, ERR_FORBIDDEN, "forbidden", "当前角色无权执行此操作", NULL);
     if (req->user && req->user->via_cookie && write) {
         const char *csrf = req_header(req, "X-CSRF-Token");

@@ -14,11 +14,13 @@ int router_init(void);
 /* Number of routes and the route at index i (for metrics and help). */
 int router_count(void);
 const struct route *router_get(int i);
-/* The body limit of the route for method and path, or def when it sets none. */
-size_t router_max_body(const char *method, const char *path, size_t def);
-/* Where req should run: at once on the event thread (reads, static files, refusals), on the
- * slow pool (routes flagged ROUTE_SLOW, exports of lists), or on the write pool (every other
- * method but GET: it waits for its group commit). */
+/* Whether p may call route r: its role is one the route names (administrators may call every
+ * route), or the route is public. */
+int router_may_call(const struct route *r, const struct principal *p);
+/* Where an admitted req (router_admit) should run: at once on the event thread (reads;
+ * anything not admitted was answered already), on the slow pool (routes flagged ROUTE_SLOW,
+ * exports of lists), or on the write pool (every other method but GET: it waits for its group
+ * commit). */
 enum placement { PLACE_INLINE, PLACE_SLOW, PLACE_WRITE };
 int router_placement(const struct req *req);
 /* Decides from the request head alone whether req may go on: finds its route (or answers a

@@ -101,7 +101,7 @@ static struct ctx *ctx_new(struct MHD_Connection *conn, const char *url, const c
     c->req.method = method;
     c->req.path = url;
     c->req.route_index = -1;
-    strbuf_init(&c->req.body, router_max_body(method, url, config.max_body));
+    strbuf_init(&c->req.body, config.max_body); /* the route's own limit once admitted */
     strbuf_init(&c->resp.body, 256u << 20);
     snprintf(c->req.id, sizeof c->req.id, "%08x-%08llx", boot_id,
              (unsigned long long)__atomic_add_fetch(&request_counter, 1, __ATOMIC_RELAXED));
@@ -182,6 +182,15 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct ctx *c)
     return ok;
 }
 
+/* 503 with Retry-After: the server is stopping (come back in 5 s), or too busy (a queue or
+ * the body budget is full: in 1 s). */
+static void reply_busy(struct resp *resp, int stopping_now)
+{
+    resp_header(resp, "Retry-After", stopping_now ? "5" : "1");
+    reply_error(resp, ERR_UNAVAILABLE, stopping_now ? "stopping" : "overloaded",
+                stopping_now ? "服务正在停止，请稍后重试" : "服务器繁忙，请稍后重试", NULL);
+}
+
 /* A worker's task: answers a suspended request (or, when the server stopped before it began,
  * says so) and wakes its connection. */
 static void run_handed_off(void *arg, int cancelled)
@@ -189,8 +198,7 @@ static void run_handed_off(void *arg, int cancelled)
     struct ctx *c = arg;
     if (cancelled) {
         resp_header(&c->resp, "Connection", "close");
-        resp_header(&c->resp, "Retry-After", "5");
-        reply_error(&c->resp, ERR_UNAVAILABLE, "stopping", "服务正在停止，请稍后重试", NULL);
+        reply_busy(&c->resp, 1);
     } else {
         router_dispatch(&c->req, &c->resp);
     }
@@ -223,14 +231,16 @@ static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
 }
 
 /* Answers at once, before (the rest of) a body is read: libmicrohttpd then closes the
- * connection instead of reading the upload. */
+ * connection instead of reading the upload. ERR_UNAVAILABLE answers reply_busy's 503 (code and
+ * message are not used). */
 static enum MHD_Result refuse(struct MHD_Connection *conn, struct ctx *c, int err, const char *code,
                               const char *message)
 {
     resp_header(&c->resp, "Connection", "close");
     if (err == ERR_UNAVAILABLE)
-        resp_header(&c->resp, "Retry-After", "1");
-    reply_error(&c->resp, err, code, message, NULL);
+        reply_busy(&c->resp, __atomic_load_n(&stopping, __ATOMIC_RELAXED));
+    else
+        reply_error(&c->resp, err, code, message, NULL);
     return send_response(conn, c);
 }
 
@@ -251,8 +261,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (had_nul)
             return refuse(conn, c, ERR_MALFORMED, "bad_request", "地址或查询参数含有空字符（%00）");
         if (__atomic_load_n(&stopping, __ATOMIC_RELAXED)) {
-            resp_header(&c->resp, "Retry-After", "5");
-            return refuse(conn, c, ERR_UNAVAILABLE, "stopping", "服务正在停止，请稍后重试");
+            return refuse(conn, c, ERR_UNAVAILABLE, NULL, NULL);
         }
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -267,6 +276,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                           "不支持该传输编码，仅支持 chunked");
         if (router_admit(&c->req, &c->resp))
             return send_response(conn, c);
+        if (c->req.route->max_body)
+            c->req.body.max = c->req.route->max_body;
         unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
         if (declared > c->req.body.max) {
             char msg[96];
@@ -274,7 +285,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return refuse(conn, c, ERR_TOOLARGE, "too_large", msg);
         }
         if (declared && budget_take(c, (size_t)declared))
-            return refuse(conn, c, ERR_UNAVAILABLE, "overloaded", "服务器繁忙，请稍后重试");
+            return refuse(conn, c, ERR_UNAVAILABLE, NULL, NULL);
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -289,7 +300,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         /* A body without Content-Length (chunked) takes its budget as it comes. */
         if (c->req.body.len + n > c->budgeted && budget_take(c, c->req.body.len + n - c->budgeted))
-            return refuse(conn, c, ERR_UNAVAILABLE, "overloaded", "服务器繁忙，请稍后重试");
+            return refuse(conn, c, ERR_UNAVAILABLE, NULL, NULL);
         if (strbuf_append(&c->req.body, upload_data, n))
             return refuse(conn, c, ERR_TOOLARGE, "too_large", "请求体过大");
         return MHD_YES;
@@ -306,8 +317,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     c->handed_off = 1;
     MHD_suspend_connection(conn);
     if (pool_submit(pools[place - 1], run_handed_off, c)) {
-        resp_header(&c->resp, "Retry-After", "1");
-        reply_error(&c->resp, ERR_UNAVAILABLE, "overloaded", "服务器繁忙，请稍后重试", NULL);
+        reply_busy(&c->resp, 0);
         MHD_resume_connection(conn);
     }
     return MHD_YES;

@@ -90,7 +90,7 @@ static json_t *lists_json(const struct principal *p)
     for (int i = 0; i < router_count(); i++) {
         const struct route *r = router_get(i);
         const struct list_def *l = r->list;
-        if (!l || !(p->role & (r->roles | ROLE_ADMIN)))
+        if (!l || !router_may_call(r, p))
             continue;
         json_t *filters = json_array(), *sorts = json_array();
         for (const struct list_filter *f = l->filters; f && f->name; f++)
@@ -99,8 +99,8 @@ static json_t *lists_json(const struct principal *p)
             json_array_append_new(sorts, json_string(k->key));
         json_object_set_new(lists, r->pattern,
                             json_pack("{s:s,s:s,s:o,s:o,s:b}", "record", l->rec->name, "title",
-                                      l->filename ? l->filename : l->rec->label, "filters", filters,
-                                      "sorts", sorts, "export", list_may_export(l, p)));
+                                      list_title(l), "filters", filters, "sorts", sorts, "export",
+                                      list_may_export(l, p)));
     }
     return lists;
 }

@@ -165,6 +165,11 @@ int registry_check_write(struct db *db, const struct principal *p, json_t *v, co
                : 0;
 }
 
+int registry_code_hidden(const struct principal *p, const char *uscc)
+{
+    return (p->role & ROLES_ENTITY_OWNERS) && strcmp(p->entity, uscc) != 0;
+}
+
 int registry_may_see(const struct principal *p, const char *uscc, const char *region,
                      int64_t officer)
 {

@@ -42,6 +42,10 @@ int registry_check(json_t *v, const char **field /* out */, const char **msg /* 
 int registry_check_write(struct db *db, const struct principal *p, json_t *v,
                          const char **field /* out */, const char **msg /* out */);
 
+/* Whether uscc must look to p as if it did not exist: p is an account bound to another entity,
+ * which learns nothing of others, not even that they exist (404, decided before any read).
+ * Pure. */
+int registry_code_hidden(const struct principal *p, const char *uscc);
 /* Data scope of one entity (uscc, in region, assigned to officer, 0 for none): owner accounts
  * see their own entity, officers the entities assigned to them, other staff their county (or
  * the whole city). Returns 0 or ERR_FORBIDDEN. Pure. */

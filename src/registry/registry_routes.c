@@ -39,12 +39,9 @@ int registry_demo_hook(struct db *w, struct demo *d);
  * gets the entity's JSON, the caller's. */
 static int entity_or_reply(struct req *req, struct resp *resp, const char *uscc, json_t **out)
 {
-    /* An account bound to one entity learns nothing of others, not even that they exist: any
-     * other code is "not found", answered before the database is asked. */
-    if ((req->user->role & ROLES_ENTITY_OWNERS) && strcmp(req->user->entity, uscc))
-        return reply_error(resp, ERR_NOTFOUND, "not_found", "未找到该市场主体", "uscc");
     json_t *o = NULL;
-    int rc = registry_get(db_read(), uscc, &o);
+    int rc =
+        registry_code_hidden(req->user, uscc) ? ERR_NOTFOUND : registry_get(db_read(), uscc, &o);
     if (rc == ERR_NOTFOUND)
         return reply_error(resp, rc, "not_found", "未找到该市场主体", "uscc");
     if (rc)

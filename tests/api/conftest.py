@@ -56,6 +56,87 @@ def valid_uscc(org8, division="371502"):
     return body + USCC_CHARSET[(31 - total % 31) % 31]
 
 
+def demo_city(tmp_path_factory, name, seed=5, staff=None):
+    """A template on the small demo city (`demo --scale small --seed N`, 7 100 entities) plus an
+    administrator `admin`. staff maps logical names to usernames (default: admin only); their
+    ids and API tokens come back in ids and tokens, the demo logins' passwords in cred."""
+    from types import SimpleNamespace
+    d = tmp_path_factory.mktemp(name)
+    db = str(d / f"{name}.db")
+    r = run_cli("demo", "--db", db, "--scale", "small", "--seed", str(seed),
+                "--credentials", str(d / "credentials.txt"))
+    assert r.returncode == 0, r.stderr
+    assert_no_sanitizer_report(r.stderr, "demo")
+    r = run_cli("user", "add", "--db", db, "--username", "admin", "--role", "admin",
+                input=PASSWORD + "\n")
+    assert r.returncode == 0, r.stderr
+    staff = staff or {"admin": "admin"}
+    ids, tokens = {}, {}
+    with sqlite3.connect(db) as c:
+        for key, user in staff.items():
+            ids[key] = c.execute("SELECT id FROM users WHERE username = ?", (user,)).fetchone()[0]
+    c.close()
+    for key, user in staff.items():
+        r = run_cli("user", "token", "--db", db, "--username", user)
+        assert r.returncode == 0, r.stderr
+        tokens[key] = r.stdout.strip()
+    cred = {}
+    for line in (d / "credentials.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            user, password = line.split("\t")[:2]
+            cred[user] = password
+    return SimpleNamespace(db=db, dir=d, ids=ids, tokens=tokens, cred=cred)
+
+
+def grow_entities(db, total, tag):
+    """Copies existing entity rows, with new 18-character codes starting with tag, until there
+    are total. The two-character index's insert trigger is held off (registry_bulk) as the
+    demo loader does: full-text search sees the copies, two-character search does not."""
+    with sqlite3.connect(db) as c:
+        have = c.execute("SELECT count(*) FROM entities").fetchone()[0]
+        need = total - have
+        if need > 0:
+            cols = ", ".join(r[1] for r in c.execute("PRAGMA table_info(entities)")
+                             if r[1] not in ("id", "uscc"))
+            c.execute("INSERT OR IGNORE INTO registry_bulk(one) VALUES (1)")
+            c.execute(
+                f"WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k"
+                f" WHERE n < ? / ? + 1)"
+                f" INSERT INTO entities (uscc, {cols})"
+                f" SELECT ? || printf('%016d', k.n * 10000000 + e.id), {cols}"
+                f" FROM k, (SELECT * FROM entities ORDER BY id LIMIT ?) e"
+                f" ORDER BY k.n, e.id LIMIT ?",
+                (need, have, tag, have, need))
+            c.execute("DELETE FROM registry_bulk")
+        c.commit()
+        assert c.execute("SELECT count(*) FROM entities").fetchone()[0] == total
+    c.close()
+
+
+def get(s, path, who="admin", timeout=30, **params):
+    """GET path?params as who (a key of s.tokens)."""
+    from urllib.parse import urlencode
+    return s.req("GET", path + ("?" + urlencode(params) if params else ""), token=s.tokens[who],
+                 timeout=timeout)
+
+
+def ok(r):
+    assert r.status == 200, (r.status, r.raw[:300])
+    return r.body
+
+
+def assert_refused(r, status, code=None, field=None):
+    """r is an error answer of status with a Chinese message (and code, field when given)."""
+    assert r.status == status, (r.status, r.raw[:300])
+    err = r.error()
+    assert has_chinese(err["message"]), err
+    if code is not None:
+        assert err["code"] == code, err
+    if field is not None:
+        assert err.get("field") == field, err
+    return err
+
+
 def china_today():
     """Today's date in China (UTC+8), as export file names carry it: "20261202"."""
     return time.strftime("%Y%m%d", time.gmtime(time.time() + 8 * 3600))
@@ -163,8 +244,14 @@ class Response:
 
 
 class Server:
-    def __init__(self, template, extra_args=()):
+    """jianguan serve on a copy of template's database. env: variables added to the server's
+    environment (TMPDIR for its export files); preexec_fn: run in the child before exec (a
+    resource limit)."""
+
+    def __init__(self, template, extra_args=(), env=None, preexec_fn=None):
         self.template = template
+        self.env = dict(os.environ, **(env or {}))
+        self.preexec_fn = preexec_fn
         self.tmp = tempfile.mkdtemp(prefix="jg-api-")
         self.db = os.path.join(self.tmp, "t.db")
         copy_db(template.db, self.db)
@@ -184,6 +271,8 @@ class Server:
              "--web-root", "", *self.extra_args],
             stdout=subprocess.DEVNULL,
             stderr=self.log,
+            env=self.env,
+            preexec_fn=self.preexec_fn,
         )
         deadline = time.monotonic() + 10
         while True:

@@ -8,11 +8,10 @@ import random
 import resource
 import signal
 import sqlite3
-import subprocess
 import threading
 import time
 
-from conftest import BIN, Server, run_cli, valid_uscc
+from conftest import Server, run_cli, valid_uscc
 
 ENT = "/api/v1/entities"
 
@@ -137,39 +136,15 @@ def test_one_failure_in_a_batch_fails_alone(fresh_server):
     assert run_cli("verify", "audit", "--db", s.db).returncode == 0
 
 
-class LimitedServer(Server):
-    """A server whose files may not grow past limit bytes (RLIMIT_FSIZE): the disk is full."""
-
-    def __init__(self, template, limit):
-        self.limit = limit
-        super().__init__(template)
-
-    def start(self):
-        self.log = open(self.log_path, "ab")
-        limit = self.limit
-
-        def cap():
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-        self.proc = subprocess.Popen(
-            [BIN, "serve", "--db", self.db, "--listen", f"127.0.0.1:{self.port}",
-             "--web-root", ""],
-            stdout=subprocess.DEVNULL, stderr=self.log, preexec_fn=cap)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                if self.req("GET", "/healthz").status == 200:
-                    return
-            except OSError:
-                pass
-            assert self.proc.poll() is None, self.log_text()
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+def file_size_limit(limit):
+    """A preexec_fn: the server's files may not grow past limit bytes (RLIMIT_FSIZE), as on a
+    full disk."""
+    return lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
 
 def test_full_disk_answers_503_and_reads_go_on(template):
     size = os.path.getsize(template.db)
-    s = LimitedServer(template, size + 96 * 1024)
+    s = Server(template, preexec_fn=file_size_limit(size + 96 * 1024))
     try:
         admin = s.tokens["admin"]
         statuses, created = [], []

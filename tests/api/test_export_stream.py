@@ -19,12 +19,11 @@ import sqlite3
 import threading
 import time
 import zipfile
-from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
 
-from conftest import BIN, PASSWORD, Server, assert_no_sanitizer_report, has_chinese, run_cli
+from conftest import BIN, Server, demo_city, grow_entities, has_chinese
 from conftest import attachment_name, export_name
 
 ENT = "/api/v1/entities"
@@ -53,40 +52,10 @@ def sanitized_binary():
         return b"__asan_init" in f.read()
 
 
-def grow_entities(db, total, tag):
-    """Copies existing entity rows (with new 18-character codes) until there are total."""
-    with sqlite3.connect(db) as c:
-        have = c.execute("SELECT count(*) FROM entities").fetchone()[0]
-        need = total - have
-        if need > 0:
-            cols = ("name, kind, region, legal_rep, address, industry, chain, tier, credit,"
-                    " status, established, annual_report_year, officer, key, uscc_flagged,"
-                    " updated_at")
-            c.execute(
-                f"WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k"
-                f" WHERE n < ? / ? + 1)"
-                f" INSERT INTO entities (uscc, {cols})"
-                f" SELECT ? || printf('%016d', k.n * 10000000 + e.id), {cols}"
-                f" FROM k, (SELECT * FROM entities ORDER BY id LIMIT ?) e"
-                f" ORDER BY k.n, e.id LIMIT ?",
-                (need, have, tag, have, need))
-        c.commit()
-        assert c.execute("SELECT count(*) FROM entities").fetchone()[0] == total
-    c.close()
-
-
 @pytest.fixture(scope="module")
 def big_template(tmp_path_factory):
-    d = tmp_path_factory.mktemp("export-stream")
-    db = str(d / "big.db")
-    r = run_cli("demo", "--db", db, "--scale", "small", "--seed", "1",
-                "--credentials", str(d / "credentials.txt"))
-    assert r.returncode == 0, r.stderr
-    assert_no_sanitizer_report(r.stderr, "demo")
-    r = run_cli("user", "add", "--db", db, "--username", "admin", "--role", "admin",
-                input=PASSWORD + "\n")
-    assert r.returncode == 0, r.stderr
-    with sqlite3.connect(db) as c:
+    t = demo_city(tmp_path_factory, "export-stream", seed=1)
+    with sqlite3.connect(t.db) as c:
         region, now = c.execute("SELECT region, updated_at FROM entities LIMIT 1").fetchone()
         for i, name in enumerate(TRICKY_NAMES):
             c.execute("INSERT INTO entities (uscc, name, kind, region, legal_rep, address,"
@@ -94,27 +63,16 @@ def big_template(tmp_path_factory):
                       (f"XT{i:016d}", name, region, "=1+1" if i == 0 else "张三",
                        '地址 "甲", 乙' if i == 0 else "", now))
         c.commit()
-        admin = c.execute("SELECT id FROM users WHERE username = 'admin'").fetchone()[0]
     c.close()
-    grow_entities(db, BIG_ROWS, "XG")
-    r = run_cli("user", "token", "--db", db, "--username", "admin")
-    assert r.returncode == 0, r.stderr
-    return SimpleNamespace(db=db, ids={"admin": admin}, tokens={"admin": r.stdout.strip()})
+    grow_entities(t.db, BIG_ROWS, "XG")
+    return t
 
 
 @contextlib.contextmanager
 def big_serving(template, tmp):
     """A server on the 88 000-entity database with a thread per concurrent export, its
     temporary files in tmp (an empty directory); stopped (exit checked) and removed after."""
-    old = os.environ.get("TMPDIR")
-    os.environ["TMPDIR"] = tmp  # inherited by the server
-    try:
-        s = Server(template, ("--threads", str(CONCURRENT)))
-    finally:
-        if old is None:
-            del os.environ["TMPDIR"]
-        else:
-            os.environ["TMPDIR"] = old
+    s = Server(template, ("--threads", str(CONCURRENT)), env={"TMPDIR": tmp})
     s.export_tmp = tmp
     try:
         yield s

@@ -13,7 +13,6 @@ import datetime
 import io
 import os
 import re
-import sqlite3
 import time
 import zipfile
 from types import SimpleNamespace
@@ -22,7 +21,7 @@ from urllib.parse import urlencode
 import openpyxl
 import pytest
 
-from conftest import PASSWORD, Server, assert_no_sanitizer_report, copy_db, has_chinese, run_cli
+from conftest import Server, assert_refused, copy_db, demo_city, get, grow_entities, has_chinese, ok
 from conftest import attachment_name, export_name, serving
 
 ENT = "/api/v1/entities"
@@ -43,25 +42,7 @@ OWN = "371502"
 
 @pytest.fixture(scope="module")
 def demo_template(tmp_path_factory):
-    d = tmp_path_factory.mktemp("exports")
-    db = str(d / "exports.db")
-    r = run_cli("demo", "--db", db, "--scale", "small", "--seed", "5",
-                "--credentials", str(d / "credentials.txt"))
-    assert r.returncode == 0, r.stderr
-    assert_no_sanitizer_report(r.stderr, "demo")
-    r = run_cli("user", "add", "--db", db, "--username", "admin", "--role", "admin",
-                input=PASSWORD + "\n")
-    assert r.returncode == 0, r.stderr
-    ids, tokens = {}, {}
-    with sqlite3.connect(db) as c:
-        for key, user in STAFF.items():
-            ids[key] = c.execute("SELECT id FROM users WHERE username = ?", (user,)).fetchone()[0]
-    c.close()
-    for key, user in STAFF.items():
-        r = run_cli("user", "token", "--db", db, "--username", user)
-        assert r.returncode == 0, r.stderr
-        tokens[key] = r.stdout.strip()
-    return SimpleNamespace(db=db, ids=ids, tokens=tokens, dir=d)
+    return demo_city(tmp_path_factory, "exports", staff=STAFF)
 
 
 @pytest.fixture(scope="module")
@@ -71,49 +52,18 @@ def ex(demo_template):
         yield s
 
 
-def grow_entities(db, total, tag="ZX"):
-    """Copies existing entity rows (new 18-character codes) until there are total. The pair
-    index's insert trigger is held off (registry_bulk) as the demo loader does: nothing here
-    searches the copies, and the full-text trigger still runs."""
-    with sqlite3.connect(db) as c:
-        cols = [r[1] for r in c.execute("PRAGMA table_info(entities)")
-                if r[1] not in ("id", "uscc")]
-        have = c.execute("SELECT count(*) FROM entities").fetchone()[0]
-        assert c.execute("SELECT max(id) FROM entities").fetchone()[0] == have
-        names = ", ".join(cols)
-        c.execute("INSERT OR IGNORE INTO registry_bulk(one) VALUES (1)")
-        c.execute(
-            f"WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < ?)"
-            f" INSERT INTO entities (uscc, {names})"
-            f" SELECT ? || printf('%016d', k.n), {names}"
-            f" FROM k JOIN entities e ON e.id = 1 + (k.n - 1) % ?",
-            (total - have, tag, have))
-        c.execute("DELETE FROM registry_bulk")
-        c.commit()
-        assert c.execute("SELECT count(*) FROM entities").fetchone()[0] == total
-    c.close()
-
-
 @pytest.fixture(scope="module")
 def big_template(demo_template, tmp_path_factory):
     d = tmp_path_factory.mktemp("exports-big")
     db = str(d / "big.db")
     copy_db(demo_template.db, db)
-    grow_entities(db, BIG_ROWS)
+    grow_entities(db, BIG_ROWS, "ZX")
     return SimpleNamespace(db=db, ids=dict(demo_template.ids), tokens=dict(demo_template.tokens))
 
 
 def start_with_tmpdir(template, tmp, extra=()):
     """A Server whose temporary export files go to tmp (an empty directory)."""
-    old = os.environ.get("TMPDIR")
-    os.environ["TMPDIR"] = tmp  # inherited by the server
-    try:
-        s = Server(template, extra)
-    finally:
-        if old is None:
-            del os.environ["TMPDIR"]
-        else:
-            os.environ["TMPDIR"] = old
+    s = Server(template, extra, env={"TMPDIR": tmp})
     s.export_tmp = tmp
     return s
 
@@ -134,26 +84,6 @@ def big(big_template, tmp_path_factory):
 
 def url(path, **params):
     return path + ("?" + urlencode(params) if params else "")
-
-
-def get(s, path, who="admin", timeout=30, **params):
-    return s.req("GET", url(path, **params), token=s.tokens[who], timeout=timeout)
-
-
-def ok(r):
-    assert r.status == 200, (r.status, r.raw[:300])
-    return r.body
-
-
-def assert_refused(r, status, code=None, field=None):
-    assert r.status == status, (r.status, r.raw[:300])
-    err = r.error()
-    assert has_chinese(err["message"]), err
-    if code is not None:
-        assert err["code"] == code, err
-    if field is not None:
-        assert err.get("field") == field, err
-    return err
 
 
 def all_items(s, path, who="admin", **params):

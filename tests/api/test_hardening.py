@@ -61,8 +61,8 @@ def test_anonymous_upload_refused_before_its_body(server):
         assert status == 401, (status, body[:200])
         assert headers["content-type"].startswith("application/json")
         assert b'"unauthorized"' in body
-    head = (f"PATCH /api/v1/users/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            f"Content-Length: 100000\r\n\r\n").encode()
+    head = ("PATCH /api/v1/users/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "Content-Length: 100000\r\n\r\n").encode()
     assert head_only(server.port, head)[0] == 401
 
 

@@ -10,14 +10,11 @@ import csv
 import io
 import math
 import re
-import sqlite3
 import zipfile
-from types import SimpleNamespace
-from urllib.parse import urlencode
 
 import pytest
 
-from conftest import PASSWORD, assert_no_sanitizer_report, has_chinese, run_cli, serving
+from conftest import assert_refused, demo_city, get, has_chinese, ok, serving
 from conftest import attachment_name, export_name
 
 ENT = "/api/v1/entities"
@@ -51,26 +48,8 @@ USER_SORTS = {
 
 @pytest.fixture(scope="module")
 def demo_template(tmp_path_factory):
-    d = tmp_path_factory.mktemp("composer")
-    db = str(d / "composer.db")
-    r = run_cli("demo", "--db", db, "--scale", "small", "--seed", "5",
-                "--credentials", str(d / "credentials.txt"))
-    assert r.returncode == 0, r.stderr
-    assert_no_sanitizer_report(r.stderr, "demo")
-    r = run_cli("user", "add", "--db", db, "--username", "admin", "--role", "admin",
-                input=PASSWORD + "\n")
-    assert r.returncode == 0, r.stderr
-    names = {"admin": "admin", "city": "bureau", "county": "bureau_dcf", "inspector": "inspector"}
-    ids, tokens = {}, {}
-    conn = sqlite3.connect(db)
-    for key, user in names.items():
-        ids[key] = conn.execute("SELECT id FROM users WHERE username = ?", (user,)).fetchone()[0]
-    conn.close()
-    for key, user in names.items():
-        r = run_cli("user", "token", "--db", db, "--username", user)
-        assert r.returncode == 0, r.stderr
-        tokens[key] = r.stdout.strip()
-    return SimpleNamespace(db=db, ids=ids, tokens=tokens)
+    return demo_city(tmp_path_factory, "composer", staff={
+        "admin": "admin", "city": "bureau", "county": "bureau_dcf", "inspector": "inspector"})
 
 
 @pytest.fixture(scope="module")
@@ -83,27 +62,8 @@ def lst(demo_template):
 
 # -- helpers ------------------------------------------------------------------------------------
 
-def get(s, path, who="admin", **params):
-    return s.req("GET", path + ("?" + urlencode(params) if params else ""), token=s.tokens[who])
-
-
-def ok(r):
-    assert r.status == 200, (r.status, r.raw[:300])
-    return r.body
-
-
 def column(s, sql, params=()):
     return [row[0] for row in s.sql(sql, params)]
-
-
-def assert_refused(r, status, field=None, code=None):
-    assert r.status == status, (r.status, r.raw[:300])
-    err = r.error()
-    assert has_chinese(err["message"]), err
-    if field is not None:
-        assert err.get("field") == field, err
-    if code is not None:
-        assert err["code"] == code, err
 
 
 def csv_export(r, filename):

@@ -15,13 +15,12 @@ import json
 import re
 import sqlite3
 import time
-from types import SimpleNamespace
-from urllib.parse import urlencode
 
 import pytest
 
-from conftest import PASSWORD, Response, assert_no_sanitizer_report, copy_db, free_port, has_chinese
-from conftest import parse_raw_response, raw_exchange, run_cli, serving
+from conftest import PASSWORD, Response, assert_no_sanitizer_report, assert_refused, copy_db
+from conftest import demo_city, free_port, get, has_chinese, ok, parse_raw_response, raw_exchange
+from conftest import run_cli, serving
 
 META = "/api/v1/meta"
 ENT = "/api/v1/entities"
@@ -41,34 +40,14 @@ OFFICER_KEYS = {"id", "username", "display_name", "region", "region_name"}
 
 @pytest.fixture(scope="module")
 def ui_template(tmp_path_factory):
-    d = tmp_path_factory.mktemp("ui")
-    db = str(d / "ui.db")
-    r = run_cli("demo", "--db", db, "--scale", "small", "--seed", "5",
-                "--credentials", str(d / "credentials.txt"))
-    assert r.returncode == 0, r.stderr
-    assert_no_sanitizer_report(r.stderr, "demo")
-    r = run_cli("user", "add", "--db", db, "--username", "admin", "--role", "admin",
-                input=PASSWORD + "\n")
-    assert r.returncode == 0, r.stderr
-    ids, tokens = {}, {}
-    with sqlite3.connect(db) as c:
+    t = demo_city(tmp_path_factory, "ui", staff=STAFF)
+    with sqlite3.connect(t.db) as c:
         for user, (region, disabled) in MOVED.items():
             n = c.execute("UPDATE users SET region = ?, disabled = ? WHERE username = ?"
                           " AND role = 'officer'", (region, disabled, user)).rowcount
             assert n == 1, user
-        for key, user in STAFF.items():
-            ids[key] = c.execute("SELECT id FROM users WHERE username = ?", (user,)).fetchone()[0]
     c.close()
-    for key, user in STAFF.items():
-        r = run_cli("user", "token", "--db", db, "--username", user)
-        assert r.returncode == 0, r.stderr
-        tokens[key] = r.stdout.strip()
-    cred = {}
-    for line in (d / "credentials.txt").read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            user, password = line.split("\t")[:2]
-            cred[user] = password
-    return SimpleNamespace(db=db, ids=ids, tokens=tokens, cred=cred)
+    return t
 
 
 @pytest.fixture(scope="module")
@@ -79,26 +58,6 @@ def ui(ui_template):
 
 
 # -- helpers ------------------------------------------------------------------------------------
-
-def get(s, path, who="admin", **params):
-    return s.req("GET", path + ("?" + urlencode(params) if params else ""), token=s.tokens[who])
-
-
-def ok(r):
-    assert r.status == 200, (r.status, r.raw[:300])
-    return r.body
-
-
-def assert_refused(r, status, code=None, field=None):
-    assert r.status == status, (r.status, r.raw[:300])
-    err = r.error()
-    assert has_chinese(err["message"]), err
-    if code is not None:
-        assert err["code"] == code, err
-    if field is not None:
-        assert err.get("field") == field, err
-    return err
-
 
 def log_lines(text):
     """The JSON lines of a server log (anything else fails the test)."""

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from conftest import valid_uscc
+from conftest import assert_refused as assert_error, valid_uscc
 from conftest import PASSWORD, has_chinese, serving
 from conftest import attachment_name, export_name
 
@@ -106,17 +106,6 @@ def state(s):
     return (s.sql("SELECT * FROM users ORDER BY id"),
             s.sql("SELECT token_hash FROM sessions ORDER BY token_hash"),
             audit_count(s))
-
-
-def assert_error(r, status, code=None, field=None):
-    assert r.status == status, (r.status, r.raw[:400])
-    err = r.error()
-    assert has_chinese(err["message"]), err
-    if code is not None:
-        assert err["code"] == code, err
-    if field is not None:
-        assert err.get("field") == field, err
-    return err
 
 
 def cookie_login(s, username, password=PASSWORD):

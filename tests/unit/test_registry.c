@@ -234,6 +234,11 @@ static void test_data_scope(void **state)
     assert_int_equal(registry_may_see(&officer, VALID, "371502", 0), ERR_FORBIDDEN);
     assert_int_equal(registry_may_see(&owner, VALID, "371502", 0), 0);
     assert_int_equal(registry_may_see(&owner, BAD_CHECK, "371502", 0), ERR_FORBIDDEN);
+    /* Another entity is hidden from an owner account; nothing is hidden from staff. */
+    assert_false(registry_code_hidden(&owner, VALID));
+    assert_true(registry_code_hidden(&owner, BAD_CHECK));
+    assert_false(registry_code_hidden(&county, BAD_CHECK));
+    assert_false(registry_code_hidden(&officer, BAD_CHECK));
     /* A list. */
     const char *region = NULL;
     int64_t off = 0;
