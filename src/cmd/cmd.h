@@ -17,7 +17,7 @@ struct opt {
     int flag; /* takes no value */
 };
 
-#define OPT_MAX 16
+#define OPT_MAX 24
 
 /* Parses argv against opts (NULL-name terminated) into values (indexed like opts; defaults
  * and environment applied). Returns 0, 1 when --help was printed, 2 on a usage error (printed

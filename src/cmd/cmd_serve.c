@@ -29,6 +29,10 @@ static const struct opt serve_opts[] = {
     {"max-connections-per-ip", "JIANGUAN_MAX_CONNECTIONS_PER_IP", "256",
      "单个地址的并发连接上限（0 为不限）", 0},
     {"timeout", "JIANGUAN_TIMEOUT", "30", "连接空闲超时（秒）", 0},
+    {"header-timeout", "JIANGUAN_HEADER_TIMEOUT", "10",
+     "请求头须在此秒数内收齐，空闲的长连接也在此后关闭（0 为不限）；连接将满时只给 1 秒", 0},
+    {"min-body-rate", "JIANGUAN_MIN_BODY_RATE", "1024",
+     "请求体最低传输速率（字节/秒），低于此速率的上传被断开（0 为不限）", 0},
     {"web-root", "JIANGUAN_WEB_ROOT", "web/dist", "网页界面目录（空则不提供）", 0},
     {"access-log", "JIANGUAN_ACCESS_LOG", "on", "访问日志：on（标准错误）、off 或文件路径", 0},
     {"login-rate", "JIANGUAN_LOGIN_RATE", "60", "每个地址每分钟的登录尝试上限（0 为不限）", 0},
@@ -51,6 +55,8 @@ enum {
     O_MAX_CONN,
     O_MAX_CONN_IP,
     O_TIMEOUT,
+    O_HEADER_TIMEOUT,
+    O_MIN_BODY_RATE,
     O_WEB,
     O_ACCESS,
     O_LOGIN_RATE,
@@ -78,7 +84,7 @@ int cmd_serve(int argc, char **argv)
     if (rc)
         return rc == 1 ? 0 : 2;
     unsigned long long threads, workers, max_queue, max_body, max_body_memory, max_conn,
-        max_conn_ip, timeout, login_rate;
+        max_conn_ip, timeout, header_timeout, min_body_rate, login_rate;
     if (number("threads", v[O_THREADS], 256, &threads) ||
         number("workers", v[O_WORKERS], 256, &workers) ||
         number("max-queue", v[O_MAX_QUEUE], 1000000, &max_queue) ||
@@ -87,6 +93,8 @@ int cmd_serve(int argc, char **argv)
         number("max-connections", v[O_MAX_CONN], 100000, &max_conn) ||
         number("max-connections-per-ip", v[O_MAX_CONN_IP], 100000, &max_conn_ip) ||
         number("timeout", v[O_TIMEOUT], 86400, &timeout) ||
+        number("header-timeout", v[O_HEADER_TIMEOUT], 3600, &header_timeout) ||
+        number("min-body-rate", v[O_MIN_BODY_RATE], 1ull << 30, &min_body_rate) ||
         number("login-rate", v[O_LOGIN_RATE], 100000, &login_rate))
         return 2;
     if (log_set_access(v[O_ACCESS])) {
@@ -122,6 +130,8 @@ int cmd_serve(int argc, char **argv)
         .max_connections = (unsigned)(max_conn ? max_conn : 1),
         .max_connections_per_ip = (unsigned)max_conn_ip,
         .timeout = (unsigned)timeout,
+        .header_timeout = (unsigned)header_timeout,
+        .min_body_rate = (unsigned)min_body_rate,
         .web_root = v[O_WEB],
         .public_url = v[O_PUBLIC],
         .metrics_listen = v[O_METRICS],

@@ -13,6 +13,7 @@
  * 503 `overloaded` at once.
  */
 #include "http/server.h"
+#include "http/deadline.h"
 #include "http/metrics.h"
 #include "http/pool.h"
 #include "http/router.h"
@@ -29,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,8 +38,9 @@ struct ctx {
     struct req req;
     struct resp resp;
     uint64_t start_ns;
-    int handed_off;  /* suspended: a worker answers, then resumes the connection */
-    size_t budgeted; /* bytes of the body budget this request holds */
+    struct watch *watch; /* the connection's deadlines (deadline.h) */
+    int handed_off;      /* suspended: a worker answers, then resumes the connection */
+    size_t budgeted;     /* bytes of the body budget this request holds */
 };
 
 #define WRITE_WORKERS 32 /* writers sleep on their group commit; more of them, larger batches */
@@ -106,6 +109,10 @@ static struct ctx *ctx_new(struct MHD_Connection *conn, const char *url, const c
     snprintf(c->req.id, sizeof c->req.id, "%08x-%08llx", boot_id,
              (unsigned long long)__atomic_add_fetch(&request_counter, 1, __ATOMIC_RELAXED));
     client_ip(conn, c->req.ip, sizeof c->req.ip);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    c->watch = ci ? ci->socket_context : NULL;
+    deadline_head(c->watch);
     return c;
 }
 
@@ -154,6 +161,7 @@ static void access_log(const struct ctx *c, uint64_t ns)
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct ctx *c)
 {
     struct MHD_Response *r;
+    deadline_busy(c->watch);
     if (c->resp.static_body) {
         r = MHD_create_response_from_buffer(c->resp.static_len, (void *)c->resp.static_body,
                                             MHD_RESPMEM_PERSISTENT);
@@ -291,6 +299,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        deadline_body(c->watch, n);
         if (c->resp.status) /* refused: what still arrives is dropped */
             return MHD_YES;
         if (c->req.body.len + n > c->req.body.max) {
@@ -309,6 +318,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return send_response(conn, c);
     if (c->resp.status) /* already answered */
         return MHD_YES;
+    deadline_busy(c->watch);
     int place = router_placement(&c->req);
     if (place == PLACE_INLINE || !pools[place - 1]) {
         router_dispatch(&c->req, &c->resp);
@@ -327,11 +337,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)conn;
     (void)toe;
     struct ctx *c = *con_cls;
     if (!c)
         return;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    deadline_idle(ci ? ci->socket_context : NULL);
     uint64_t ns = time_mono_ns() - c->start_ns;
     if (c->resp.status) {
         metrics_observe(c->req.route_index, c->resp.status, ns);
@@ -346,8 +358,14 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
                           enum MHD_ConnectionNotificationCode toe)
 {
     (void)cls;
-    (void)conn;
-    (void)socket_context;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = ci ? deadline_open(ci->connect_fd) : NULL;
+    } else {
+        deadline_close(*socket_context);
+        *socket_context = NULL;
+    }
     metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
 }
 
@@ -357,6 +375,9 @@ __attribute__((format(printf, 2, 0))) static void mhd_logger(void *cls, const ch
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
     msg[strcspn(msg, "\n")] = '\0';
+    /* A client that hangs up, or that the deadlines cut off, is not news. */
+    if (strstr(msg, "detected connection closure"))
+        return;
     log_msg(LOG_WARN, "libmicrohttpd", "%s", msg);
 }
 
@@ -404,6 +425,19 @@ int server_url_is_loopback(const char *url)
     return (len == 9 && !strncasecmp(host, "localhost", 9)) ||
            (len == 5 && !memcmp(host, "[::1]", 5)) || (len >= 4 && !strncmp(host, "127.", 4)) ||
            (len == 7 && !memcmp(host, "0.0.0.0", 7));
+}
+
+/* Each connection is a descriptor: the soft limit is raised (up to the hard one) so that
+ * max_connections, and the database and files besides, fit. */
+static void raise_file_limit(unsigned max_connections)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)max_connections + 256;
+    if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl))
+        log_warn("cannot raise the open-file limit", "%u connections may not fit", max_connections);
 }
 
 static void stop_pools(void)
@@ -474,6 +508,14 @@ int server_metrics(struct strbuf *out)
                                st[i].name, (unsigned long long)v);
         }
     }
+    uint64_t heads, bodies;
+    deadline_counts(&heads, &bodies);
+    if (!rc)
+        rc = strbuf_printf(out,
+                           "# TYPE jianguan_deadline_closed_total counter\n"
+                           "jianguan_deadline_closed_total{phase=\"head\"} %llu\n"
+                           "jianguan_deadline_closed_total{phase=\"body\"} %llu\n",
+                           (unsigned long long)heads, (unsigned long long)bodies);
     return rc;
 }
 
@@ -506,6 +548,7 @@ int server_start(const struct server_config *cfg)
         threads = n > 0 ? (unsigned)n : 1;
     }
     randombytes_buf(&boot_id, sizeof boot_id);
+    raise_file_limit(cfg->max_connections);
     router_init();
     metrics_init(router_count());
     /* MHD_USE_ITC lets server_stop() wake the pool's threads. */
@@ -527,6 +570,12 @@ int server_start(const struct server_config *cfg)
         on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
         MHD_OPTION_END);
+    /* Heads get one second once three quarters of the connections are in use. */
+    if (daemon_handle && deadline_start(cfg->header_timeout, cfg->min_body_rate,
+                                        cfg->max_connections - cfg->max_connections / 4)) {
+        MHD_stop_daemon(daemon_handle);
+        daemon_handle = NULL;
+    }
     if (!daemon_handle || !pools[0] || !pools[1]) {
         log_error("cannot start HTTP server", "listen %s", cfg->listen);
         if (daemon_handle)
@@ -554,8 +603,10 @@ int server_start(const struct server_config *cfg)
         log_info("metrics", "http://%s/metrics", cfg->metrics_listen);
     }
     log_info("serving",
-             "http://%s threads=%u workers=%u max_body=%zu max_connections=%u timeout=%us",
-             cfg->listen, threads, workers, cfg->max_body, cfg->max_connections, cfg->timeout);
+             "http://%s threads=%u workers=%u max_body=%zu max_connections=%u timeout=%us "
+             "header_timeout=%us",
+             cfg->listen, threads, workers, cfg->max_body, cfg->max_connections, cfg->timeout,
+             cfg->header_timeout);
     return 0;
 }
 
@@ -583,6 +634,7 @@ void server_stop(void)
     /* Every handed-off request is answered and its connection resumed before the daemon
      * stops: libmicrohttpd must not stop with a connection suspended. */
     stop_pools();
+    deadline_stop();
     MHD_stop_daemon(daemon_handle);
     daemon_handle = NULL;
     metrics_free();

@@ -20,6 +20,8 @@ struct server_config {
     unsigned max_connections;        /* concurrent connections */
     unsigned max_connections_per_ip; /* from one address; 0 = no limit */
     unsigned timeout;                /* idle seconds before a connection is closed */
+    unsigned header_timeout;         /* seconds for a request head (deadline.h); 0 = none */
+    unsigned min_body_rate;          /* bytes per second a body keeps up; 0 = no minimum */
     const char *web_root;            /* built UI (web/dist), NULL for none */
     const char *public_url;          /* how the public reaches us (QR codes); NULL: http://listen */
     const char *metrics_listen;      /* "127.0.0.1:9100": /metrics for anyone there; NULL: none */

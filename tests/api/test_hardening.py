@@ -315,3 +315,145 @@ def test_nul_in_path_or_query_is_400_and_writes_nothing(server):
     assert r.status == 400 and "%00" in r.error()["message"]
     assert server.req("GET", "/api/v1/entities?region=371502&page_size=1", token=tok).status == 200
     assert server.req("GET", "/healthz").status == 200
+
+
+def _raise_fd_limit(need):
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < need:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(need, hard), hard))
+    assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] >= need, "open-file limit too low"
+
+
+def _slow_head(port, source_ip):
+    """A connection from source_ip that has sent the start of a request head only."""
+    s = socket.socket()
+    s.bind((source_ip, 0))
+    s.settimeout(5)
+    s.connect(("127.0.0.1", port))
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+    return s
+
+
+def _closed(sock, wait):
+    """Whether the server has closed sock (end of stream or reset) within wait seconds."""
+    sock.settimeout(wait)
+    try:
+        return sock.recv(1) == b""
+    except socket.timeout:
+        return False
+    except OSError:
+        return True
+
+
+def _healthz_seconds(port):
+    t = time.monotonic()
+    c = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert c.recv(12) == b"HTTP/1.1 200"
+    finally:
+        c.close()
+    return time.monotonic() - t
+
+
+def test_slow_headers_leave_room_for_new_clients(server_factory):
+    """1,100 connections from five addresses trickle their request heads a byte at a time,
+    more than the 1,024 connections the server takes: a new client's /healthz is answered in
+    under a second throughout, and every slow connection is closed by the head deadline."""
+    _raise_fd_limit(1400)
+    s = server_factory("--header-timeout", "3")
+    slow = [_slow_head(s.port, f"127.0.0.{2 + i % 5}") for i in range(1100)]
+    worst, end = 0.0, time.monotonic() + 4
+    try:
+        while time.monotonic() < end:
+            for sock in slow:
+                try:
+                    sock.send(b"X")  # a byte resets libmicrohttpd's own idle timeout
+                except OSError:
+                    pass
+            worst = max(worst, _healthz_seconds(s.port))
+            time.sleep(0.2)
+        assert worst < 1.0, f"/healthz took {worst:.3f} s behind slow heads"
+        assert all(_closed(sock, 3) for sock in slow), "a slow head outlived its deadline"
+    finally:
+        for sock in slow:
+            sock.close()
+    metrics = s.req("GET", "/metrics", token=s.tokens["admin"]).body
+    closed = [ln for ln in metrics.splitlines()
+              if ln.startswith('jianguan_deadline_closed_total{phase="head"}')]
+    assert closed and int(closed[0].split()[-1]) >= 1100, closed
+    assert "request head was late" in s.log_text()
+
+
+def test_idle_keep_alive_is_closed_after_the_head_timeout(server_factory):
+    """A keep-alive connection that sends no next request is closed after --header-timeout,
+    not after libmicrohttpd's 30 s idle timeout; one that asks in time is served."""
+    s = server_factory("--header-timeout", "2")
+    c = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+    c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert c.recv(4096).startswith(b"HTTP/1.1 200")
+    time.sleep(1)
+    c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert c.recv(4096).startswith(b"HTTP/1.1 200")
+    t = time.monotonic()
+    assert _closed(c, 6)
+    assert 1.5 < time.monotonic() - t < 4
+    c.close()
+
+
+def test_trickled_body_is_cut_and_a_steady_one_is_served(server_factory):
+    """A body that trickles below --min-body-rate is cut off once it has had --header-timeout
+    seconds; a body sent steadily above the rate over the same time gets its answer."""
+    s = server_factory("--header-timeout", "2", "--min-body-rate", "1024")
+    body = b'{"username":"nobody","password":"wrong"}' + b" " * 12000
+    head = (f"POST {LOGIN} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+
+    trickle = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+    trickle.sendall(head)
+    t, cut = time.monotonic(), False
+    for i in range(20):
+        try:
+            trickle.sendall(body[i:i + 1])
+        except OSError:
+            cut = True
+            break
+        if _closed(trickle, 0.5):
+            cut = True
+            break
+    assert cut and time.monotonic() - t < 6, "a trickled body was not cut"
+    trickle.close()
+
+    steady = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+    steady.sendall(head)
+    for i in range(0, len(body), 1500):  # about 5 KB/s over 2.5 s
+        steady.sendall(body[i:i + 1500])
+        time.sleep(0.3)
+    status, _, answer = parse_raw_response(steady.recv(65536))
+    steady.close()
+    assert status == 401 and b"bad_credentials" in answer, (status, answer)
+    assert "whose body was slower" in s.log_text()
+
+
+def test_per_address_cap_refuses_at_once(server_factory):
+    """Past --max-connections-per-ip, a connection from that address is closed at once, while
+    another address is still served."""
+    s = server_factory("--max-connections-per-ip", "20", "--header-timeout", "30")
+    held = [_slow_head(s.port, "127.0.0.9") for _ in range(20)]
+    try:
+        extra = socket.socket()
+        extra.bind(("127.0.0.9", 0))
+        extra.settimeout(5)
+        extra.connect(("127.0.0.1", s.port))
+        t = time.monotonic()
+        try:
+            extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        except OSError:
+            pass
+        assert _closed(extra, 2) and time.monotonic() - t < 1
+        extra.close()
+        assert _healthz_seconds(s.port) < 1
+    finally:
+        for sock in held:
+            sock.close()
