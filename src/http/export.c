@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "core/tmpfile.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -46,35 +47,6 @@ static const char *header_of(struct record *rec, struct db_stmt *st, int i, int 
     if (!f)
         return db_col_name(st, i);
     return label && f->label ? f->label : f->name;
-}
-
-static const char *tmp_dir(void)
-{
-    const char *d = getenv("TMPDIR");
-    return d && *d ? d : "/tmp";
-}
-
-/* Creates an empty temporary file, named in path. Returns its descriptor (the caller closes
- * it and calls tmp_unlink) or -1. */
-static int tmp_file(char path[PATH_MAX] /* out */)
-{
-    int n = snprintf(path, PATH_MAX, "%s/jianguan-export-XXXXXX", tmp_dir());
-    if (n < 0 || n >= PATH_MAX) {
-        path[0] = '\0';
-        return -1;
-    }
-    int fd = mkostemp(path, O_CLOEXEC);
-    if (fd < 0)
-        path[0] = '\0';
-    return fd;
-}
-
-/* Removes the name of a file tmp_file() made, once; the open descriptor keeps the file. */
-static void tmp_unlink(char *path)
-{
-    if (path[0])
-        unlink(path);
-    path[0] = '\0';
 }
 
 /* Appends the current row of st (n columns) to line as one CSV record, CRLF included. A text
@@ -305,7 +277,7 @@ int reply_export(struct resp *resp, struct db_stmt *st, int format, const char *
     strbuf_reset(&resp->body);
     char path[PATH_MAX];
     struct stat sb = {0};
-    int fd = tmp_file(path), rc = ERR_IO;
+    int fd = tmp_create("jianguan-export", path), rc = ERR_IO;
     if (fd >= 0 && format == EXPORT_XLSX) {
         rc = write_xlsx(fd, path, title, rec, st, progress);
     } else if (fd >= 0) {

@@ -59,7 +59,12 @@ struct req {
     const char *param_names[ROUTE_MAX_PARAMS];
     char *param_values[ROUTE_MAX_PARAMS]; /* decoded path parameters */
     int nparams;
+    /* The body: in memory, or, when large, in the unlinked file body_fd (has_body_fd set)
+     * the server spooled it to. Handlers read it with req_body_read. */
     struct strbuf body;
+    int has_body_fd, body_fd;
+    size_t body_fd_len;
+    size_t body_pos;        /* where req_body_read goes on */
     json_t *json;           /* the parsed body of a ROUTE_BODY_JSON route */
     struct principal *user; /* NULL on public routes without credentials */
     struct principal user_buf;
@@ -101,6 +106,11 @@ const char *req_header(const struct req *req, const char *name);
 const char *req_cookie(const struct req *req, const char *name);
 /* Release what the request and the response hold (not the structs themselves). */
 void req_dispose(struct req *req);
+/* The body's length in bytes. */
+size_t req_body_len(const struct req *req);
+/* Reads on in the body: up to cap bytes into buf. Returns how many, 0 at its end, or -1 when
+ * the spooled file cannot be read. arg is the struct req (the shape of a reader callback). */
+long req_body_read(void *arg, char *buf, size_t cap);
 void resp_dispose(struct resp *resp);
 /* Allocates n bytes freed with the request. */
 void *req_alloc(struct req *req, size_t n);

@@ -44,6 +44,36 @@ void req_dispose(struct req *req)
     free(req->allocs);
     json_decref(req->json);
     strbuf_dispose(&req->body);
+    if (req->has_body_fd)
+        close(req->body_fd);
+    req->has_body_fd = 0;
+}
+
+size_t req_body_len(const struct req *req)
+{
+    return req->has_body_fd ? req->body_fd_len : req->body.len;
+}
+
+long req_body_read(void *arg, char *buf, size_t cap)
+{
+    struct req *req = arg;
+    size_t left = req_body_len(req) - req->body_pos;
+    size_t n = cap < left ? cap : left;
+    if (!n)
+        return 0;
+    if (!req->has_body_fd) {
+        memcpy(buf, strbuf_get(&req->body) + req->body_pos, n);
+    } else {
+        ssize_t got;
+        do
+            got = pread(req->body_fd, buf, n, (off_t)req->body_pos);
+        while (got < 0 && errno == EINTR);
+        if (got <= 0)
+            return -1;
+        n = (size_t)got;
+    }
+    req->body_pos += n;
+    return (long)n;
 }
 
 void resp_dispose(struct resp *resp)

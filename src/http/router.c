@@ -170,11 +170,18 @@ static int authenticate(struct req *req)
     return 0;
 }
 
+/* jansson's reader over req_body_read. */
+static size_t body_chunk(void *buf, size_t cap, void *req)
+{
+    long n = req_body_read(req, buf, cap);
+    return n < 0 ? (size_t)-1 : (size_t)n;
+}
+
 /* Parses and checks a JSON body against the route's field list; answers on failure. */
 static int parse_body_or_reply(struct req *req, struct resp *resp)
 {
     json_error_t jerr;
-    req->json = json_loadb(strbuf_get(&req->body), req->body.len, JSON_REJECT_DUPLICATES, &jerr);
+    req->json = json_load_callback(body_chunk, req, JSON_REJECT_DUPLICATES, &jerr);
     if (!req->json) {
         char msg[256];
         snprintf(msg, sizeof msg, "请求体不是有效的 JSON（第 %d 行第 %d 列：%s）", jerr.line,

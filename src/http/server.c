@@ -21,8 +21,10 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "core/tmpfile.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <sodium.h>
@@ -43,6 +45,7 @@ struct ctx {
     size_t budgeted;     /* bytes of the body budget this request holds */
 };
 
+#define SPOOL_AT ((size_t)1 << 20) /* a body larger than this waits in a temporary file */
 #define WRITE_WORKERS 32 /* writers sleep on their group commit; more of them, larger batches */
 #define WRITE_QUEUE 1024
 #define SLOW_NICE 10
@@ -123,9 +126,16 @@ static int body_is_file(const struct resp *resp)
     return resp->has_fd && !resp->body.len;
 }
 
-static void ctx_free(struct ctx *c)
+/* Gives back the body budget c holds. */
+static void budget_give(struct ctx *c)
 {
     __atomic_sub_fetch(&body_bytes, (int64_t)c->budgeted, __ATOMIC_RELAXED);
+    c->budgeted = 0;
+}
+
+static void ctx_free(struct ctx *c)
+{
+    budget_give(c);
     req_dispose(&c->req);
     resp_dispose(&c->resp);
     free(c);
@@ -225,6 +235,41 @@ static int budget_take(struct ctx *c, size_t n)
     return 0;
 }
 
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Moves the body read so far to an unlinked temporary file, where the rest will go, and gives
+ * back its memory. Returns 0 or -1. */
+static int spool(struct ctx *c)
+{
+    int fd = tmp_anonymous("jianguan-upload");
+    if (fd < 0 || write_all(fd, strbuf_get(&c->req.body), c->req.body.len)) {
+        if (fd >= 0)
+            close(fd);
+        log_warn("cannot spool an upload", "%s: %s", tmp_dir(), strerror(errno));
+        return -1;
+    }
+    size_t max = c->req.body.max;
+    c->req.body_fd_len = c->req.body.len;
+    strbuf_dispose(&c->req.body);
+    strbuf_init(&c->req.body, max);
+    c->req.has_body_fd = 1;
+    c->req.body_fd = fd;
+    budget_give(c);
+    return 0;
+}
+
 /* The connection whose path or query held an escaped NUL (%00), noted while libmicrohttpd
  * decodes them on this event thread, just before it calls on_request for that request. */
 static _Thread_local struct MHD_Connection *nul_seen;
@@ -250,6 +295,35 @@ static enum MHD_Result refuse(struct MHD_Connection *conn, struct ctx *c, int er
     else
         reply_error(&c->resp, err, code, message, NULL);
     return send_response(conn, c);
+}
+
+/* Takes n more bytes of c's body: in memory up to SPOOL_AT, past it in a temporary file.
+ * Refuses a body over the route's limit (413), or one that finds no room (503). */
+static enum MHD_Result take_body(struct MHD_Connection *conn, struct ctx *c, const char *bytes,
+                                 size_t n)
+{
+    size_t len = req_body_len(&c->req);
+    if (len + n > c->req.body.max) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "请求体过大（上限 %zu 字节）", c->req.body.max);
+        return refuse(conn, c, ERR_TOOLARGE, "too_large", msg);
+    }
+    if (!c->req.has_body_fd && len + n > SPOOL_AT && spool(c))
+        return refuse(conn, c, ERR_UNAVAILABLE, NULL, NULL);
+    if (c->req.has_body_fd) {
+        if (write_all(c->req.body_fd, bytes, n)) {
+            log_warn("cannot spool an upload", "%s: %s", tmp_dir(), strerror(errno));
+            return refuse(conn, c, ERR_UNAVAILABLE, NULL, NULL);
+        }
+        c->req.body_fd_len += n;
+        return MHD_YES;
+    }
+    /* A body without Content-Length (chunked) takes its budget as it comes. */
+    if (len + n > c->budgeted && budget_take(c, len + n - c->budgeted))
+        return refuse(conn, c, ERR_UNAVAILABLE, NULL, NULL);
+    if (strbuf_append(&c->req.body, bytes, n))
+        return refuse(conn, c, ERR_TOOLARGE, "too_large", "请求体过大");
+    return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -292,7 +366,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             snprintf(msg, sizeof msg, "请求体过大（上限 %zu 字节）", c->req.body.max);
             return refuse(conn, c, ERR_TOOLARGE, "too_large", msg);
         }
-        if (declared && budget_take(c, (size_t)declared))
+        if (declared && budget_take(c, declared < SPOOL_AT ? (size_t)declared : SPOOL_AT))
             return refuse(conn, c, ERR_UNAVAILABLE, NULL, NULL);
         return MHD_YES;
     }
@@ -302,17 +376,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         deadline_body(c->watch, n);
         if (c->resp.status) /* refused: what still arrives is dropped */
             return MHD_YES;
-        if (c->req.body.len + n > c->req.body.max) {
-            char msg[96];
-            snprintf(msg, sizeof msg, "请求体过大（上限 %zu 字节）", c->req.body.max);
-            return refuse(conn, c, ERR_TOOLARGE, "too_large", msg);
-        }
-        /* A body without Content-Length (chunked) takes its budget as it comes. */
-        if (c->req.body.len + n > c->budgeted && budget_take(c, c->req.body.len + n - c->budgeted))
-            return refuse(conn, c, ERR_UNAVAILABLE, NULL, NULL);
-        if (strbuf_append(&c->req.body, upload_data, n))
-            return refuse(conn, c, ERR_TOOLARGE, "too_large", "请求体过大");
-        return MHD_YES;
+        return take_body(conn, c, upload_data, n);
     }
     if (c->handed_off) /* resumed: the worker has answered */
         return send_response(conn, c);

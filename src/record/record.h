@@ -125,16 +125,24 @@ int rec_update(struct db *w, struct record *r, const char *key, json_t *v);
  * (the record as it stood, may be NULL) differs. Returns JSON text the caller frees. */
 char *rec_diff(struct record *r, json_t *v, json_t *before);
 
-/* Reads CSV text (RFC 4180, UTF-8 without BOM, a header row of field names) into one JSON
+/* Reads CSV text (RFC 4180, UTF-8, an optional BOM, a header row of field names) into one JSON
  * object per data line, each cell typed and checked as its field (an empty cell is null for
  * a nullable field and absent otherwise; a formula-escaping apostrophe is taken off). Columns
  * of READONLY and INTERNAL fields, as an export writes them, are skipped; unknown or repeated
  * columns, a missing required one, a malformed file, or more than max_rows lines are
  * problems. Each problem is appended to problems as {line, field, message} (the header is line
  * 1), at most max_report of them, and counted in *nproblems. On return *rows holds the objects
- * of the good lines, in order, with their line numbers in member "_line". Returns 0, or
- * ERR_INVALID when there were problems. */
+ * of the good lines, in order, with their line numbers in member "_line". Returns 0,
+ * ERR_INVALID when there were problems, ERR_MALFORMED when the text is not UTF-8, or ERR_IO
+ * when read failed (*rows is then empty). */
 int rec_csv_read(struct record *r, const char *text, size_t len, size_t max_rows, size_t max_report,
                  json_t **rows /* out */, json_t *problems, size_t *nproblems /* out */);
+/* Reads up to cap bytes of a text into buf: returns how many, 0 at its end, or -1. */
+typedef long (*rec_read_fn)(void *arg, char *buf, size_t cap);
+/* rec_csv_read over a text read piece by piece with read(arg, ...): a large upload is parsed
+ * as it is read from its file, never held whole. */
+int rec_csv_read_from(struct record *r, rec_read_fn read, void *arg, size_t max_rows,
+                      size_t max_report, json_t **rows /* out */, json_t *problems,
+                      size_t *nproblems /* out */);
 
 #endif

@@ -6,6 +6,7 @@
 #include "core/alloc.h"
 #include "core/err.h"
 #include "core/formula.h"
+#include "core/strbuf.h"
 #include "record/record.h"
 
 #include <csv.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #define MAX_COLS 64
+#define READ_CHUNK (64 * 1024) /* bytes parsed at a time */
 
 struct reader {
     struct record *r;
@@ -22,6 +24,7 @@ struct reader {
     int ncols;
     char *cells[MAX_COLS];
     int ncells, too_wide, too_many, line, nul; /* nul: a cell of this line holds a NUL */
+    int not_utf8;                              /* a cell is not UTF-8: the file is refused */
     size_t nproblems_header;                   /* a bad header: the lines are not read */
     size_t max_rows, max_report, nproblems;
     json_t *rows, *problems;
@@ -44,6 +47,10 @@ static void on_field(void *s, size_t len, void *data)
     }
     if (s && memchr(s, '\0', len))
         rd->nul = 1;
+    /* Between cells there are only ASCII separators, so the cells say whether the file is
+     * UTF-8, whatever the pieces it is read in. */
+    if (s && !utf8_valid(s, len))
+        rd->not_utf8 = 1;
     rd->cells[rd->ncells++] = xstrndup(s ? s : "", s ? len : 0);
 }
 
@@ -145,8 +152,23 @@ static int no_space(unsigned char c)
     return 0;
 }
 
-int rec_csv_read(struct record *r, const char *text, size_t len, size_t max_rows, size_t max_report,
-                 json_t **rows, json_t *problems, size_t *nproblems)
+/* Fills buf from read until it is full or the text ends; returns the bytes, or -1. */
+static long fill(rec_read_fn read, void *arg, char *buf, size_t cap)
+{
+    size_t got = 0;
+    while (got < cap) {
+        long n = read(arg, buf + got, cap - got);
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (long)got;
+}
+
+int rec_csv_read_from(struct record *r, rec_read_fn read, void *arg, size_t max_rows,
+                      size_t max_report, json_t **rows, json_t *problems, size_t *nproblems)
 {
     struct reader rd = {.r = r, .max_rows = max_rows, .max_report = max_report};
     rd.rows = json_array();
@@ -154,8 +176,23 @@ int rec_csv_read(struct record *r, const char *text, size_t len, size_t max_rows
     struct csv_parser csv;
     csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI);
     csv_set_space_func(&csv, no_space);
-    if (csv_parse(&csv, text, len, on_field, on_row, &rd) != len ||
-        csv_fini(&csv, on_field, on_row, &rd) != 0) {
+    char *buf = xmalloc(READ_CHUNK);
+    long n = 0;
+    int bad = 0, first = 1;
+    while (!bad && !rd.not_utf8 && (n = fill(read, arg, buf, READ_CHUNK)) > 0) {
+        const char *p = buf;
+        size_t len = (size_t)n;
+        if (first && len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) { /* Excel's "CSV UTF-8" */
+            p += 3;
+            len -= 3;
+        }
+        first = 0;
+        bad = csv_parse(&csv, p, len, on_field, on_row, &rd) != len;
+    }
+    if (!bad && !rd.not_utf8 && n == 0)
+        bad = csv_fini(&csv, on_field, on_row, &rd) != 0;
+    free(buf);
+    if (bad) {
         char msg[160];
         snprintf(msg, sizeof msg, "CSV 格式错误：%s", csv_strerror(csv_error(&csv)));
         problem(&rd, rd.line + 1, NULL, msg);
@@ -163,6 +200,12 @@ int rec_csv_read(struct record *r, const char *text, size_t len, size_t max_rows
     csv_free(&csv);
     for (int k = 0; k < rd.ncells; k++)
         free(rd.cells[k]);
+    if (n < 0 || rd.not_utf8) {
+        json_array_clear(rd.rows);
+        *rows = rd.rows;
+        *nproblems = rd.nproblems;
+        return n < 0 ? ERR_IO : ERR_MALFORMED;
+    }
     if (rd.too_wide)
         problem(&rd, 1, NULL, "列数过多");
     if (rd.too_many) { /* that alone is the answer */
@@ -178,4 +221,25 @@ int rec_csv_read(struct record *r, const char *text, size_t len, size_t max_rows
     *rows = rd.rows;
     *nproblems = rd.nproblems;
     return rd.nproblems ? ERR_INVALID : 0;
+}
+
+struct text {
+    const char *s;
+    size_t len, pos;
+};
+
+static long text_read(void *arg, char *buf, size_t cap)
+{
+    struct text *t = arg;
+    size_t n = t->len - t->pos < cap ? t->len - t->pos : cap;
+    memcpy(buf, t->s + t->pos, n);
+    t->pos += n;
+    return (long)n;
+}
+
+int rec_csv_read(struct record *r, const char *text, size_t len, size_t max_rows, size_t max_report,
+                 json_t **rows, json_t *problems, size_t *nproblems)
+{
+    struct text t = {text, len, 0};
+    return rec_csv_read_from(r, text_read, &t, max_rows, max_report, rows, problems, nproblems);
 }

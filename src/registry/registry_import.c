@@ -159,20 +159,16 @@ static int write_rows(struct req *req, json_t *rows, size_t flagged, int64_t *in
     return rc;
 }
 
-/* Reads the body as CSV rows of entities; returns 0 or ERR_INVALID with problems recorded. */
+/* Reads the body as CSV rows of entities, as it comes from memory or its spooled file;
+ * returns 0 (problems recorded) or an error answered. */
 static int read_rows(struct req *req, struct resp *resp, json_t **rows, struct problems *pr)
 {
-    const char *body = strbuf_get(&req->body);
-    size_t len = req->body.len;
-    if (len >= 3 && !memcmp(body, "\xEF\xBB\xBF", 3)) {
-        body += 3;
-        len -= 3;
-    }
-    if (!utf8_valid(body, len))
+    int rc = rec_csv_read_from(&registry_entity, req_body_read, req, MAX_ROWS, MAX_REPORTED, rows,
+                               pr->lines, &pr->count);
+    if (rc == ERR_MALFORMED)
         return reply_error(resp, ERR_INVALID, "bad_encoding",
                            "文件不是 UTF-8 编码：请在 Excel 中另存为“CSV UTF-8”后再导入", NULL);
-    rec_csv_read(&registry_entity, body, len, MAX_ROWS, MAX_REPORTED, rows, pr->lines, &pr->count);
-    return 0;
+    return rc == ERR_IO ? rc : 0;
 }
 
 int registry_import(struct req *req, struct resp *resp)

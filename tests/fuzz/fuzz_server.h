@@ -76,6 +76,30 @@ static void fuzz_setup(void)
     snprintf(fuzz_uscc, sizeof fuzz_uscc, "%s", res.key_uscc[0]);
 }
 
+/* Aborts unless resp is an error answer in the shape every error has: application/json,
+ * {"error":{"code":"...","message":"中文...","field":"..."}} with field optional and nothing
+ * else. what names the request in the report. */
+static void fuzz_check_error(const struct resp *resp, const char *what)
+{
+    json_t *o = json_loadb(strbuf_get(&resp->body), resp->body.len, 0, NULL);
+    json_t *err = json_object_get(o, "error");
+    json_t *code = json_object_get(err, "code"), *msg = json_object_get(err, "message");
+    json_t *field = json_object_get(err, "field");
+    const char *m = json_string_value(msg);
+    int chinese = 0;
+    for (const char *c = m; c && *c; c++)
+        chinese |= (unsigned char)*c >= 0xE4 && (unsigned char)*c <= 0xE9; /* U+4000-U+9FFF */
+    if (!resp->content_type || strcmp(resp->content_type, "application/json") ||
+        json_object_size(o) != 1 || json_object_size(err) != 2u + (field != NULL) ||
+        !json_is_string(code) || !json_string_length(code) || !chinese ||
+        (field && !json_is_string(field))) {
+        fprintf(stderr, "%s: %d without the error shape: %.300s\n", what, resp->status,
+                strbuf_get(&resp->body));
+        abort();
+    }
+    json_decref(o);
+}
+
 /* Runs one request as the administrator; aborts on a 5xx answer. Returns the status. */
 static int fuzz_request(const char *method, const char *path, const char *const *query,
                         const char *content_type, const uint8_t *body, size_t len)
