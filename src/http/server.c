@@ -331,7 +331,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   size_t *upload_data_size, void **con_cls)
 {
     (void)cls;
-    (void)version;
     struct ctx *c = *con_cls;
     if (!c) {
         /* The head is in: the request is admitted or refused before any body is read, so an
@@ -356,6 +355,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (te && strcasecmp(te, "chunked"))
             return refuse(conn, c, ERR_NOT_IMPLEMENTED, "unsupported_transfer_encoding",
                           "不支持该传输编码，仅支持 chunked");
+        /* RFC 9112 3.2: an HTTP/1.1 request without Host is refused. */
+        if (!strcmp(version, MHD_HTTP_VERSION_1_1) &&
+            !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST))
+            return refuse(conn, c, ERR_MALFORMED, "missing_host", "HTTP/1.1 请求缺少 Host 头");
         if (router_admit(&c->req, &c->resp))
             return send_response(conn, c);
         if (c->req.route->max_body)
