@@ -130,5 +130,10 @@ int db_analyze(struct db *w);
 void db_bulk_mode(struct db *w, int on);
 /* Applies every pending migration to db; returns 0 or ERR_DB. */
 int db_migrate(struct db *db);
+/* The text of migration sql that engine ("sqlite", "postgresql") runs: the lines outside
+ * "-- @<engine>" ... "-- @end" blocks and those of its own blocks. The caller frees it. */
+char *db_migration_text(const char *sql, const char *engine);
+/* The engine behind db: "sqlite" or "postgresql". */
+const char *db_engine(const struct db *db);
 
 #endif
