@@ -2,7 +2,7 @@
 
 CC      ?= cc
 VERSION := 0.1.0
-PKGS    := libmicrohttpd jansson sqlite3 libsodium libqrencode xlsxwriter zlib
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libqrencode xlsxwriter zlib libpq
 CFLAGS  ?= -O2 -g
 # Description tables (fields, routes) give their leading members only; the rest are zero.
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla \

@@ -41,18 +41,20 @@ static int make_parent(const char *path)
 int cmd_open_db(const char *path, int create)
 {
     struct stat st;
-    if (!create && stat(path, &st) != 0) {
+    char local[4096];
+    db_local_name(path, local, sizeof local);
+    if (!create && db_is_file(path) && stat(path, &st) != 0) {
         fprintf(stderr, "数据库不存在：%s（请先运行 jianguan init --db %s）\n", path, path);
         return ERR_NOTFOUND;
     }
-    if (create && make_parent(path))
+    if (create && make_parent(local))
         return ERR_IO;
     if (db_global_init(path)) {
         fprintf(stderr, "无法打开数据库：%s\n", path);
         return ERR_DB;
     }
     char key[4200];
-    audit_key_path(path, key, sizeof key);
+    audit_key_path(local, key, sizeof key);
     int rc = audit_load_key(key, create);
     if (rc) {
         fprintf(

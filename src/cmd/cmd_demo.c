@@ -110,7 +110,7 @@ int cmd_demo(int argc, char **argv)
         snprintf(cred, sizeof cred, "%s", v[O_CRED]);
     } else {
         char copy[4096];
-        snprintf(copy, sizeof copy, "%s", v[O_DB]);
+        db_local_name(v[O_DB], copy, sizeof copy); /* a server's files live in data/ */
         snprintf(cred, sizeof cred, "%s/credentials.txt", dirname(copy));
     }
     if (cmd_open_db(v[O_DB], 1))

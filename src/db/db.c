@@ -30,8 +30,25 @@ static pthread_once_t g_reader_once = PTHREAD_ONCE_INIT;
 const struct db_ops *db_ops_for(const char *target)
 {
     if (!strncmp(target, "postgresql://", 13) || !strncmp(target, "postgres://", 11))
-        return NULL; /* not built in yet */
+        return &db_pg_ops;
     return &db_sqlite_ops;
+}
+
+int db_is_file(const char *target)
+{
+    return db_ops_for(target) == &db_sqlite_ops;
+}
+
+void db_local_name(const char *target, char *out, size_t cap)
+{
+    if (db_is_file(target)) {
+        snprintf(out, cap, "%s", target);
+        return;
+    }
+    /* postgresql://host:port/name?options: the database's name, or the server's default. */
+    const char *path = strchr(strstr(target, "://") + 3, '/');
+    size_t len = path ? strcspn(path + 1, "?") : 0;
+    snprintf(out, cap, "data/%.*s", len ? (int)len : 8, len ? path + 1 : "postgres");
 }
 
 /* ---- connections and the statement cache ---- */
@@ -309,6 +326,22 @@ const char *db_engine(const struct db *db)
     return db ? db->ops->name : "";
 }
 
+int db_contains_query(struct db *db, const char *table, const char *alias, const char *column,
+                      const char *fragment, struct db_contains *c, char *pattern, size_t cap)
+{
+    const struct db_ops *ops = db ? db->ops : &db_sqlite_ops;
+    char *text[4] = {0};
+    int rc = ops->contains(table, alias, column, fragment, text, pattern, cap);
+    const char **out[4] = {&c->from, &c->count_from, &c->order, &c->where};
+    for (int i = 0; i < 4; i++) {
+        *out[i] = text[i] ? db_intern(text[i]) : NULL;
+        free(text[i]);
+        if (!rc && !*out[i]) /* the interned set is full: no new shapes of query */
+            rc = ERR_TOOLARGE;
+    }
+    return rc;
+}
+
 /* ---- migrations ---- */
 
 /* The text of a migration for one engine. A migration is portable SQL; where an engine needs
@@ -364,6 +397,11 @@ int db_migrate(struct db *db)
         if (step == DB_ROW)
             continue;
         char *text = db_migration_text(m->sql, db->ops->name);
+        if (db->ops->ddl) {
+            char *own = db->ops->ddl(text);
+            free(text);
+            text = own;
+        }
         rc = db->ops->begin(db);
         if (!rc)
             rc = db_exec(db, text);

@@ -25,6 +25,11 @@ enum db_step_result { DB_DONE = 0, DB_ROW = 1 };
 int db_global_init(const char *path);
 /* Closes the write connection and the calling thread's read connection. */
 void db_global_shutdown(void);
+/* Whether target names a database file (SQLite) rather than a server (postgresql://...). */
+int db_is_file(const char *target);
+/* Where files that belong with the database live: the file itself for SQLite ("data/jg.db"),
+ * "data/<database name>" for a server (so its audit key is data/<name>.audit-key). */
+void db_local_name(const char *target, char *out, size_t cap);
 /* Returns the path given to db_global_init. */
 const char *db_path(void);
 
@@ -128,6 +133,22 @@ int db_analyze(struct db *w);
 /* Tunes the write connection w for one long bulk transaction (a large page cache), or back.
  * Durability is unchanged: the commit is still synchronous. */
 void db_bulk_mode(struct db *w, int on);
+/* Finding the rows whose text column contains a fragment of three or more characters, through
+ * the trigram index a migration made for it (SQLite: an FTS5 table <table>_fts with the
+ * trigram tokenizer and content_rowid id; PostgreSQL: a pg_trgm GIN index on the column).
+ * Both ignore the case of ASCII letters. The pieces suit the list composer (http/list.h). */
+struct db_contains {
+    const char *from;       /* " FROM ... <alias>": the index drives, rows in id order */
+    const char *count_from; /* " FROM ...": the same for counting */
+    const char *order;      /* the id column the index yields its rows by */
+    const char *where;      /* " AND ...": takes one text parameter, the pattern */
+};
+/* Fills c for table (alias in queries) and its column, and the pattern to bind for fragment
+ * into pattern (cap bytes), quoted so that no text changes the query's structure. The strings
+ * live as long as the process. Returns 0, or ERR_TOOLARGE when the pattern does not fit. */
+int db_contains_query(struct db *db, const char *table, const char *alias, const char *column,
+                      const char *fragment, struct db_contains *c, char *pattern, size_t cap);
+
 /* Applies every pending migration to db; returns 0 or ERR_DB. */
 int db_migrate(struct db *db);
 /* The text of migration sql that engine ("sqlite", "postgresql") runs: the lines outside

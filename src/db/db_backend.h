@@ -70,9 +70,14 @@ struct db_ops {
     int (*analyze)(struct db *db);
     int (*checkpoint)(struct db *db);
     void (*bulk_mode)(struct db *db, int on);
+    /* db_contains_query for this engine; the strings of c are interned by the caller. */
+    int (*contains)(const char *table, const char *alias, const char *column, const char *fragment,
+                    char *text[4], char *pattern, size_t cap);
+    /* A migration's text in the engine's own words (caller frees); NULL: run as written. */
+    char *(*ddl)(const char *sql);
 };
 
-extern const struct db_ops db_sqlite_ops;
+extern const struct db_ops db_sqlite_ops, db_pg_ops;
 
 /* The engine for a database name: PostgreSQL for postgresql:// and postgres:// addresses,
  * SQLite for anything else (a file path). NULL when the engine is not built in. */

@@ -10,6 +10,7 @@
 #include "core/log.h"
 
 #include <fcntl.h>
+#include <stdarg.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,6 +308,47 @@ static void sq_bulk_mode(struct db *w, int on)
                   : "PRAGMA cache_size = -2000; PRAGMA cache_spill = ON");
 }
 
+static char *printed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *printed(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s;
+}
+
+/* An FTS5 phrase over the trigram table <table>_fts: the fragment in double quotes, inner
+ * quotes doubled, so that no query syntax leaks in. */
+static int sq_contains(const char *table, const char *alias, const char *column,
+                       const char *fragment, char *text[4], char *pattern, size_t cap)
+{
+    (void)column;
+    /* CROSS JOIN keeps the FTS table outer: the index drives, in rowid order. */
+    text[0] =
+        printed(" FROM %s_fts f CROSS JOIN %s %s ON %s.id = f.rowid", table, table, alias, alias);
+    text[1] = printed(" FROM %s_fts f", table);
+    text[2] = printed("f.rowid");
+    text[3] = printed(" AND f.%s_fts MATCH ?", table);
+    size_t o = 0;
+    if (cap < 3)
+        return ERR_TOOLARGE;
+    pattern[o++] = '"';
+    for (const char *p = fragment; *p; p++) {
+        if (o + (*p == '"') + 2 >= cap)
+            return ERR_TOOLARGE;
+        if (*p == '"')
+            pattern[o++] = '"';
+        pattern[o++] = *p;
+    }
+    pattern[o++] = '"';
+    pattern[o] = '\0';
+    return 0;
+}
+
 const struct db_ops db_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -339,4 +381,5 @@ const struct db_ops db_sqlite_ops = {
     .analyze = sq_analyze,
     .checkpoint = sq_checkpoint,
     .bulk_mode = sq_bulk_mode,
+    .contains = sq_contains,
 };

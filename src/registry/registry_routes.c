@@ -83,12 +83,18 @@ static void add_search(struct list_query *q, const char *text)
         list_bind_text(q, pattern);
         list_bind_text(q, hi);
         break;
-    case SEARCH_FTS:
-        list_drive(q, " FROM entities_fts f CROSS JOIN entities e ON e.id = f.rowid",
-                   " FROM entities_fts f", "f.rowid");
-        list_where(q, " AND f.entities_fts MATCH ?");
+    case SEARCH_TRIGRAM: {
+        struct db_contains c;
+        char fragment[sizeof pattern];
+        snprintf(fragment, sizeof fragment, "%s", pattern);
+        if (db_contains_query(db_read(), "entities", "e", "name", fragment, &c, pattern,
+                              sizeof pattern))
+            break; /* too long to search for: no condition would match more than none */
+        list_drive(q, c.from, c.count_from, c.order);
+        list_where(q, c.where);
         list_bind_text(q, pattern);
         break;
+    }
     case SEARCH_PAIR:
         list_drive(q, " FROM entity_bigrams b CROSS JOIN entities e ON e.id = b.id",
                    " FROM entity_bigrams b", "b.id");

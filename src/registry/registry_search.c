@@ -31,33 +31,21 @@ int registry_search_mode(const char *q, char *pattern, size_t cap, char *hi, siz
         snprintf(hi, hicap, "%s~", pattern);
         return SEARCH_CODE;
     }
-    if (chars >= 3) {
-        /* An FTS5 phrase: quote it, doubling inner quotes, so no query syntax leaks in. */
-        size_t o = 0;
-        if (cap < 3)
-            return SEARCH_NONE;
-        pattern[o++] = '"';
-        for (size_t i = 0; i < n && o + 3 < cap; i++) {
-            if (q[i] == '"')
-                pattern[o++] = '"';
-            pattern[o++] = q[i];
-        }
-        pattern[o++] = '"';
-        pattern[o] = '\0';
-        return SEARCH_FTS;
-    }
     snprintf(pattern, cap, "%s", q);
+    if (chars >= 3)
+        return SEARCH_TRIGRAM; /* the engine's trigram index (db_contains_query) */
     /* Two characters: the pair index; one: no index helps, scan with instr(). */
     return chars == 2 ? SEARCH_PAIR : SEARCH_SCAN;
 }
 
 int registry_search_bulk(struct db *w, int on)
 {
-    static const char off_sql[] = "INSERT OR IGNORE INTO registry_bulk(one) VALUES (1)";
+    static const char off_sql[] =
+        "INSERT INTO registry_bulk(one) VALUES (1) ON CONFLICT DO NOTHING";
     static const char done_sql[] = "DELETE FROM registry_bulk";
     static const char clear_sql[] = "DELETE FROM entity_bigrams";
     static const char fill_sql[] =
-        "INSERT OR IGNORE INTO entity_bigrams(gram, id) SELECT substr(e.name, p.n, 2), e.id"
+        "INSERT INTO entity_bigrams(gram, id) SELECT DISTINCT substr(e.name, p.n, 2), e.id"
         " FROM entities e JOIN name_positions p ON p.n < length(e.name) ORDER BY 1, 2";
     if (on)
         return db_exec(w, off_sql);

@@ -9,10 +9,10 @@
 
 enum search_mode {
     SEARCH_NONE,
-    SEARCH_CODE, /* a USCC or its prefix: a range of the unique index */
-    SEARCH_FTS,  /* 3+ characters: an FTS5 trigram phrase */
-    SEARCH_PAIR, /* 2 characters: the character-pair index (entity_bigrams) */
-    SEARCH_SCAN  /* 1 character: instr() over the names */
+    SEARCH_CODE,    /* a USCC or its prefix: a range of the unique index */
+    SEARCH_TRIGRAM, /* 3+ characters: the engine's trigram index (db_contains_query) */
+    SEARCH_PAIR,    /* 2 characters: the character-pair index (entity_bigrams) */
+    SEARCH_SCAN     /* 1 character: instr() over the names */
 };
 
 /* Chooses how to search for q and writes the bound pattern into pattern (cap bytes), and for

@@ -6,7 +6,7 @@ secs=${FUZZ_SECONDS:-10}
 make -s CC=clang B=build-fuzz \
     CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined" \
     build-fuzz/libjianguan.a
-libs=$(pkg-config --libs libmicrohttpd jansson sqlite3 libsodium libqrencode xlsxwriter zlib)
+libs=$(pkg-config --libs libmicrohttpd jansson sqlite3 libsodium libqrencode xlsxwriter zlib libpq)
 for src in tests/fuzz/fuzz_*.c; do
     name=$(basename "$src" .c)
     clang -std=c11 -D_GNU_SOURCE -Isrc -O1 -g -fsanitize=fuzzer,address,undefined \

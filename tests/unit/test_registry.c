@@ -160,11 +160,14 @@ static void test_search_mode(void **state)
     assert_string_equal(p, "鑫");
     assert_int_equal(registry_search_mode("鑫鹏", p, sizeof p, hi, sizeof hi), SEARCH_PAIR);
     assert_string_equal(p, "鑫鹏");
-    assert_int_equal(registry_search_mode("鑫鹏机", p, sizeof p, hi, sizeof hi), SEARCH_FTS);
-    assert_string_equal(p, "\"鑫鹏机\"");
-    /* Quotes cannot break out of the FTS5 phrase. */
-    assert_int_equal(registry_search_mode("a\"b OR c", p, sizeof p, hi, sizeof hi), SEARCH_FTS);
+    assert_int_equal(registry_search_mode("鑫鹏机", p, sizeof p, hi, sizeof hi), SEARCH_TRIGRAM);
+    assert_string_equal(p, "鑫鹏机");
+    /* Quotes cannot break out of the FTS5 phrase (SQLite) or the pattern (PostgreSQL). */
+    struct db_contains c;
+    assert_int_equal(db_contains_query(NULL, "entities", "e", "name", "a\"b OR c", &c, p, sizeof p),
+                     0);
     assert_string_equal(p, "\"a\"\"b OR c\"");
+    assert_string_equal(c.where, " AND f.entities_fts MATCH ?");
 }
 
 /* Generates the small city into a fresh in-memory database and hashes its entities. */

@@ -1,6 +1,15 @@
 -- Platform core: reference data, accounts, sessions and the audit chain. Each table names the
 -- module that owns (alone writes) it; tools/check-layers.py checks that.
 
+-- @postgresql
+-- SQLite's functions that portable statements use, on PostgreSQL: inlined SQL functions.
+-- substr takes 64-bit positions (INTEGER columns are BIGINT there); positions are 1 or more.
+CREATE FUNCTION instr(text, text) RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS 'SELECT strpos($1, $2)';
+CREATE FUNCTION substr(text, bigint, bigint) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS 'SELECT substr($1, $2::integer, $3::integer)';
+-- @end
+
 -- owner: refdata
 CREATE TABLE regions (
     code   TEXT PRIMARY KEY,

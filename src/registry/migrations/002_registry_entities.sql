@@ -30,7 +30,9 @@ CREATE INDEX entities_tier ON entities(tier, id) WHERE tier <> 'none';
 CREATE INDEX entities_officer ON entities(officer) WHERE officer IS NOT NULL;
 
 -- Chinese name search: trigrams find fragments of three or more characters; shorter
--- fragments are matched with instr() on entities (see src/registry/registry_sql.c).
+-- fragments are matched with instr() on entities (see src/registry/registry_search.c).
+-- SQLite keeps the trigrams in an FTS5 table; PostgreSQL in a pg_trgm GIN index.
+-- @sqlite
 CREATE VIRTUAL TABLE entities_fts USING fts5(name, content = 'entities', content_rowid = 'id',
                                              tokenize = 'trigram');
 CREATE TRIGGER entities_fts_insert AFTER INSERT ON entities BEGIN
@@ -43,3 +45,8 @@ CREATE TRIGGER entities_fts_update AFTER UPDATE OF name ON entities BEGIN
     INSERT INTO entities_fts(entities_fts, rowid, name) VALUES ('delete', old.id, old.name);
     INSERT INTO entities_fts(rowid, name) VALUES (new.id, new.name);
 END;
+-- @end
+-- @postgresql
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX entities_name_trgm ON entities USING gin (name gin_trgm_ops);
+-- @end

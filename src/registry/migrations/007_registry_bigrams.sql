@@ -16,6 +16,7 @@ CREATE TABLE entity_bigrams (
     PRIMARY KEY (gram, id)
 ) STRICT, WITHOUT ROWID;
 
+-- @sqlite
 CREATE TRIGGER entity_bigrams_insert AFTER INSERT ON entities
 WHEN NOT EXISTS (SELECT 1 FROM registry_bulk) BEGIN
     INSERT OR IGNORE INTO entity_bigrams(gram, id)
@@ -38,3 +39,27 @@ INSERT OR IGNORE INTO entity_bigrams(gram, id)
 
 DROP INDEX entities_name_tail;
 DROP TABLE entities_fts_vocab;
+-- @end
+-- @postgresql
+CREATE FUNCTION entity_bigrams_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' AND EXISTS (SELECT 1 FROM registry_bulk) THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        IF TG_OP = 'UPDATE' AND OLD.name IS NOT DISTINCT FROM NEW.name THEN
+            RETURN NULL;
+        END IF;
+        DELETE FROM entity_bigrams WHERE id = OLD.id AND gram IN
+            (SELECT substr(OLD.name, n, 2) FROM name_positions WHERE n < length(OLD.name));
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        INSERT INTO entity_bigrams(gram, id)
+            SELECT DISTINCT substr(NEW.name, n, 2), NEW.id FROM name_positions
+            WHERE n < length(NEW.name) ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER entity_bigrams_keep AFTER INSERT OR UPDATE OF name OR DELETE ON entities
+    FOR EACH ROW EXECUTE FUNCTION entity_bigrams_keep();
+-- @end

@@ -1,6 +1,8 @@
 -- Every entity UPDATE names the name column (the record's partial update sets each column to
 -- itself when not given), so AFTER UPDATE OF name fired on a credit change too and rewrote
 -- the name's FTS row and character pairs. Only a changed name touches the indexes now.
+-- (PostgreSQL's trigger, made in 007, already acts on a changed name only.)
+-- @sqlite
 DROP TRIGGER entities_fts_update;
 CREATE TRIGGER entities_fts_update AFTER UPDATE OF name ON entities
 WHEN old.name IS NOT new.name BEGIN
@@ -15,3 +17,4 @@ WHEN old.name IS NOT new.name BEGIN
     INSERT OR IGNORE INTO entity_bigrams(gram, id)
         SELECT substr(new.name, n, 2), new.id FROM name_positions WHERE n < length(new.name);
 END;
+-- @end

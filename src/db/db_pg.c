@@ -1,0 +1,675 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The PostgreSQL engine behind db.h (db_backend.h), on libpq, for postgresql:// addresses.
+ *
+ * Statements are written for both engines with `?` placeholders; prepare rewrites them to
+ * `$n` (and SQLite's `?NN` to `$NN`). The server prepares a statement when it first runs,
+ * with the types of its first bindings (integers int8, reals float8, blobs bytea, text and
+ * NULL left for the server to infer), so `? IS NULL` and `LIMIT ?` work as on SQLite. Results
+ * come in text form and are read as the column types say.
+ *
+ * Migrations are the same files as SQLite's: their column types (INTEGER, REAL, BLOB, the
+ * STRICT and WITHOUT ROWID table options) are translated here, and what differs beyond that
+ * sits in the migrations' "-- @postgresql" blocks. The write transaction takes an advisory
+ * lock, so that several server processes on one database still write the audit chain in one
+ * line.
+ */
+#include "db/db_backend.h"
+#include "core/alloc.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/strbuf.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_PARAMS 64
+#define WRITE_LOCK_KEY 0x6a69616eLL /* "jian": the advisory lock of the write transaction */
+
+enum {
+    OID_BOOL = 16,
+    OID_BYTEA = 17,
+    OID_INT8 = 20,
+    OID_INT2 = 21,
+    OID_INT4 = 23,
+    OID_TEXT = 25,
+    OID_OID = 26,
+    OID_FLOAT4 = 700,
+    OID_FLOAT8 = 701,
+    OID_NUMERIC = 1700
+};
+
+struct conn {
+    struct db base;
+    PGconn *h;
+    unsigned next_name; /* statements are named s1, s2, ... on their connection */
+    int changes;
+    char err[256];
+};
+
+struct param {
+    Oid type;
+    int is_null, binary;
+    char *value; /* owned */
+    int len;
+    char num[32]; /* integers and reals, written out */
+};
+
+struct stmt {
+    struct db_stmt base;
+    char *text; /* with $n placeholders */
+    char name[16];
+    int prepared;
+    int nparams;
+    struct param params[MAX_PARAMS];
+    PGresult *res;
+    int row, nrows;      /* the current row of res; -1 before the first step */
+    unsigned char *blob; /* the current bytea cell, decoded */
+    int blob_col, blob_row;
+    size_t blob_len;
+};
+
+#define C(db) ((struct conn *)(void *)(db))
+#define S(st) ((struct stmt *)(void *)(st))
+
+/* ---- errors ---- */
+
+static int map_result(struct conn *c, PGresult *r, const char *sql)
+{
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(c->err, sizeof c->err, "%s", r ? PQresultErrorMessage(r) : PQerrorMessage(c->h));
+    c->err[strcspn(c->err, "\n")] = '\0';
+    if (state && !strncmp(state, "23", 2)) /* integrity constraint violation */
+        return !strcmp(state, "23514") ? ERR_INVALID : ERR_CONFLICT;
+    log_error("database error", "%s: %.300s", c->err, sql);
+    return ERR_DB;
+}
+
+/* ---- translation ---- */
+
+static int word_at(const char *p, const char *start, const char *word);
+
+/* Copies sql with each `?` (outside quotes and comments) made `$n`, and `?NN` made `$NN`.
+ * SQLite's CROSS JOIN ... ON (an inner join whose loop order is fixed, a hint to its
+ * planner) is an inner join here. Returns the new text (caller frees) and the number of
+ * parameters in *n. */
+static char *placeholders(const char *sql, int *n)
+{
+    struct strbuf out;
+    strbuf_init(&out, 1u << 20);
+    int next = 0, most = 0;
+    for (const char *p = sql; *p;) {
+        if (*p == '\'' || *p == '"') {
+            const char *q = strchr(p + 1, *p);
+            size_t len = q ? (size_t)(q - p) + 1 : strlen(p);
+            strbuf_append(&out, p, len);
+            p += len;
+        } else if (p[0] == '-' && p[1] == '-') {
+            size_t len = strcspn(p, "\n");
+            strbuf_append(&out, p, len);
+            p += len;
+        } else if (*p == '?') {
+            p++;
+            int k = 0;
+            if (isdigit((unsigned char)*p))
+                while (isdigit((unsigned char)*p))
+                    k = k * 10 + (*p++ - '0');
+            else
+                k = ++next;
+            if (k > most)
+                most = k;
+            strbuf_printf(&out, "$%d", k);
+        } else if (word_at(p, sql, "CROSS JOIN")) {
+            strbuf_puts(&out, "JOIN");
+            p += 10;
+        } else {
+            strbuf_append(&out, p++, 1);
+        }
+    }
+    *n = most;
+    size_t len;
+    return strbuf_take(&out, &len);
+}
+
+static int word_at(const char *p, const char *start, const char *word)
+{
+    size_t n = strlen(word);
+    return !strncasecmp(p, word, n) && !isalnum((unsigned char)p[n]) && p[n] != '_' &&
+           (p == start || (!isalnum((unsigned char)p[-1]) && p[-1] != '_'));
+}
+
+/* A migration's DDL in PostgreSQL's words: INTEGER is 64-bit BIGINT (an INTEGER PRIMARY KEY
+ * numbers itself, as SQLite's rowid does), REAL is DOUBLE PRECISION, BLOB is BYTEA, and the
+ * STRICT and WITHOUT ROWID table options go. Quoted text and comments are left alone. */
+static char *db_pg_ddl(const char *sql)
+{
+    static const char *const from[] = {
+        "INTEGER PRIMARY KEY",     "INTEGER",  "REAL",           "BLOB",
+        ") STRICT, WITHOUT ROWID", ") STRICT", ") WITHOUT ROWID"};
+    static const char *const to[] = {"BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+                                     "BIGINT",
+                                     "DOUBLE PRECISION",
+                                     "BYTEA",
+                                     ")",
+                                     ")",
+                                     ")"};
+    struct strbuf out;
+    strbuf_init(&out, 16u << 20);
+    for (const char *p = sql; *p;) {
+        if (*p == '\'' || *p == '"') {
+            const char *q = strchr(p + 1, *p);
+            size_t len = q ? (size_t)(q - p) + 1 : strlen(p);
+            strbuf_append(&out, p, len);
+            p += len;
+            continue;
+        }
+        if (p[0] == '-' && p[1] == '-') {
+            size_t len = strcspn(p, "\n");
+            strbuf_append(&out, p, len);
+            p += len;
+            continue;
+        }
+        size_t k = 0;
+        for (; k < sizeof from / sizeof from[0]; k++)
+            if (from[k][0] == ')' ? !strncmp(p, from[k], strlen(from[k]))
+                                  : word_at(p, sql, from[k]))
+                break;
+        if (k < sizeof from / sizeof from[0]) {
+            /* INTEGER PRIMARY KEY CHECK (one = 1): a one-row table, numbered by hand. */
+            if (k == 0 && word_at(p + strlen(from[0]) + 1, sql, "CHECK"))
+                k = 1;
+            strbuf_puts(&out, to[k]);
+            p += strlen(from[k]);
+        } else {
+            strbuf_append(&out, p++, 1);
+        }
+    }
+    size_t len;
+    return strbuf_take(&out, &len);
+}
+
+/* ---- connections ---- */
+
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+static int pg_open(const char *target, enum db_role role, struct db **out)
+{
+    PGconn *h = PQconnectdb(target);
+    if (PQstatus(h) != CONNECTION_OK) {
+        log_error("cannot open database", "%s", PQerrorMessage(h));
+        PQfinish(h);
+        return ERR_DB;
+    }
+    struct conn *c = xcalloc(1, sizeof *c);
+    c->h = h;
+    *out = &c->base;
+    /* Notices (a table that existed already) are not errors. */
+    PQsetNoticeProcessor(h, quiet, NULL);
+    const char *setup = role == DB_READER
+                            ? "SET default_transaction_read_only = on; SET client_encoding = 'UTF8'"
+                            : "SET client_encoding = 'UTF8'; SET synchronous_commit = on";
+    PGresult *r = PQexec(h, setup);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok) {
+        log_error("cannot configure database", "%s", PQerrorMessage(h));
+        PQfinish(h);
+        free(c);
+        *out = NULL;
+        return ERR_DB;
+    }
+    return 0;
+}
+
+static void pg_close(struct db *db)
+{
+    PQfinish(C(db)->h);
+    free(db);
+}
+
+static int pg_exec(struct db *db, const char *sql)
+{
+    PGresult *r = PQexec(C(db)->h, sql);
+    ExecStatusType s = PQresultStatus(r);
+    int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_EMPTY_QUERY
+                 ? 0
+                 : map_result(C(db), r, sql);
+    if (!rc)
+        C(db)->changes = atoi(PQcmdTuples(r));
+    PQclear(r);
+    return rc;
+}
+
+/* ---- statements ---- */
+
+static void clear_result(struct stmt *st)
+{
+    PQclear(st->res);
+    st->res = NULL;
+    st->row = -1;
+    st->nrows = 0;
+    free(st->blob);
+    st->blob = NULL;
+}
+
+static void clear_params(struct stmt *st)
+{
+    for (int i = 0; i < st->nparams; i++) {
+        free(st->params[i].value);
+        st->params[i] = (struct param){0};
+        st->params[i].is_null = 1;
+    }
+}
+
+static int pg_prepare(struct db *db, const char *sql, struct db_stmt **out)
+{
+    int n;
+    char *text = placeholders(sql, &n);
+    if (n > MAX_PARAMS) {
+        snprintf(C(db)->err, sizeof C(db)->err, "%d parameters, at most %d", n, MAX_PARAMS);
+        free(text);
+        return ERR_DB;
+    }
+    struct stmt *st = xcalloc(1, sizeof *st);
+    st->text = text;
+    st->nparams = n;
+    st->row = -1;
+    snprintf(st->name, sizeof st->name, "s%u", ++C(db)->next_name);
+    for (int i = 0; i < n; i++)
+        st->params[i].is_null = 1;
+    *out = &st->base;
+    return 0;
+}
+
+static void pg_reset(struct db_stmt *st)
+{
+    clear_result(S(st));
+    clear_params(S(st));
+}
+
+static void pg_finalize(struct db_stmt *st)
+{
+    struct stmt *s = S(st);
+    clear_result(s);
+    clear_params(s);
+    if (s->prepared) {
+        char sql[48];
+        snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
+        PQclear(PQexec(C(st->db)->h, sql));
+    }
+    free(s->text);
+    free(s);
+}
+
+static struct param *param_at(struct db_stmt *st, int idx)
+{
+    if (idx < 1 || idx > S(st)->nparams)
+        return NULL;
+    struct param *p = &S(st)->params[idx - 1];
+    free(p->value);
+    *p = (struct param){0};
+    return p;
+}
+
+static int pg_bind_int(struct db_stmt *st, int idx, int64_t v)
+{
+    struct param *p = param_at(st, idx);
+    if (!p)
+        return ERR_DB;
+    p->type = OID_INT8;
+    snprintf(p->num, sizeof p->num, "%lld", (long long)v);
+    return 0;
+}
+
+static int pg_bind_double(struct db_stmt *st, int idx, double v)
+{
+    struct param *p = param_at(st, idx);
+    if (!p)
+        return ERR_DB;
+    p->type = OID_FLOAT8;
+    snprintf(p->num, sizeof p->num, "%.17g", v);
+    return 0;
+}
+
+static int pg_bind_text(struct db_stmt *st, int idx, const char *s, int len)
+{
+    struct param *p = param_at(st, idx);
+    if (!p)
+        return ERR_DB;
+    p->value = xstrndup(s, len < 0 ? strlen(s) : (size_t)len);
+    return 0;
+}
+
+static int pg_bind_blob(struct db_stmt *st, int idx, const void *v, int len)
+{
+    struct param *p = param_at(st, idx);
+    if (!p)
+        return ERR_DB;
+    p->type = OID_BYTEA;
+    p->binary = 1;
+    p->len = len;
+    p->value = xmalloc(len > 0 ? (size_t)len : 1);
+    memcpy(p->value, v, (size_t)len);
+    return 0;
+}
+
+static int pg_bind_null(struct db_stmt *st, int idx)
+{
+    struct param *p = param_at(st, idx);
+    if (!p)
+        return ERR_DB;
+    p->is_null = 1;
+    return 0;
+}
+
+/* Runs the statement with its bindings, preparing it on its first run. */
+static int run(struct stmt *st)
+{
+    struct conn *c = C(st->base.db);
+    const char *values[MAX_PARAMS];
+    int lengths[MAX_PARAMS], formats[MAX_PARAMS];
+    Oid types[MAX_PARAMS];
+    for (int i = 0; i < st->nparams; i++) {
+        struct param *p = &st->params[i];
+        types[i] = p->is_null ? 0 : p->type;
+        values[i] = p->is_null                                     ? NULL
+                    : p->type == OID_INT8 || p->type == OID_FLOAT8 ? p->num
+                                                                   : p->value;
+        lengths[i] = p->binary ? p->len : 0;
+        formats[i] = p->binary;
+    }
+    if (!st->prepared) {
+        PGresult *r = PQprepare(c->h, st->name, st->text, st->nparams, types);
+        const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        if (state && !strcmp(state, "42P18")) { /* `? IS NULL` of a text or NULL: say text */
+            PQclear(r);
+            for (int i = 0; i < st->nparams; i++)
+                types[i] = types[i] ? types[i] : OID_TEXT;
+            r = PQprepare(c->h, st->name, st->text, st->nparams, types);
+        }
+        int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        int rc = ok ? 0 : map_result(c, r, st->text);
+        PQclear(r);
+        if (rc)
+            return rc;
+        st->prepared = 1;
+    }
+    st->res = PQexecPrepared(c->h, st->name, st->nparams, values, lengths, formats, 0);
+    ExecStatusType s = PQresultStatus(st->res);
+    if (s == PGRES_TUPLES_OK) {
+        st->nrows = PQntuples(st->res);
+        c->changes = 0;
+        return 0;
+    }
+    if (s == PGRES_COMMAND_OK) {
+        c->changes = atoi(PQcmdTuples(st->res));
+        return 0;
+    }
+    int rc = map_result(c, st->res, st->text);
+    clear_result(st);
+    return rc;
+}
+
+static int pg_step(struct db_stmt *base)
+{
+    struct stmt *st = S(base);
+    if (!st->res) {
+        int rc = run(st);
+        if (rc)
+            return rc;
+    }
+    if (st->row + 1 < st->nrows) {
+        st->row++;
+        return DB_ROW;
+    }
+    st->row = st->nrows;
+    return DB_DONE;
+}
+
+static int pg_col_count(struct db_stmt *st)
+{
+    return S(st)->res ? PQnfields(S(st)->res) : 0;
+}
+
+static const char *pg_col_name(struct db_stmt *st, int i)
+{
+    return S(st)->res ? PQfname(S(st)->res, i) : NULL;
+}
+
+static int is_null(struct stmt *st, int i)
+{
+    return !st->res || st->row < 0 || st->row >= st->nrows || PQgetisnull(st->res, st->row, i);
+}
+
+static int pg_col_type(struct db_stmt *base, int i)
+{
+    struct stmt *st = S(base);
+    if (is_null(st, i))
+        return DB_NULL;
+    switch (PQftype(st->res, i)) {
+    case OID_BOOL:
+    case OID_INT2:
+    case OID_INT4:
+    case OID_INT8:
+    case OID_OID: return DB_INT;
+    case OID_FLOAT4:
+    case OID_FLOAT8: return DB_FLOAT;
+    case OID_NUMERIC: /* sums and averages: whole or not */
+        return strpbrk(PQgetvalue(st->res, st->row, i), ".eE") ? DB_FLOAT : DB_INT;
+    case OID_BYTEA: return DB_BLOB;
+    default: return DB_TEXT;
+    }
+}
+
+static int64_t pg_col_int(struct db_stmt *base, int i)
+{
+    struct stmt *st = S(base);
+    if (is_null(st, i))
+        return 0;
+    const char *v = PQgetvalue(st->res, st->row, i);
+    if (PQftype(st->res, i) == OID_BOOL)
+        return v[0] == 't';
+    if (strpbrk(v, ".eE"))
+        return (int64_t)strtod(v, NULL);
+    return strtoll(v, NULL, 10);
+}
+
+static double pg_col_double(struct db_stmt *base, int i)
+{
+    struct stmt *st = S(base);
+    if (is_null(st, i))
+        return 0;
+    const char *v = PQgetvalue(st->res, st->row, i);
+    return PQftype(st->res, i) == OID_BOOL ? v[0] == 't' : strtod(v, NULL);
+}
+
+static const char *pg_col_text(struct db_stmt *base, int i)
+{
+    struct stmt *st = S(base);
+    if (is_null(st, i))
+        return NULL;
+    const char *v = PQgetvalue(st->res, st->row, i);
+    if (PQftype(st->res, i) == OID_BOOL) /* as SQLite shows a comparison */
+        return v[0] == 't' ? "1" : "0";
+    return v;
+}
+
+/* The current bytea cell of column i, decoded once. */
+static const unsigned char *bytea(struct stmt *st, int i)
+{
+    if (st->blob && st->blob_col == i && st->blob_row == st->row)
+        return st->blob;
+    free(st->blob);
+    st->blob =
+        PQunescapeBytea((const unsigned char *)PQgetvalue(st->res, st->row, i), &st->blob_len);
+    st->blob_col = i;
+    st->blob_row = st->row;
+    return st->blob;
+}
+
+static const void *pg_col_blob(struct db_stmt *base, int i)
+{
+    struct stmt *st = S(base);
+    if (is_null(st, i))
+        return NULL;
+    if (PQftype(st->res, i) != OID_BYTEA)
+        return PQgetvalue(st->res, st->row, i);
+    return bytea(st, i);
+}
+
+static int pg_col_len(struct db_stmt *base, int i)
+{
+    struct stmt *st = S(base);
+    if (is_null(st, i))
+        return 0;
+    if (PQftype(st->res, i) != OID_BYTEA)
+        return PQgetlength(st->res, st->row, i);
+    return bytea(st, i) ? (int)st->blob_len : 0;
+}
+
+static int64_t pg_last_id(struct db *db)
+{
+    PGresult *r = PQexec(C(db)->h, "SELECT lastval()");
+    int64_t id = PQresultStatus(r) == PGRES_TUPLES_OK ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+    PQclear(r);
+    return id;
+}
+
+static int pg_changes(struct db *db)
+{
+    return C(db)->changes;
+}
+
+static const char *pg_errmsg(struct db *db)
+{
+    return C(db)->err[0] ? C(db)->err : PQerrorMessage(C(db)->h);
+}
+
+static int64_t pg_size_bytes(struct db *db)
+{
+    PGresult *r = PQexec(C(db)->h, "SELECT pg_database_size(current_database())");
+    int64_t n = PQresultStatus(r) == PGRES_TUPLES_OK ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : -1;
+    PQclear(r);
+    return n;
+}
+
+static int pg_in_txn(struct db *db)
+{
+    PGTransactionStatusType s = PQtransactionStatus(C(db)->h);
+    return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
+}
+
+static int pg_begin(struct db *db)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%lld)", WRITE_LOCK_KEY);
+    return pg_exec(db, sql);
+}
+
+static int pg_backup(struct db *db, const char *dest)
+{
+    (void)db;
+    log_error("backup", "%s: a PostgreSQL database is backed up with pg_dump or pg_basebackup",
+              dest);
+    return ERR_DB;
+}
+
+static int pg_analyze(struct db *w)
+{
+    return pg_exec(w, "ANALYZE");
+}
+
+static int pg_checkpoint(struct db *db)
+{
+    (void)db; /* the server checkpoints its own write-ahead log */
+    return 0;
+}
+
+static void pg_bulk_mode(struct db *w, int on)
+{
+    pg_exec(w, on ? "SET work_mem = '256MB'" : "RESET work_mem");
+}
+
+static char *printed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *printed(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s;
+}
+
+/* ILIKE '%fragment%' (the GIN trigram index serves it), with %, _ and the escape character \
+ * taken literally. */
+static int pg_contains(const char *table, const char *alias, const char *column,
+                       const char *fragment, char *text[4], char *pattern, size_t cap)
+{
+    text[0] = printed(" FROM %s %s", table, alias);
+    text[1] = printed(" FROM %s %s", table, alias);
+    text[2] = printed("%s.id", alias);
+    text[3] = printed(" AND %s.%s ILIKE ?", alias, column);
+    size_t o = 0;
+    if (cap < 3)
+        return ERR_TOOLARGE;
+    pattern[o++] = '%';
+    for (const char *p = fragment; *p; p++) {
+        int special = *p == '%' || *p == '_' || *p == '\\';
+        if (o + special + 2 >= cap)
+            return ERR_TOOLARGE;
+        if (special)
+            pattern[o++] = '\\';
+        pattern[o++] = *p;
+    }
+    pattern[o++] = '%';
+    pattern[o] = '\0';
+    return 0;
+}
+
+const struct db_ops db_pg_ops = {
+    .name = "postgresql",
+    .open = pg_open,
+    .close = pg_close,
+    .exec = pg_exec,
+    .prepare = pg_prepare,
+    .reset = pg_reset,
+    .finalize = pg_finalize,
+    .bind_int = pg_bind_int,
+    .bind_double = pg_bind_double,
+    .bind_text = pg_bind_text,
+    .bind_blob = pg_bind_blob,
+    .bind_null = pg_bind_null,
+    .step = pg_step,
+    .col_count = pg_col_count,
+    .col_name = pg_col_name,
+    .col_type = pg_col_type,
+    .col_int = pg_col_int,
+    .col_double = pg_col_double,
+    .col_text = pg_col_text,
+    .col_blob = pg_col_blob,
+    .col_len = pg_col_len,
+    .last_id = pg_last_id,
+    .changes = pg_changes,
+    .errmsg = pg_errmsg,
+    .size_bytes = pg_size_bytes,
+    .in_txn = pg_in_txn,
+    .begin = pg_begin,
+    .backup = pg_backup,
+    .analyze = pg_analyze,
+    .checkpoint = pg_checkpoint,
+    .bulk_mode = pg_bulk_mode,
+    .contains = pg_contains,
+    .ddl = db_pg_ddl,
+};
