@@ -75,11 +75,17 @@ web/dist/index.html: $(shell find web/src -type f 2>/dev/null) web/index.html we
 	cd web && ( [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund )
 	cd web && npm run build
 
+# The failing disk of the fault-injection tests (tests/api/test_faults.py): an LD_PRELOAD
+# shim, built without the sanitizers (which do not combine with LD_PRELOAD).
+$(B)/faultfs.so: tests/fault/faultfs.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -D_GNU_SOURCE -O2 -g -fPIC -shared -o $@ $< -ldl
+
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-api: $(B)/jianguan
-	JIANGUAN_BIN=$(CURDIR)/$(B)/jianguan $(PY) -m pytest -q tests/api
+api: $(B)/jianguan $(B)/faultfs.so
+	JIANGUAN_BIN=$(CURDIR)/$(B)/jianguan $(PY) -m pytest -q -rsx tests/api
 
 webtest: $(B)/jianguan web
 	JIANGUAN_BIN=$(CURDIR)/$(B)/jianguan node --test tests/web/
@@ -116,7 +122,7 @@ openapi: $(B)/jianguan
 	$(PY) tools/gen-openapi.py $(B)/jianguan docs/openapi.yaml
 
 check-style:
-	clang-format --dry-run -Werror $(shell find src tests/unit tests/fuzz -name '*.[ch]')
+	clang-format --dry-run -Werror $(shell find src tests/unit tests/fuzz tests/fault -name '*.[ch]')
 
 clean:
 	rm -rf build build-asan

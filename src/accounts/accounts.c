@@ -396,8 +396,9 @@ int accounts_update(struct db *w, const struct actor *by, int64_t id, json_t *v,
 int accounts_recent_failures(struct db *db, const char *username, const char *ip, int64_t now,
                              int64_t *from_ip, int64_t *all)
 {
-    static const char sql[] = "SELECT count(*), coalesce(sum(CASE WHEN ip = ? THEN 1 ELSE 0 END), 0) FROM login_failures"
-                              " WHERE username = ? AND at > ?";
+    static const char sql[] =
+        "SELECT count(*), coalesce(sum(CASE WHEN ip = ? THEN 1 ELSE 0 END), 0) FROM login_failures"
+        " WHERE username = ? AND at > ?";
     struct db_stmt *st;
     int rc = db_prepare(db, sql, &st);
     if (rc)

@@ -552,11 +552,18 @@ static void commit_batch(void)
     gc.members = gc.broken = 0;
     pthread_mutex_unlock(&gc.lock);
     uint64_t t0 = time_mono_ns();
-    if (broken || db_exec(g_writer, "COMMIT")) {
-        rc = ERR_UNAVAILABLE;
+    if (broken) {
+        rc = ERR_UNAVAILABLE; /* the engine undid the transaction before any commit */
         if (g_writer->ops->in_txn(g_writer))
             db_exec(g_writer, "ROLLBACK");
         log_error("group commit failed", "%d writes of the batch are lost", n);
+    } else if (db_exec(g_writer, "COMMIT")) {
+        if (g_writer->ops->in_txn(g_writer))
+            db_exec(g_writer, "ROLLBACK");
+        /* The writers are told only what is sure: not saved, or in doubt. */
+        rc = g_writer->ops->discard(g_writer) ? ERR_IN_DOUBT : ERR_UNAVAILABLE;
+        log_error("group commit failed", "%d writes of the batch are %s", n,
+                  rc == ERR_IN_DOUBT ? "in doubt until the disk recovers" : "lost");
     }
     uint64_t ns = time_mono_ns() - t0;
     pthread_mutex_lock(&gc.lock);

@@ -42,7 +42,9 @@ struct db *db_read(void);
 struct db *db_write_begin(void);
 /* Ends the write: when rc is 0, waits until it is durably committed; otherwise undoes this
  * writer's changes only. Returns rc, or ERR_UNAVAILABLE when the commit failed (a full or
- * failing disk: the whole batch is lost and every writer of it told so). */
+ * failing disk: the whole batch is lost and every writer of it told so), or ERR_IN_DOUBT when
+ * it failed in a way that may yet have saved it (the disk failed while the commit was being
+ * made durable and still fails, or the database server went away during it). */
 int db_write_end(struct db *w, int rc);
 
 /* Group-commit statistics for /metrics. */

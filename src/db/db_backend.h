@@ -66,6 +66,11 @@ struct db_ops {
     /* Opens the write transaction of a batch (SQLite: BEGIN IMMEDIATE; PostgreSQL: BEGIN and
      * the lock that keeps the audit chain linear across processes). */
     int (*begin)(struct db *db);
+    /* After a COMMIT failed: undoes what may be left of it on disk. Returns 0 when it is
+     * surely not saved, or ERR_IN_DOUBT when it may still come back (SQLite: its frames,
+     * written before the sync failed, stay in the write-ahead log until it is reset, and a
+     * crash before that replays them; PostgreSQL: the server went away during the commit). */
+    int (*discard)(struct db *db);
     int (*backup)(struct db *db, const char *dest);
     int (*analyze)(struct db *db);
     int (*checkpoint)(struct db *db);

@@ -575,6 +575,16 @@ static int pg_begin(struct db *db)
     return pg_exec(db, sql);
 }
 
+/* A COMMIT the server answered with an error did not commit; one whose connection broke may
+ * have. */
+static int pg_discard(struct db *db)
+{
+    if (PQstatus(C(db)->h) == CONNECTION_OK)
+        return 0;
+    PQreset(C(db)->h); /* for the next writer */
+    return ERR_IN_DOUBT;
+}
+
 static int pg_backup(struct db *db, const char *dest)
 {
     (void)db;
@@ -666,6 +676,7 @@ const struct db_ops db_pg_ops = {
     .size_bytes = pg_size_bytes,
     .in_txn = pg_in_txn,
     .begin = pg_begin,
+    .discard = pg_discard,
     .backup = pg_backup,
     .analyze = pg_analyze,
     .checkpoint = pg_checkpoint,

@@ -265,6 +265,13 @@ static int sq_begin(struct db *db)
     return sq_exec(db, "BEGIN IMMEDIATE");
 }
 
+/* The failed transaction's frames lie past the log's last commit that the index knows; a
+ * checkpoint that truncates the log removes them for good. */
+static int sq_discard(struct db *db)
+{
+    return sq_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)") ? ERR_IN_DOUBT : 0;
+}
+
 static int sq_backup(struct db *db, const char *dest)
 {
     if (access(dest, F_OK) == 0)
@@ -377,6 +384,7 @@ const struct db_ops db_sqlite_ops = {
     .size_bytes = sq_size_bytes,
     .in_txn = sq_in_txn,
     .begin = sq_begin,
+    .discard = sq_discard,
     .backup = sq_backup,
     .analyze = sq_analyze,
     .checkpoint = sq_checkpoint,

@@ -283,8 +283,8 @@ static int count_rows(struct db *db, const struct list_query *q, int64_t cap, in
     if (cap < 0)
         strbuf_printf(&sb, "SELECT count(*)%s WHERE true%s", base, strbuf_get(&q->where));
     else
-        strbuf_printf(&sb, "SELECT count(*) FROM (SELECT 1%s WHERE true%s LIMIT %lld) AS capped", base,
-                      strbuf_get(&q->where), (long long)cap + 1);
+        strbuf_printf(&sb, "SELECT count(*) FROM (SELECT 1%s WHERE true%s LIMIT %lld) AS capped",
+                      base, strbuf_get(&q->where), (long long)cap + 1);
     size_t h;
     char *key = count_key(q, &h);
     uint64_t gen = db_generation(); /* before reading: a write meanwhile makes it stale */
@@ -382,8 +382,8 @@ static int answer(struct req *req, struct resp *resp, struct list_query *q, int 
     struct db_stmt *st = NULL;
     const char *sql;
     strbuf_init(&sb, 1u << 16);
-    strbuf_printf(&sb, "SELECT %s%s%s WHERE true%s%s LIMIT ? OFFSET ?", rec_columns(def->rec), q->base,
-                  def->rec->joins ? def->rec->joins : "", strbuf_get(&q->where), order);
+    strbuf_printf(&sb, "SELECT %s%s%s WHERE true%s%s LIMIT ? OFFSET ?", rec_columns(def->rec),
+                  q->base, def->rec->joins ? def->rec->joins : "", strbuf_get(&q->where), order);
     rc = prepare_composed(db, strbuf_get(&sb), &sql, &st);
     strbuf_dispose(&sb);
     if (!rc)

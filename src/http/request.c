@@ -142,7 +142,8 @@ int http_status_of(int err)
     case ERR_MEDIA: return 415;
     case ERR_RATE: return 429;
     case ERR_METHOD: return 405;
-    case ERR_UNAVAILABLE: return 503;
+    case ERR_UNAVAILABLE:
+    case ERR_IN_DOUBT: return 503;
     case ERR_NOT_IMPLEMENTED: return 501;
     default: return 500;
     }

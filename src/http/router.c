@@ -214,6 +214,7 @@ static const struct {
     {ERR_RATE, "rate_limited", "请求过于频繁，请稍后再试"},
     {ERR_METHOD, "method_not_allowed", "不支持该请求方法"},
     {ERR_UNAVAILABLE, "unavailable", "数据库暂时无法访问，请稍后再试"},
+    {ERR_IN_DOUBT, "commit_in_doubt", "磁盘故障：本次修改可能已保存也可能未保存，请稍后刷新核对"},
 };
 
 static void generic_error(struct resp *resp, int err)
