@@ -193,6 +193,35 @@ void db_finalize(struct db_stmt *st)
     finalize(st);
 }
 
+int db_load_begin(struct db *w, const char *insert_sql, struct db_stmt **out)
+{
+    *out = NULL;
+    if (!w)
+        return ERR_DB;
+    int rc = w->ops->load_begin(w, insert_sql, out);
+    if (rc) {
+        log_error("cannot load rows", "%s: %s", w->ops->errmsg(w), insert_sql);
+        return rc;
+    }
+    (*out)->db = w;
+    (*out)->sql = xstrdup(insert_sql);
+    return 0;
+}
+
+int db_load_row(struct db_stmt *st)
+{
+    return st->db->ops->load_row(st);
+}
+
+int db_load_end(struct db_stmt *st, int rc)
+{
+    if (!st)
+        return rc;
+    free(st->sql);
+    st->sql = NULL;
+    return st->db->ops->load_end(st, rc);
+}
+
 /* ---- binds, steps and columns: the statement's engine ---- */
 
 int db_bind_int(struct db_stmt *st, int idx, int64_t v)

@@ -111,6 +111,16 @@ int db_row(struct db_stmt *st);
 /* Steps a write statement to completion and resets it; returns 0 or an error as db_step. */
 int db_run(struct db_stmt *st);
 
+/* Loading many rows into one table inside the caller's write transaction (a demo city, a
+ * database moved between engines): PostgreSQL streams them with COPY, SQLite runs the INSERT
+ * per row. insert_sql is exactly "INSERT INTO table(col, ...) VALUES (?, ...)", one
+ * placeholder per column. Bind a row's values with db_bind_*, then db_load_row; finish with
+ * db_load_end, which frees the statement. A constraint a row breaks may be reported only by
+ * db_load_end; it then fails the whole load. Each returns 0 or an error as db_step. */
+int db_load_begin(struct db *w, const char *insert_sql, struct db_stmt **out);
+int db_load_row(struct db_stmt *st);
+int db_load_end(struct db_stmt *st, int rc);
+
 /* Rowid of the last insert and rows changed by the last statement on this connection. */
 int64_t db_last_id(struct db *db);
 int db_changes(struct db *db);

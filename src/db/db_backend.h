@@ -43,6 +43,10 @@ struct db_ops {
     /* Prepares sql (with `?` placeholders); st->db and st->sql are set by the caller. */
     int (*prepare)(struct db *db, const char *sql, struct db_stmt **out);
     void (*reset)(struct db_stmt *st); /* ready to run again, without bindings */
+    /* db_load_*: begin prepares st (st->db and st->sql set by the caller); end frees it. */
+    int (*load_begin)(struct db *db, const char *insert_sql, struct db_stmt **out);
+    int (*load_row)(struct db_stmt *st);
+    int (*load_end)(struct db_stmt *st, int rc);
     void (*finalize)(struct db_stmt *st);
     int (*bind_int)(struct db_stmt *st, int idx, int64_t v);
     int (*bind_double)(struct db_stmt *st, int idx, double v);

@@ -72,10 +72,24 @@ struct stmt {
     unsigned char *blob; /* the current bytea cell, decoded */
     int blob_col, blob_row;
     size_t blob_len;
+    struct strbuf copy; /* a loader's rows not yet sent (db_load_*) */
 };
 
 #define C(db) ((struct conn *)(void *)(db))
 #define S(st) ((struct stmt *)(void *)(st))
+
+static char *printed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *printed(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s;
+}
 
 /* ---- errors ---- */
 
@@ -536,6 +550,110 @@ static int pg_col_len(struct db_stmt *base, int i)
     return bytea(st, i) ? (int)st->blob_len : 0;
 }
 
+/* ---- loading: COPY ... FROM STDIN in text form ---- */
+
+#define COPY_CHUNK (256 * 1024) /* rows are sent in pieces of about this size */
+
+static int pg_load_begin(struct db *db, const char *insert_sql, struct db_stmt **out)
+{
+    /* "INSERT INTO table(cols) VALUES (?, ...)": the table and columns of a COPY. */
+    const char *into = strstr(insert_sql, "INSERT INTO ");
+    const char *open = into ? strchr(into, '(') : NULL;
+    const char *close = open ? strchr(open, ')') : NULL;
+    if (!close) {
+        snprintf(C(db)->err, sizeof C(db)->err, "not an INSERT of columns");
+        return ERR_DB;
+    }
+    into += 12;
+    char *copy = printed("COPY %.*s %.*s FROM STDIN", (int)(open - into), into,
+                         (int)(close - open + 1), open);
+    PGresult *r = PQexec(C(db)->h, copy);
+    int rc = PQresultStatus(r) == PGRES_COPY_IN ? 0 : map_result(C(db), r, copy);
+    PQclear(r);
+    free(copy);
+    if (rc)
+        return rc;
+    rc = pg_prepare(db, insert_sql, out); /* the parameters, never prepared on the server */
+    strbuf_init(&S(*out)->copy, 64u << 20); /* a row is far smaller */
+    return rc;
+}
+
+/* Appends s (len bytes) to a COPY line, escaped as its text form wants. */
+static void copy_text(struct strbuf *b, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        const char *esc = c == '\\'   ? "\\\\"
+                          : c == '\n' ? "\\n"
+                          : c == '\r' ? "\\r"
+                          : c == '\t' ? "\\t"
+                                      : NULL;
+        if (esc)
+            strbuf_puts(b, esc);
+        else
+            strbuf_append(b, &c, 1);
+    }
+}
+
+static int copy_flush(struct stmt *st)
+{
+    struct conn *c = C(st->base.db);
+    if (st->copy.len && PQputCopyData(c->h, strbuf_get(&st->copy), (int)st->copy.len) != 1) {
+        snprintf(c->err, sizeof c->err, "%s", PQerrorMessage(c->h));
+        return ERR_DB;
+    }
+    st->copy.len = 0;
+    return 0;
+}
+
+static int pg_load_row(struct db_stmt *base)
+{
+    struct stmt *st = S(base);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < st->nparams; i++) {
+        struct param *p = &st->params[i];
+        if (i)
+            strbuf_putc(&st->copy, '\t');
+        if (p->is_null)
+            strbuf_puts(&st->copy, "\\N");
+        else if (p->type == OID_INT8 || p->type == OID_FLOAT8)
+            strbuf_puts(&st->copy, p->num);
+        else if (p->type == OID_BYTEA) {
+            strbuf_puts(&st->copy, "\\\\x"); /* bytea's \x, its backslash escaped */
+            for (int k = 0; k < p->len; k++) {
+                unsigned char v = (unsigned char)p->value[k];
+                char two[2] = {hex[v >> 4], hex[v & 15]};
+                strbuf_append(&st->copy, two, 2);
+            }
+        } else
+            copy_text(&st->copy, p->value, strlen(p->value));
+    }
+    strbuf_putc(&st->copy, '\n');
+    clear_params(st);
+    return st->copy.len >= COPY_CHUNK ? copy_flush(st) : 0;
+}
+
+static int pg_load_end(struct db_stmt *base, int rc)
+{
+    struct stmt *st = S(base);
+    struct conn *c = C(base->db);
+    if (!rc)
+        rc = copy_flush(st);
+    if (PQputCopyEnd(c->h, rc ? "abandoned" : NULL) != 1 && !rc) {
+        snprintf(c->err, sizeof c->err, "%s", PQerrorMessage(c->h));
+        rc = ERR_DB;
+    }
+    PGresult *r;
+    while ((r = PQgetResult(c->h))) {
+        if (!rc && PQresultStatus(r) != PGRES_COMMAND_OK)
+            rc = map_result(c, r, st->text);
+        PQclear(r);
+    }
+    strbuf_dispose(&st->copy);
+    pg_finalize(base);
+    return rc;
+}
+
 static int64_t pg_last_id(struct db *db)
 {
     PGresult *r = PQexec(C(db)->h, "SELECT lastval()");
@@ -609,19 +727,6 @@ static void pg_bulk_mode(struct db *w, int on)
     pg_exec(w, on ? "SET work_mem = '256MB'" : "RESET work_mem");
 }
 
-static char *printed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *printed(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return s;
-}
-
 /* ILIKE '%fragment%' (the GIN trigram index serves it), with %, _ and the escape character \
  * taken literally. */
 static int pg_contains(const char *table, const char *alias, const char *column,
@@ -655,6 +760,9 @@ const struct db_ops db_pg_ops = {
     .exec = pg_exec,
     .prepare = pg_prepare,
     .reset = pg_reset,
+    .load_begin = pg_load_begin,
+    .load_row = pg_load_row,
+    .load_end = pg_load_end,
     .finalize = pg_finalize,
     .bind_int = pg_bind_int,
     .bind_double = pg_bind_double,

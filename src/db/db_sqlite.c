@@ -140,6 +140,22 @@ static void sq_finalize(struct db_stmt *st)
     free(st);
 }
 
+static int sq_load_row(struct db_stmt *st)
+{
+    sqlite3 *h = sqlite3_db_handle(ST(st));
+    int rc = sqlite3_step(ST(st));
+    rc = rc == SQLITE_DONE ? 0 : map_rc(h, sqlite3_extended_errcode(h));
+    sqlite3_reset(ST(st));
+    sqlite3_clear_bindings(ST(st));
+    return rc;
+}
+
+static int sq_load_end(struct db_stmt *st, int rc)
+{
+    sq_finalize(st);
+    return rc;
+}
+
 static int bind_rc(struct db_stmt *st, int rc)
 {
     return rc == SQLITE_OK ? 0 : map_rc(sqlite3_db_handle(ST(st)), rc);
@@ -363,6 +379,9 @@ const struct db_ops db_sqlite_ops = {
     .exec = sq_exec,
     .prepare = sq_prepare,
     .reset = sq_reset,
+    .load_begin = sq_prepare,
+    .load_row = sq_load_row,
+    .load_end = sq_load_end,
     .finalize = sq_finalize,
     .bind_int = sq_bind_int,
     .bind_double = sq_bind_double,

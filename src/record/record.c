@@ -463,6 +463,22 @@ int rec_insert(struct db *w, struct record *r, json_t *v)
     return rc ? rc : db_run(st);
 }
 
+int rec_load_begin(struct db *w, struct record *r, struct db_stmt **out)
+{
+    return db_load_begin(w, sql_of(r)->insert, out);
+}
+
+int rec_load(struct db_stmt *st, struct record *r, json_t *v)
+{
+    int rc = 0, idx = 1;
+    for (const struct field *f = r->fields; !rc && f->name; f++)
+        if (writable(f))
+            rc = bind_value(st, idx++, f, json_object_get(v, f->name));
+    if (!rc && r->stamp)
+        rc = db_bind_int(st, idx, time_now());
+    return rc ? rc : db_load_row(st);
+}
+
 int rec_update(struct db *w, struct record *r, const char *key, json_t *v)
 {
     struct db_stmt *st;

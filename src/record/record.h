@@ -118,6 +118,10 @@ int rec_get(struct db *db, struct record *r, const char *key, json_t **out /* ou
 /* Inserts v (every writable member; absent ones take their default). Returns 0,
  * ERR_CONFLICT for a taken key, or an error. */
 int rec_insert(struct db *w, struct record *r, json_t *v);
+/* Many inserts at once (db_load_begin): rec_load_begin starts loading r's table inside the
+ * write transaction w, rec_load adds v as rec_insert would, db_load_end finishes. */
+int rec_load_begin(struct db *w, struct record *r, struct db_stmt **out);
+int rec_load(struct db_stmt *st, struct record *r, json_t *v);
 /* Changes the members of v on the record whose key is key. Returns 0, ERR_NOTFOUND, or an
  * error. */
 int rec_update(struct db *w, struct record *r, const char *key, json_t *v);

@@ -227,11 +227,12 @@ int registry_demo(struct db *w, struct rng *r, const struct demo_scale *s, const
     size_t total = s->enterprises + s->individuals + s->cooperatives;
     struct gen g = {.officers = officers, .nofficers = nofficers};
     gen_init(&g, r, s);
-    int rc = 0;
+    struct db_stmt *load;
     memset(out, 0, sizeof *out);
+    int rc = rec_load_begin(w, &registry_entity, &load); /* COPY on PostgreSQL */
     for (size_t i = 0; !rc && i < total; i++) {
         json_t *v = draw_entity(&g, i);
-        rc = v ? registry_insert(w, v) : ERR_INTERNAL;
+        rc = v ? rec_load(load, &registry_entity, v) : ERR_INTERNAL;
         const char *uscc = v ? json_string_value(json_object_get(v, "uscc")) : "";
         if (!rc && json_is_true(json_object_get(v, "key")) && out->nkey < DEMO_KEEP_ENTITIES)
             snprintf(out->key_uscc[out->nkey++], 19, "%s", uscc);
@@ -240,6 +241,7 @@ int registry_demo(struct db *w, struct rng *r, const struct demo_scale *s, const
             snprintf(out->individual_uscc[out->nindividual++], 19, "%s", uscc);
         json_decref(v);
     }
+    rc = db_load_end(load, rc);
     out->entities = total;
     free(g.rank);
     return rc;
