@@ -35,6 +35,7 @@ int cmd_user(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
+int cmd_migrate_data(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_openapi(int argc, char **argv);
 

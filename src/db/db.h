@@ -161,6 +161,13 @@ struct db_contains {
 int db_contains_query(struct db *db, const char *table, const char *alias, const char *column,
                       const char *fragment, struct db_contains *c, char *pattern, size_t cap);
 
+/* Copies every row of the database from into to (a file or a server, either engine), in one
+ * transaction: to is created or migrated to this schema and must hold no data yet. Rows and
+ * ids are copied as they are, so the audit chain verifies on the copy with the same key.
+ * Loading into PostgreSQL needs a superuser (triggers and foreign keys are held off while
+ * tables load). Returns 0, ERR_CONFLICT when to holds data, or ERR_DB (logged). */
+int db_copy(const char *from, const char *to);
+
 /* Applies every pending migration to db; returns 0 or ERR_DB. */
 int db_migrate(struct db *db);
 /* The text of migration sql that engine ("sqlite", "postgresql") runs: the lines outside

@@ -82,6 +82,13 @@ struct db_ops {
     /* db_contains_query for this engine; the strings of c are interned by the caller. */
     int (*contains)(const char *table, const char *alias, const char *column, const char *fragment,
                     char *text[4], char *pattern, size_t cap);
+    /* The copy of a whole database (db_copy): the names of the tables that hold data (not an
+     * index's own tables), as one SELECT of one text column; whether tables may be loaded in
+     * any order without triggers (on) or back to normal (off); and, after a table is loaded,
+     * whatever keeps numbering right (PostgreSQL's identity sequences). */
+    const char *tables_sql;
+    int (*copy_mode)(struct db *db, int on);
+    int (*loaded)(struct db *db, const char *table);
     /* A migration's text in the engine's own words (caller frees); NULL: run as written. */
     char *(*ddl)(const char *sql);
 };

@@ -573,7 +573,7 @@ static int pg_load_begin(struct db *db, const char *insert_sql, struct db_stmt *
     free(copy);
     if (rc)
         return rc;
-    rc = pg_prepare(db, insert_sql, out); /* the parameters, never prepared on the server */
+    rc = pg_prepare(db, insert_sql, out);   /* the parameters, never prepared on the server */
     strbuf_init(&S(*out)->copy, 64u << 20); /* a row is far smaller */
     return rc;
 }
@@ -753,6 +753,35 @@ static int pg_contains(const char *table, const char *alias, const char *column,
     return 0;
 }
 
+/* Loading as a replica does: no triggers, no foreign-key checks (which are triggers), so
+ * tables load in any order and derived tables are copied as they are. Needs a superuser. */
+static int pg_copy_mode(struct db *db, int on)
+{
+    return pg_exec(db, on ? "SET session_replication_role = replica"
+                          : "SET session_replication_role = DEFAULT");
+}
+
+/* A copied table's identity column goes on from its largest value. */
+static int pg_loaded(struct db *db, const char *table)
+{
+    char *has = printed("SELECT 1 FROM information_schema.columns WHERE table_schema ="
+                        " current_schema() AND table_name = '%s' AND column_name = 'id'"
+                        " AND is_identity = 'YES'",
+                        table);
+    PGresult *r = PQexec(C(db)->h, has);
+    int identity = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+    PQclear(r);
+    free(has);
+    if (!identity)
+        return 0;
+    char *sql = printed("SELECT setval(pg_get_serial_sequence('%s', 'id'),"
+                        " greatest((SELECT max(id) FROM %s), 1))",
+                        table, table);
+    int rc = pg_exec(db, sql);
+    free(sql);
+    return rc;
+}
+
 const struct db_ops db_pg_ops = {
     .name = "postgresql",
     .open = pg_open,
@@ -790,5 +819,9 @@ const struct db_ops db_pg_ops = {
     .checkpoint = pg_checkpoint,
     .bulk_mode = pg_bulk_mode,
     .contains = pg_contains,
+    .tables_sql = "SELECT table_name::text FROM information_schema.tables WHERE"
+                  " table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1",
+    .copy_mode = pg_copy_mode,
+    .loaded = pg_loaded,
     .ddl = db_pg_ddl,
 };

@@ -372,6 +372,20 @@ static int sq_contains(const char *table, const char *alias, const char *column,
     return 0;
 }
 
+/* Loading into SQLite keeps its triggers (they fill the FTS table, which is not copied):
+ * foreign keys are off so that tables load in any order. Outside a transaction only. */
+static int sq_copy_mode(struct db *db, int on)
+{
+    return sq_exec(db, on ? "PRAGMA foreign_keys = OFF" : "PRAGMA foreign_keys = ON");
+}
+
+static int sq_loaded(struct db *db, const char *table)
+{
+    (void)db;
+    (void)table;
+    return 0;
+}
+
 const struct db_ops db_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
@@ -409,4 +423,12 @@ const struct db_ops db_sqlite_ops = {
     .checkpoint = sq_checkpoint,
     .bulk_mode = sq_bulk_mode,
     .contains = sq_contains,
+    /* Tables, not virtual tables nor the tables an FTS5 table keeps for itself. */
+    .tables_sql = "SELECT name FROM sqlite_schema t WHERE type = 'table'"
+                  " AND name NOT LIKE 'sqlite%' AND sql NOT LIKE 'CREATE VIRTUAL%'"
+                  " AND NOT EXISTS (SELECT 1 FROM sqlite_schema v WHERE v.type = 'table'"
+                  " AND v.sql LIKE 'CREATE VIRTUAL%' AND t.name LIKE v.name || '\\_%' ESCAPE '\\')"
+                  " ORDER BY name",
+    .copy_mode = sq_copy_mode,
+    .loaded = sq_loaded,
 };
