@@ -16,7 +16,9 @@
 #include <string.h>
 
 static const struct opt serve_opts[] = {
-    {"db", "JIANGUAN_DB", "data/jianguan.db", "数据库文件路径", 0},
+    {"db", "JIANGUAN_DB", "data/jianguan.db", "数据库：文件路径（SQLite）或 postgresql://…（PostgreSQL）", 0},
+    {"db-read", "JIANGUAN_DB_READ", NULL,
+     "只读副本（postgresql://…，流复制备库）：读请求走副本，写请求走 --db 主库", 0},
     {"listen", "JIANGUAN_LISTEN", "127.0.0.1:8080", "监听地址 主机:端口", 0},
     {"threads", "JIANGUAN_THREADS", "0", "事件线程数，0 为每核一个", 0},
     {"workers", "JIANGUAN_WORKERS", "0", "慢请求（登录、导出、导入）工作线程数，0 与事件线程数相同",
@@ -46,6 +48,7 @@ static const struct opt serve_opts[] = {
 };
 enum {
     O_DB,
+    O_DB_READ,
     O_LISTEN,
     O_THREADS,
     O_WORKERS,
@@ -114,6 +117,11 @@ int cmd_serve(int argc, char **argv)
 
     if (cmd_open_db(v[O_DB], 0))
         return 1;
+    if (v[O_DB_READ] && *v[O_DB_READ] && db_set_read_target(v[O_DB_READ])) {
+        fprintf(stderr, "无法打开只读副本：%s\n", v[O_DB_READ]);
+        db_global_shutdown();
+        return 1;
+    }
     if (refdata_calendar_reload(db_read())) {
         db_global_shutdown();
         return 1;

@@ -23,8 +23,9 @@ struct migration {
 extern const struct migration db_migrations[]; /* generated from migrations/ by the build */
 
 static char *g_path;
+static char *g_read_path; /* --db-read: a replica for the readers; NULL: g_path */
 static struct db *g_writer;
-static pthread_key_t g_reader_key;
+static pthread_key_t g_reader_key, g_primary_key;
 static pthread_once_t g_reader_once = PTHREAD_ONCE_INIT;
 
 const struct db_ops *db_ops_for(const char *target)
@@ -463,6 +464,7 @@ static void reader_free(void *p)
 static void reader_key_init(void)
 {
     pthread_key_create(&g_reader_key, reader_free);
+    pthread_key_create(&g_primary_key, reader_free);
 }
 
 int db_global_init(const char *path)
@@ -484,14 +486,41 @@ int db_global_init(const char *path)
 void db_global_shutdown(void)
 {
     if (g_path) {
-        struct db *r = pthread_getspecific(g_reader_key);
-        db_close(r);
+        db_close(pthread_getspecific(g_reader_key));
         pthread_setspecific(g_reader_key, NULL);
+        db_close(pthread_getspecific(g_primary_key));
+        pthread_setspecific(g_primary_key, NULL);
     }
     db_close(g_writer);
     g_writer = NULL;
     free(g_path);
     g_path = NULL;
+    free(g_read_path);
+    g_read_path = NULL;
+}
+
+struct db *db_read_primary(void)
+{
+    if (!g_read_path)
+        return db_read();
+    struct db *r = pthread_getspecific(g_primary_key);
+    if (r || !g_path)
+        return r;
+    if (open_with(g_path, DB_READER, &r))
+        return NULL;
+    pthread_setspecific(g_primary_key, r);
+    return r;
+}
+
+int db_set_read_target(const char *target)
+{
+    struct db *probe;
+    if (open_with(target, DB_READER, &probe))
+        return ERR_DB;
+    db_close(probe);
+    free(g_read_path);
+    g_read_path = xstrdup(target);
+    return 0;
 }
 
 const char *db_path(void)
@@ -504,7 +533,7 @@ struct db *db_read(void)
     struct db *r = pthread_getspecific(g_reader_key);
     if (r || !g_path)
         return r;
-    if (open_with(g_path, DB_READER, &r))
+    if (open_with(g_read_path ? g_read_path : g_path, DB_READER, &r))
         return NULL;
     pthread_setspecific(g_reader_key, r);
     return r;

@@ -33,6 +33,14 @@ void db_local_name(const char *target, char *out, size_t cap);
 /* Returns the path given to db_global_init. */
 const char *db_path(void);
 
+/* Sends the read connections to target, a replica of the database (PostgreSQL streaming
+ * replication): writes stay on the primary. Reads may then lag writes by the replica's delay.
+ * Call after db_global_init, before any thread reads. Returns 0, or ERR_DB when target
+ * cannot be opened. */
+int db_set_read_target(const char *target);
+/* This thread's read connection to the primary when reads go to a replica, else db_read():
+ * for what must not lag (a token issued a moment ago). */
+struct db *db_read_primary(void);
 /* Returns this thread's read connection, opening it on first use; NULL on failure. */
 struct db *db_read(void);
 /* Takes the write connection (waiting for its turn) inside a transaction of its own; returns

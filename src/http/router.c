@@ -162,6 +162,9 @@ static int authenticate(struct req *req)
     if (!db)
         return ERR_DB;
     int rc = authz_token_lookup(db, token, &req->user_buf);
+    /* A token issued a moment ago may not have reached a read replica yet: the primary says. */
+    if (rc == ERR_UNAUTH && db_read_primary() != db)
+        rc = authz_token_lookup(db_read_primary(), token, &req->user_buf);
     if (rc)
         return rc;
     req->user_buf.via_cookie = via_cookie;

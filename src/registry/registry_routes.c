@@ -201,6 +201,11 @@ static int entity_write(struct req *req, struct resp *resp, const char *uscc, js
         rc = audit_record_as(w, req->user, req->ip, creating ? "entity.create" : "entity.update",
                              object, detail);
     }
+    /* The answer is read in the transaction: a read replica (--db-read) may not have the
+     * write yet when it commits. */
+    json_t *o = NULL;
+    if (!rc)
+        rc = registry_get(w, uscc, &o);
     if (w)
         rc = db_write_end(w, rc);
     free(detail);
@@ -209,9 +214,8 @@ static int entity_write(struct req *req, struct resp *resp, const char *uscc, js
         return reply_error(resp, rc, "duplicate_uscc", "该统一社会信用代码已登记", "uscc");
     if (rc == ERR_FORBIDDEN)
         return reply_error(resp, rc, "forbidden", "无权修改其他辖区的市场主体", NULL);
-    json_t *o = NULL;
-    if (!rc)
-        rc = registry_get(db_read(), uscc, &o);
+    if (rc)
+        json_decref(o);
     return rc ? rc : reply_json(resp, creating ? 201 : 200, o);
 }
 
