@@ -504,6 +504,11 @@ struct db *db_read_primary(void)
     if (!g_read_path)
         return db_read();
     struct db *r = pthread_getspecific(g_primary_key);
+    if (r && !r->ops->alive(r)) {
+        db_close(r);
+        pthread_setspecific(g_primary_key, NULL);
+        r = NULL;
+    }
     if (r || !g_path)
         return r;
     if (open_with(g_path, DB_READER, &r))
@@ -531,6 +536,11 @@ const char *db_path(void)
 struct db *db_read(void)
 {
     struct db *r = pthread_getspecific(g_reader_key);
+    if (r && !r->ops->alive(r)) { /* the server restarted: open anew */
+        db_close(r);
+        pthread_setspecific(g_reader_key, NULL);
+        r = NULL;
+    }
     if (r || !g_path)
         return r;
     if (open_with(g_read_path ? g_read_path : g_path, DB_READER, &r))
@@ -672,6 +682,13 @@ struct db *db_write_begin(void)
     gc.waiting--;
     gc.busy = 1;
     int rc = 0;
+    if (!gc.in_txn && !g_writer->ops->alive(g_writer)) { /* the server restarted: open anew */
+        struct db *fresh;
+        if (!open_with(g_path, DB_WRITER, &fresh)) {
+            db_close(g_writer);
+            g_writer = fresh;
+        }
+    }
     if (!gc.in_txn) {
         rc = g_writer->ops->begin(g_writer);
         gc.in_txn = !rc;

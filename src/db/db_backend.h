@@ -67,6 +67,7 @@ struct db_ops {
     const char *(*errmsg)(struct db *db);
     int64_t (*size_bytes)(struct db *db);
     int (*in_txn)(struct db *db); /* whether a transaction is open on db */
+    int (*alive)(struct db *db);  /* whether the connection still works (a server may go) */
     /* Opens the write transaction of a batch (SQLite: BEGIN IMMEDIATE; PostgreSQL: BEGIN and
      * the lock that keeps the audit chain linear across processes). */
     int (*begin)(struct db *db);

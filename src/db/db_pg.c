@@ -48,6 +48,7 @@ struct conn {
     struct db base;
     PGconn *h;
     unsigned next_name; /* statements are named s1, s2, ... on their connection */
+    unsigned epoch;     /* grows when the connection is made anew: statements re-prepare */
     int changes;
     char err[256];
 };
@@ -65,6 +66,7 @@ struct stmt {
     char *text; /* with $n placeholders */
     char name[16];
     int prepared;
+    unsigned epoch; /* the connection's epoch it was prepared in */
     int nparams;
     struct param params[MAX_PARAMS];
     PGresult *res;
@@ -250,9 +252,28 @@ static void pg_close(struct db *db)
     free(db);
 }
 
+/* After a failed call outside a transaction: when the connection broke (the server restarted),
+ * makes it anew and says to try once more. */
+static int reconnected(struct conn *c, PGTransactionStatusType before)
+{
+    if (before != PQTRANS_IDLE || PQstatus(c->h) != CONNECTION_BAD)
+        return 0;
+    PQreset(c->h);
+    if (PQstatus(c->h) != CONNECTION_OK)
+        return 0;
+    c->epoch++;
+    log_warn("database connection made anew", "%s", PQdb(c->h));
+    return 1;
+}
+
 static int pg_exec(struct db *db, const char *sql)
 {
+    PGTransactionStatusType before = PQtransactionStatus(C(db)->h);
     PGresult *r = PQexec(C(db)->h, sql);
+    if (PQresultStatus(r) == PGRES_FATAL_ERROR && reconnected(C(db), before)) {
+        PQclear(r);
+        r = PQexec(C(db)->h, sql);
+    }
     ExecStatusType s = PQresultStatus(r);
     int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_EMPTY_QUERY
                  ? 0
@@ -315,7 +336,7 @@ static void pg_finalize(struct db_stmt *st)
     struct stmt *s = S(st);
     clear_result(s);
     clear_params(s);
-    if (s->prepared) {
+    if (s->prepared && s->epoch == C(st->db)->epoch) {
         char sql[48];
         snprintf(sql, sizeof sql, "DEALLOCATE %s", s->name);
         PQclear(PQexec(C(st->db)->h, sql));
@@ -385,8 +406,21 @@ static int pg_bind_null(struct db_stmt *st, int idx)
     return 0;
 }
 
-/* Runs the statement with its bindings, preparing it on its first run. */
+static int run_once(struct stmt *st);
+
+/* Runs the statement with its bindings, preparing it on its first run; once more on a
+ * connection made anew when the server went away outside a transaction. */
 static int run(struct stmt *st)
+{
+    struct conn *c = C(st->base.db);
+    PGTransactionStatusType before = PQtransactionStatus(c->h);
+    int rc = run_once(st);
+    if (rc == ERR_DB && reconnected(c, before))
+        rc = run_once(st);
+    return rc;
+}
+
+static int run_once(struct stmt *st)
 {
     struct conn *c = C(st->base.db);
     const char *values[MAX_PARAMS];
@@ -401,7 +435,7 @@ static int run(struct stmt *st)
         lengths[i] = p->binary ? p->len : 0;
         formats[i] = p->binary;
     }
-    if (!st->prepared) {
+    if (!st->prepared || st->epoch != c->epoch) {
         PGresult *r = PQprepare(c->h, st->name, st->text, st->nparams, types);
         const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
         if (state && !strcmp(state, "42P18")) { /* `? IS NULL` of a text or NULL: say text */
@@ -416,6 +450,7 @@ static int run(struct stmt *st)
         if (rc)
             return rc;
         st->prepared = 1;
+        st->epoch = c->epoch;
     }
     st->res = PQexecPrepared(c->h, st->name, st->nparams, values, lengths, formats, 0);
     ExecStatusType s = PQresultStatus(st->res);
@@ -686,6 +721,11 @@ static int pg_in_txn(struct db *db)
     return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
 }
 
+static int pg_alive(struct db *db)
+{
+    return PQstatus(C(db)->h) == CONNECTION_OK;
+}
+
 static int pg_begin(struct db *db)
 {
     char sql[96];
@@ -812,6 +852,7 @@ const struct db_ops db_pg_ops = {
     .errmsg = pg_errmsg,
     .size_bytes = pg_size_bytes,
     .in_txn = pg_in_txn,
+    .alive = pg_alive,
     .begin = pg_begin,
     .discard = pg_discard,
     .backup = pg_backup,

@@ -276,6 +276,12 @@ static int sq_in_txn(struct db *db)
     return !sqlite3_get_autocommit(H(db));
 }
 
+static int sq_alive(struct db *db)
+{
+    (void)db;
+    return 1;
+}
+
 static int sq_begin(struct db *db)
 {
     return sq_exec(db, "BEGIN IMMEDIATE");
@@ -416,6 +422,7 @@ const struct db_ops db_sqlite_ops = {
     .errmsg = sq_errmsg,
     .size_bytes = sq_size_bytes,
     .in_txn = sq_in_txn,
+    .alive = sq_alive,
     .begin = sq_begin,
     .discard = sq_discard,
     .backup = sq_backup,
