@@ -19,7 +19,7 @@ start)
     mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && chown postgres "$dir"
     owner=$(if [ "$(id -u)" = 0 ]; then echo postgres; else id -un; fi)
-    as_owner "$bin/initdb" -D "$dir/data" -U "$owner" -E UTF8 --locale=C.UTF-8 -A trust >"$dir/initdb.log" 2>&1 ||
+    as_owner "$bin/initdb" -D "$dir/data" -U "$owner" -E UTF8 --lc-collate=C --lc-ctype=C.UTF-8 -A trust >"$dir/initdb.log" 2>&1 ||
         { cat "$dir/initdb.log" >&2; exit 1; }
     cat >>"$dir/data/postgresql.conf" <<CONF
 listen_addresses = ''

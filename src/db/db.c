@@ -351,6 +351,11 @@ void db_bulk_mode(struct db *w, int on)
     w->ops->bulk_mode(w, on);
 }
 
+int db_bulk_table(struct db *w, const char *table, int on)
+{
+    return w ? w->ops->bulk_table(w, table, on) : ERR_DB;
+}
+
 const char *db_engine(const struct db *db)
 {
     return db ? db->ops->name : "";

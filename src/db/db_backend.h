@@ -80,6 +80,7 @@ struct db_ops {
     int (*analyze)(struct db *db);
     int (*checkpoint)(struct db *db);
     void (*bulk_mode)(struct db *db, int on);
+    int (*bulk_table)(struct db *db, const char *table, int on);
     /* db_contains_query for this engine; the strings of c are interned by the caller. */
     int (*contains)(const char *table, const char *alias, const char *column, const char *fragment,
                     char *text[4], char *pattern, size_t cap);

@@ -49,6 +49,7 @@ struct conn {
     PGconn *h;
     unsigned next_name; /* statements are named s1, s2, ... on their connection */
     unsigned epoch;     /* grows when the connection is made anew: statements re-prepare */
+    char *bulk_key;     /* db_bulk_table: "ALTER TABLE t ADD CONSTRAINT k PRIMARY KEY (...)" */
     int changes;
     char err[256];
 };
@@ -248,6 +249,7 @@ static int pg_open(const char *target, enum db_role role, struct db **out)
 
 static void pg_close(struct db *db)
 {
+    free(C(db)->bulk_key);
     PQfinish(C(db)->h);
     free(db);
 }
@@ -802,6 +804,34 @@ static int pg_copy_mode(struct db *db, int on)
 }
 
 /* A copied table's identity column goes on from its largest value. */
+/* Drops table's primary key, keeping the statement that adds it back (on = 0). */
+static int pg_bulk_table(struct db *db, const char *table, int on)
+{
+    struct conn *c = C(db);
+    if (!on) {
+        int rc = c->bulk_key ? pg_exec(db, c->bulk_key) : 0;
+        free(c->bulk_key);
+        c->bulk_key = NULL;
+        return rc;
+    }
+    char *find = printed("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                         " WHERE conrelid = '%s'::regclass AND contype = 'p'",
+                         table);
+    PGresult *r = PQexec(c->h, find);
+    free(find);
+    int rc = PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : map_result(c, r, "pg_constraint");
+    if (!rc && PQntuples(r) == 1) {
+        free(c->bulk_key);
+        c->bulk_key = printed("ALTER TABLE %s ADD CONSTRAINT %s %s", table, PQgetvalue(r, 0, 0),
+                              PQgetvalue(r, 0, 1));
+        char *drop = printed("ALTER TABLE %s DROP CONSTRAINT %s", table, PQgetvalue(r, 0, 0));
+        rc = pg_exec(db, drop);
+        free(drop);
+    }
+    PQclear(r);
+    return rc;
+}
+
 static int pg_loaded(struct db *db, const char *table)
 {
     char *has = printed("SELECT 1 FROM information_schema.columns WHERE table_schema ="
@@ -859,6 +889,7 @@ const struct db_ops db_pg_ops = {
     .analyze = pg_analyze,
     .checkpoint = pg_checkpoint,
     .bulk_mode = pg_bulk_mode,
+    .bulk_table = pg_bulk_table,
     .contains = pg_contains,
     .tables_sql = "SELECT table_name::text FROM information_schema.tables WHERE"
                   " table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1",

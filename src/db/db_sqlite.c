@@ -385,6 +385,14 @@ static int sq_copy_mode(struct db *db, int on)
     return sq_exec(db, on ? "PRAGMA foreign_keys = OFF" : "PRAGMA foreign_keys = ON");
 }
 
+static int sq_bulk_table(struct db *db, const char *table, int on)
+{
+    (void)db;
+    (void)table;
+    (void)on;
+    return 0;
+}
+
 static int sq_loaded(struct db *db, const char *table)
 {
     (void)db;
@@ -429,6 +437,7 @@ const struct db_ops db_sqlite_ops = {
     .analyze = sq_analyze,
     .checkpoint = sq_checkpoint,
     .bulk_mode = sq_bulk_mode,
+    .bulk_table = sq_bulk_table,
     .contains = sq_contains,
     /* Tables, not virtual tables nor the tables an FTS5 table keeps for itself. */
     .tables_sql = "SELECT name FROM sqlite_schema t WHERE type = 'table'"

@@ -34,7 +34,7 @@ int registry_search_mode(const char *q, char *pattern, size_t cap, char *hi, siz
     snprintf(pattern, cap, "%s", q);
     if (chars >= 3)
         return SEARCH_TRIGRAM; /* the engine's trigram index (db_contains_query) */
-    /* Two characters: the pair index; one: no index helps, scan with instr(). */
+    /* Two characters: the pair index; one: no index helps, scan the names. */
     return chars == 2 ? SEARCH_PAIR : SEARCH_SCAN;
 }
 
@@ -51,6 +51,10 @@ int registry_search_bulk(struct db *w, int on)
         return db_exec(w, off_sql);
     int rc = db_exec(w, done_sql);
     if (!rc)
+        rc = db_bulk_table(w, "entity_bigrams", 1); /* its key is built once, at the end */
+    if (!rc)
         rc = db_exec(w, clear_sql);
-    return rc ? rc : db_exec(w, fill_sql);
+    if (!rc)
+        rc = db_exec(w, fill_sql);
+    return rc ? rc : db_bulk_table(w, "entity_bigrams", 0);
 }
