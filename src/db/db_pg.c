@@ -220,7 +220,14 @@ static void quiet(void *arg, const char *message)
 
 static int pg_open(const char *target, enum db_role role, struct db **out)
 {
-    PGconn *h = PQconnectdb(target);
+    /* The session's settings go with the connection's parameters, so that a connection made
+     * anew (PQreset) keeps them. A reader cannot write, whatever a bug would ask. */
+    const char *keys[] = {"dbname", "client_encoding", "application_name", "options", NULL};
+    const char *values[] = {target, "UTF8", role == DB_READER ? "jianguan-reader" : "jianguan",
+                            role == DB_READER ? "-c default_transaction_read_only=on"
+                                              : "-c synchronous_commit=on",
+                            NULL};
+    PGconn *h = PQconnectdbParams(keys, values, 1);
     if (PQstatus(h) != CONNECTION_OK) {
         log_error("cannot open database", "%s", PQerrorMessage(h));
         PQfinish(h);
@@ -231,19 +238,6 @@ static int pg_open(const char *target, enum db_role role, struct db **out)
     *out = &c->base;
     /* Notices (a table that existed already) are not errors. */
     PQsetNoticeProcessor(h, quiet, NULL);
-    const char *setup = role == DB_READER
-                            ? "SET default_transaction_read_only = on; SET client_encoding = 'UTF8'"
-                            : "SET client_encoding = 'UTF8'; SET synchronous_commit = on";
-    PGresult *r = PQexec(h, setup);
-    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    if (!ok) {
-        log_error("cannot configure database", "%s", PQerrorMessage(h));
-        PQfinish(h);
-        free(c);
-        *out = NULL;
-        return ERR_DB;
-    }
     return 0;
 }
 
