@@ -35,7 +35,7 @@ MIGR     := $(shell find src -path '*/migrations/*.sql' | sort -t/ -k4)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps web test unit api webtest asan tsan run bench fuzz check-style check-layers openapi clean
+.PHONY: all deps web test unit api api-pg webtest asan tsan run bench fuzz check-style check-layers openapi clean
 all: $(B)/jianguan
 
 deps:
@@ -85,7 +85,12 @@ unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
 api: $(B)/jianguan $(B)/faultfs.so
+	@echo "== API tests on SQLite (database files in temporary directories)"
 	JIANGUAN_BIN=$(CURDIR)/$(B)/jianguan $(PY) -m pytest -q -rsx tests/api
+
+# The API suite again on PostgreSQL: a throwaway cluster (tools/pg-cluster.sh) for the run.
+api-pg: $(B)/jianguan
+	JIANGUAN_BIN=$(CURDIR)/$(B)/jianguan PY=$(PY) tests/run-pg.sh
 
 webtest: $(B)/jianguan web
 	JIANGUAN_BIN=$(CURDIR)/$(B)/jianguan node --test tests/web/
@@ -93,6 +98,7 @@ webtest: $(B)/jianguan web
 test: deps
 	$(MAKE) all unit
 	$(MAKE) api
+	$(MAKE) api-pg
 	$(MAKE) webtest
 
 asan: deps

@@ -467,7 +467,7 @@ int accounts_locks_json(struct db *db, int64_t now, json_t **out)
         "SELECT username, ip, count(*), max(at) FROM login_failures WHERE at > ?1"
         " GROUP BY username, ip HAVING count(*) >= ?2"
         " UNION ALL SELECT username, NULL, count(*), max(at) FROM login_failures WHERE at > ?1"
-        " GROUP BY username HAVING count(*) >= ?3 ORDER BY 1, 2";
+        " GROUP BY username HAVING count(*) >= ?3 ORDER BY 1, 2 NULLS FIRST";
     struct db_stmt *st;
     int rc = db_prepare(db, sql, &st);
     if (rc)

@@ -88,7 +88,8 @@ static const struct list_def audit_list_def = {
 
 static const struct list_def login_log_def = {
     .rec = &audit_row,
-    .where = " AND a.action >= 'auth.' AND a.action < 'auth/'",
+    /* A prefix test that holds under any collation (no index serves action either way). */
+    .where = " AND substr(a.action, 1, 5) = 'auth.'",
     .order = "a.id DESC",
     .filename = "登录日志",
     .filters = filters,

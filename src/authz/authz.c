@@ -185,7 +185,7 @@ int authz_sessions_json(struct db *db, int64_t user_id, json_t **out)
     /* The public handle is the first 8 bytes of the token's hash, in hex: enough to tell
      * sessions apart on screen, useless for logging in. */
     static const char sql[] =
-        "SELECT lower(hex(substr(token_hash, 1, 8))), kind, ip, created_at, expires_at"
+        "SELECT substr(token_hash, 1, 8), kind, ip, created_at, expires_at"
         " FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY created_at DESC";
     struct db_stmt *st;
     int rc = db_prepare(db, sql, &st);
@@ -196,12 +196,14 @@ int authz_sessions_json(struct db *db, int64_t user_id, json_t **out)
     if (rc)
         return rc;
     json_t *a = json_array();
-    char at[RFC3339_LEN + 1], until[RFC3339_LEN + 1];
+    char at[RFC3339_LEN + 1], until[RFC3339_LEN + 1], id[17];
     while ((rc = db_step(st)) == DB_ROW) {
+        int len = db_col_len(st, 0);
+        sodium_bin2hex(id, sizeof id, db_col_blob(st, 0), len < 8 ? (size_t)len : 8);
         time_format_rfc3339(db_col_int(st, 3), at);
         time_format_rfc3339(db_col_int(st, 4), until);
-        json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", db_col_text(st, 0),
-                                           "kind", db_col_text(st, 1), "ip", db_col_text(st, 2),
+        json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", id, "kind",
+                                           db_col_text(st, 1), "ip", db_col_text(st, 2),
                                            "created_at", at, "expires_at", until));
     }
     db_done(st);

@@ -21,7 +21,8 @@
 #endif
 
 static const struct opt db_opts[] = {
-    {"db", "JIANGUAN_DB", "data/jianguan.db", "数据库：文件路径（SQLite）或 postgresql://…（PostgreSQL）", 0},
+    {"db", "JIANGUAN_DB", "data/jianguan.db",
+     "数据库：文件路径（SQLite）或 postgresql://…（PostgreSQL）", 0},
     {NULL, NULL, NULL, NULL, 0},
 };
 
@@ -133,7 +134,8 @@ int cmd_verify(int argc, char **argv)
 int cmd_backup(int argc, char **argv)
 {
     static const struct opt opts[] = {
-        {"db", "JIANGUAN_DB", "data/jianguan.db", "数据库：文件路径（SQLite）或 postgresql://…（PostgreSQL）", 0},
+        {"db", "JIANGUAN_DB", "data/jianguan.db",
+         "数据库：文件路径（SQLite）或 postgresql://…（PostgreSQL）", 0},
         {"to", NULL, NULL, "备份文件路径（不得已存在）；审计密钥一并写到“路径.audit-key”", 0},
         {NULL, NULL, NULL, NULL, 0},
     };

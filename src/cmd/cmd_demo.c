@@ -20,7 +20,8 @@
 #include <sys/stat.h>
 
 static const struct opt demo_opts[] = {
-    {"db", "JIANGUAN_DB", "data/jianguan.db", "数据库：文件路径（SQLite）或 postgresql://…（PostgreSQL）", 0},
+    {"db", "JIANGUAN_DB", "data/jianguan.db",
+     "数据库：文件路径（SQLite）或 postgresql://…（PostgreSQL）", 0},
     {"scale", NULL, "small", "规模：small（约 1/100）或 city（71 万市场主体）", 0},
     {"seed", NULL, "1", "随机种子（同一种子生成相同数据）", 0},
     {"credentials", NULL, NULL, "演示账号文件（默认与数据库同目录的 credentials.txt）", 0},

@@ -16,7 +16,8 @@
 #include <string.h>
 
 static const struct opt serve_opts[] = {
-    {"db", "JIANGUAN_DB", "data/jianguan.db", "数据库：文件路径（SQLite）或 postgresql://…（PostgreSQL）", 0},
+    {"db", "JIANGUAN_DB", "data/jianguan.db",
+     "数据库：文件路径（SQLite）或 postgresql://…（PostgreSQL）", 0},
     {"db-read", "JIANGUAN_DB_READ", NULL,
      "只读副本（postgresql://…，流复制备库）：读请求走副本，写请求走 --db 主库", 0},
     {"listen", "JIANGUAN_LISTEN", "127.0.0.1:8080", "监听地址 主机:端口", 0},

@@ -13,7 +13,8 @@
 #include <string.h>
 
 static const struct opt user_opts[] = {
-    {"db", "JIANGUAN_DB", "data/jianguan.db", "数据库：文件路径（SQLite）或 postgresql://…（PostgreSQL）", 0},
+    {"db", "JIANGUAN_DB", "data/jianguan.db",
+     "数据库：文件路径（SQLite）或 postgresql://…（PostgreSQL）", 0},
     {"username", NULL, NULL, "用户名", 0},
     {"role", NULL, NULL,
      "角色：admin bureau inspector officer chain_office department city_office enterprise"

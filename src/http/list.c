@@ -186,7 +186,14 @@ static int compose_order(struct req *req, struct resp *resp, const struct list_q
             return reply_error(resp, ERR_INVALID, "validation_failed",
                                "排序字段无效或过多（sort=字段,-字段）", "sort");
         used[n++] = k;
-        strbuf_printf(sb, "%s%s", k->sql, desc ? " DESC, " : ", ");
+        /* SQLite sorts NULL below every value, PostgreSQL above: say where they go, so both
+         * engines answer the same order (only for fields that may be NULL, since an explicit
+         * NULLS FIRST keeps PostgreSQL from walking a plain index in order). */
+        const struct field *f = field_find(q->def->rec->fields, k->key);
+        const char *nulls = !f || !(f->flags & FIELD_NULLABLE) ? ""
+                            : desc                             ? " NULLS LAST"
+                                                               : " NULLS FIRST";
+        strbuf_printf(sb, "%s%s%s, ", k->sql, desc ? " DESC" : "", nulls);
         s += len + (s[len] == ',');
     }
     strbuf_puts(sb, q->order);

@@ -273,7 +273,7 @@ static void build_sql(struct record *r, struct rec_sql *s)
         strbuf_printf(&ins, "%s%s", sep, f->name);
         strbuf_printf(&vals, "%s?", sep);
         /* One flag and one value per field: the flag says whether it was given. */
-        strbuf_printf(&upd, "%s%s = CASE WHEN ? THEN ? ELSE %s END", sep, f->name, f->name);
+        strbuf_printf(&upd, "%s%s = CASE WHEN ? <> 0 THEN ? ELSE %s END", sep, f->name, f->name);
         sep = ", ";
     }
     if (r->stamp) {

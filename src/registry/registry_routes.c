@@ -101,7 +101,7 @@ static void add_search(struct list_query *q, const char *text)
         list_where(q, " AND b.gram = ?");
         list_bind_text(q, pattern);
         break;
-    case SEARCH_SCAN:
+    case SEARCH_SCAN: /* instr() is SQLite's; PostgreSQL has it from migration 001 */
         list_where(q, " AND instr(e.name, ?) > 0");
         list_bind_text(q, pattern);
         break;

@@ -4,6 +4,9 @@ Starts the real binary (`$JIANGUAN_BIN`, default <repo>/build/jianguan) on a fre
 port against a database in a temporary directory, and talks to it with http.client and raw
 sockets only (stdlib). A template database (init + four users + API tokens) is built once per
 test session and copied for every server, so a fresh server costs no password hashing.
+
+The database is a SQLite file, or a PostgreSQL database when JIANGUAN_TEST_PG names a cluster
+(tests/run-pg.sh): dbkit.py makes, copies, opens and drops them.
 """
 
 import contextlib
@@ -14,13 +17,14 @@ import re
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
+
+import dbkit
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = os.environ.get("JIANGUAN_BIN") or str(REPO / "build" / "jianguan")
@@ -62,7 +66,7 @@ def demo_city(tmp_path_factory, name, seed=5, staff=None):
     ids and API tokens come back in ids and tokens, the demo logins' passwords in cred."""
     from types import SimpleNamespace
     d = tmp_path_factory.mktemp(name)
-    db = str(d / f"{name}.db")
+    db = dbkit.new_db(d / f"{name}.db")
     r = run_cli("demo", "--db", db, "--scale", "small", "--seed", str(seed),
                 "--credentials", str(d / "credentials.txt"))
     assert r.returncode == 0, r.stderr
@@ -72,10 +76,9 @@ def demo_city(tmp_path_factory, name, seed=5, staff=None):
     assert r.returncode == 0, r.stderr
     staff = staff or {"admin": "admin"}
     ids, tokens = {}, {}
-    with sqlite3.connect(db) as c:
+    with dbkit.connect(db) as c:
         for key, user in staff.items():
             ids[key] = c.execute("SELECT id FROM users WHERE username = ?", (user,)).fetchone()[0]
-    c.close()
     for key, user in staff.items():
         r = run_cli("user", "token", "--db", db, "--username", user)
         assert r.returncode == 0, r.stderr
@@ -92,25 +95,23 @@ def grow_entities(db, total, tag):
     """Copies existing entity rows, with new 18-character codes starting with tag, until there
     are total. The two-character index's insert trigger is held off (registry_bulk) as the
     demo loader does: full-text search sees the copies, two-character search does not."""
-    with sqlite3.connect(db) as c:
+    with dbkit.connect(db) as c:
         have = c.execute("SELECT count(*) FROM entities").fetchone()[0]
         need = total - have
         if need > 0:
-            cols = ", ".join(r[1] for r in c.execute("PRAGMA table_info(entities)")
-                             if r[1] not in ("id", "uscc"))
-            c.execute("INSERT OR IGNORE INTO registry_bulk(one) VALUES (1)")
+            cols = ", ".join(n for n in dbkit.columns(c, "entities") if n not in ("id", "uscc"))
+            c.execute("INSERT INTO registry_bulk(one) VALUES (1) ON CONFLICT DO NOTHING")
             c.execute(
                 f"WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k"
                 f" WHERE n < ? / ? + 1)"
                 f" INSERT INTO entities (uscc, {cols})"
-                f" SELECT ? || printf('%016d', k.n * 10000000 + e.id), {cols}"
+                f" SELECT ? || {dbkit.zpad(c, 'k.n * 10000000 + e.id', 16)}, {cols}"
                 f" FROM k, (SELECT * FROM entities ORDER BY id LIMIT ?) e"
                 f" ORDER BY k.n, e.id LIMIT ?",
                 (need, have, tag, have, need))
             c.execute("DELETE FROM registry_bulk")
         c.commit()
         assert c.execute("SELECT count(*) FROM entities").fetchone()[0] == total
-    c.close()
 
 
 def get(s, path, who="admin", timeout=30, **params):
@@ -188,14 +189,9 @@ def free_port():
 
 
 def copy_db(src, dst):
-    """Copies a SQLite database consistently (WAL included) with the backup API, and the
-    audit-chain key that lives beside it."""
-    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
-        a.backup(b)
-    a.close()
-    b.close()
-    if os.path.exists(str(src) + ".audit-key"):
-        shutil.copyfile(str(src) + ".audit-key", str(dst) + ".audit-key")
+    """A consistent copy of the database src (the file dst for SQLite, with its audit-chain
+    key; a new database for PostgreSQL, src without connections); returns its address."""
+    return dbkit.copy_db(src, dst)
 
 
 class Template:
@@ -203,7 +199,7 @@ class Template:
 
     def __init__(self, root):
         self.dir = Path(root)
-        self.db = str(self.dir / "template.db")
+        self.db = dbkit.new_db(self.dir / "template.db")
         r = run_cli("init", "--db", self.db)
         assert r.returncode == 0, r.stderr
         assert_no_sanitizer_report(r.stderr, "init")
@@ -253,8 +249,7 @@ class Server:
         self.env = dict(os.environ, **(env or {}))
         self.preexec_fn = preexec_fn
         self.tmp = tempfile.mkdtemp(prefix="jg-api-")
-        self.db = os.path.join(self.tmp, "t.db")
-        copy_db(template.db, self.db)
+        self.db = copy_db(template.db, os.path.join(self.tmp, "t.db"))
         self.ids = dict(template.ids)
         self.tokens = dict(template.tokens)
         self.port = free_port()
@@ -308,6 +303,7 @@ class Server:
 
     def cleanup(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
+        dbkit.drop(self.db)
 
     def log_text(self):
         with open(self.log_path, "rb") as f:
@@ -357,11 +353,9 @@ class Server:
 
     # -- database and CLI -------------------------------------------------------------------
     def sql(self, query, params=()):
-        conn = sqlite3.connect(self.db, timeout=10)
-        try:
-            return conn.execute(query, params).fetchall()
-        finally:
-            conn.close()
+        """Runs query (`?` placeholders) on the server's database and commits; returns the
+        rows."""
+        return dbkit.query(self.db, query, params)
 
     def scalar(self, query, params=()):
         return self.sql(query, params)[0][0]
@@ -411,6 +405,17 @@ def parse_raw_response(data):
         assert colon, f"bad header line {line!r}"
         headers[name.strip().lower()] = value.strip()
     return int(m.group(1)), headers, body
+
+
+def pytest_report_header(config):
+    return dbkit.describe()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def databases():
+    """Drops the PostgreSQL databases the session made, once it is over."""
+    yield
+    dbkit.drop_all()
 
 
 @pytest.fixture(scope="session")

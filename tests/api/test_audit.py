@@ -3,13 +3,13 @@ edited and deleted rows."""
 
 import json
 import os
-import sqlite3
 
+import dbkit
 from conftest import PASSWORD, assert_no_sanitizer_report, copy_db, run_cli
 
 
-def verify(db):
-    r = run_cli("verify", "audit", "--db", db)
+def verify(db, env=None):
+    r = run_cli("verify", "audit", "--db", db, env=env)
     assert_no_sanitizer_report(r.stderr, "verify audit")
     return r
 
@@ -102,15 +102,11 @@ def test_audit_chain(fresh_server):
     assert last == nrows and last >= 6
 
     def copy(name):
-        path = os.path.join(s.tmp, name)
-        copy_db(s.db, path)
-        return path
+        return copy_db(s.db, os.path.join(s.tmp, name))
 
     def tamper(path, sql, params=()):
-        conn = sqlite3.connect(path)
-        with conn:
+        with dbkit.connect(path) as conn:
             conn.execute(sql, params)
-        conn.close()
 
     # (a) an edited row is named.
     edited = create["id"]
@@ -157,7 +153,7 @@ def _rechain_without_key(path):
     """What someone with write access to the file but not the key can do: edit a row and
     recompute every hash (and the head) with unkeyed BLAKE2b-256."""
     import hashlib
-    conn = sqlite3.connect(path)
+    conn = dbkit.connect(path)
     rows = conn.execute("SELECT id, at, coalesce(actor, 0), ip, action, object, detail"
                         " FROM audit_log ORDER BY id").fetchall()
     prev = bytes(32)
@@ -179,25 +175,33 @@ def _rechain_without_key(path):
 
 
 def test_forged_chain_and_missing_key(tmp_path):
-    db = str(tmp_path / "f.db")
-    assert run_cli("init", "--db", db).returncode == 0
-    assert os.path.exists(db + ".audit-key")
-    assert oct(os.stat(db + ".audit-key").st_mode & 0o777) == "0o600"
+    db = dbkit.new_db(tmp_path / "f.db")
+    # The key lives beside a database file; a server's database here has a key file of its
+    # own in JIANGUAN_AUDIT_KEY (not the session's, which the test moves away).
+    if dbkit.IS_PG:
+        key = str(tmp_path / "f.audit-key")
+        env = {"JIANGUAN_AUDIT_KEY": key}
+    else:
+        key, env = db + ".audit-key", None
+    assert run_cli("init", "--db", db, env=env).returncode == 0
+    assert os.path.exists(key)
+    assert oct(os.stat(key).st_mode & 0o777) == "0o600"
     for name in ("u1", "u2"):
         r = run_cli("user", "add", "--db", db, "--username", name, "--role", "inspector",
-                    input=PASSWORD + "\n")
+                    input=PASSWORD + "\n", env=env)
         assert r.returncode == 0
-    assert verify(db).returncode == 0
+    assert verify(db, env).returncode == 0
 
     # Recomputing the chain without the key does not pass.
     _rechain_without_key(db)
-    v = verify(db)
+    v = verify(db, env)
     assert v.returncode == 1 and "row 1" in v.stdout, v.stdout
 
     # Without its key file the database cannot be verified (or written).
-    os.rename(db + ".audit-key", db + ".moved")
-    v = verify(db)
+    os.rename(key, key + ".moved")
+    v = verify(db, env)
     assert v.returncode == 1 and "审计密钥" in v.stderr
+    assert not os.path.exists(key)
     # ... and JIANGUAN_AUDIT_KEY points at a key kept elsewhere.
-    v = run_cli("verify", "audit", "--db", db, env={"JIANGUAN_AUDIT_KEY": db + ".moved"})
+    v = run_cli("verify", "audit", "--db", db, env={"JIANGUAN_AUDIT_KEY": key + ".moved"})
     assert v.returncode == 1 and "row 1" in v.stdout

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+import dbkit
 from conftest import PASSWORD, has_chinese
 
 LOGIN = "/api/v1/auth/login"
@@ -63,8 +64,8 @@ def test_login_ok(server):
             assert b["token"] not in (v if isinstance(v, str) else repr(v))
             if isinstance(v, bytes):
                 assert b["token"].encode() not in v
-    assert server.scalar("SELECT count(*) FROM sessions WHERE length(token_hash) <> 32"
-                         " OR typeof(token_hash) <> 'blob'") == 0
+    assert server.scalar("SELECT count(*) FROM sessions WHERE length(token_hash) <> 32") == 0
+    assert dbkit.all_blobs(server.db, "sessions", "token_hash")
     digest = hashlib.blake2b(b["token"].encode(), digest_size=32).digest()
     row = server.sql("SELECT kind, user_id, expires_at - created_at FROM sessions"
                      " WHERE token_hash = ?", (digest,))
@@ -252,3 +253,31 @@ def test_login_rate_per_address(server_factory):
     # Refused before any work: nothing recorded.
     assert s.scalar("SELECT count(*) FROM login_failures") == failures
     assert s.scalar("SELECT count(*) FROM audit_log") == audit
+
+
+def _login_from(s, source_ip, username, password):
+    """A login from a loopback address of our choosing (127.0.0.x); returns the status."""
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30,
+                                      source_address=(source_ip, 0))
+    try:
+        conn.request("POST", LOGIN, body=json.dumps({"username": username, "password": password}),
+                     headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        r.read()
+        return r.status
+    finally:
+        conn.close()
+
+
+def test_login_locks_list_the_all_address_lock_first(fresh_server):
+    """Fifty failures for one user over twelve addresses lock every address (ip null) and the
+    two addresses that failed five times; the list puts the lock of every address first, on
+    SQLite (which sorts NULL lowest) and PostgreSQL (highest) alike."""
+    s = fresh_server
+    for i in range(50):
+        assert _login_from(s, f"127.0.1.{i % 12 + 1}", "city", "wrong-password-9") == 401
+    r = s.req("GET", "/api/v1/login-locks", token=s.tokens["admin"])
+    assert r.status == 200, r.raw[:300]
+    assert [(i["username"], i["ip"], i["failures"]) for i in r.body["items"]] == [
+        ("city", None, 50), ("city", "127.0.1.1", 5), ("city", "127.0.1.2", 5)]

@@ -2,19 +2,17 @@
 
 import os
 import re
-import sqlite3
 import subprocess
 
 import pytest
 
+import dbkit
 from conftest import BIN, PASSWORD, assert_no_sanitizer_report, copy_db, has_chinese, run_cli
 
 
 @pytest.fixture
 def db(template, tmp_path):
-    path = str(tmp_path / "cli.db")
-    copy_db(template.db, path)
-    return path
+    return copy_db(template.db, str(tmp_path / "cli.db"))
 
 
 @pytest.mark.parametrize("args", [["--help"], ["-h"], ["help"], ["serve", "--help"],
@@ -135,6 +133,12 @@ def test_serve_bad_listen_address(db):
 
 def test_backup_while_serving(fresh_server, tmp_path):
     s = fresh_server
+    if dbkit.IS_PG:
+        r = run_cli("backup", "--db", s.db, "--to", str(tmp_path / "copy.db"))
+        assert r.returncode == 1 and "pg_dump" in r.stderr, r.stderr
+        assert not os.path.exists(tmp_path / "copy.db")
+        pytest.skip("SQLite only: jianguan backup copies a database file; on PostgreSQL it "
+                    "refuses and names pg_dump (checked)")
     token = s.login("admin")
     r = s.req("PUT", "/api/v1/calendar/2026-12-24", {"kind": "holiday", "name": "备份测试"},
               token=token)
@@ -148,7 +152,7 @@ def test_backup_while_serving(fresh_server, tmp_path):
     # The copy holds the same rows and its chain verifies with the copied key.
     for table in ("users", "audit_log", "calendar_days", "sessions"):
         q = f"SELECT count(*) FROM {table}"
-        assert sqlite3.connect(dest).execute(q).fetchone()[0] == s.scalar(q)
+        assert dbkit.query(dest, q)[0][0] == s.scalar(q)
     v = run_cli("verify", "audit", "--db", dest)
     assert v.returncode == 0 and "intact" in v.stdout, v.stdout + v.stderr
     # An existing file is never overwritten.

@@ -15,7 +15,6 @@ import io
 import os
 import re
 import socket
-import sqlite3
 import threading
 import time
 import zipfile
@@ -23,6 +22,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+import dbkit
 from conftest import BIN, Server, demo_city, grow_entities, has_chinese
 from conftest import attachment_name, export_name
 
@@ -55,15 +55,13 @@ def sanitized_binary():
 @pytest.fixture(scope="module")
 def big_template(tmp_path_factory):
     t = demo_city(tmp_path_factory, "export-stream", seed=1)
-    with sqlite3.connect(t.db) as c:
+    with dbkit.connect(t.db) as c:
         region, now = c.execute("SELECT region, updated_at FROM entities LIMIT 1").fetchone()
         for i, name in enumerate(TRICKY_NAMES):
             c.execute("INSERT INTO entities (uscc, name, kind, region, legal_rep, address,"
                       " updated_at) VALUES (?, ?, 'enterprise', ?, ?, ?, ?)",
                       (f"XT{i:016d}", name, region, "=1+1" if i == 0 else "张三",
                        '地址 "甲", 乙' if i == 0 else "", now))
-        c.commit()
-    c.close()
     grow_entities(t.db, BIG_ROWS, "XG")
     return t
 
@@ -211,18 +209,12 @@ def test_export_over_limit_422_nothing_left_open(big):
             assert "Content-Disposition" not in r.headers
         assert_nothing_left(big)
         # Exactly at the limit is still a file.
-        with sqlite3.connect(big.db) as c:
-            c.execute("DELETE FROM entities WHERE uscc = (SELECT max(uscc) FROM entities"
-                      " WHERE uscc LIKE 'XL%')")
-            c.commit()
-        c.close()
+        big.sql("DELETE FROM entities WHERE uscc = (SELECT max(uscc) FROM entities"
+                " WHERE uscc LIKE 'XL%')")
         _, rows = csv_export_rows(export(big, "csv"))
         assert len(rows) == MAX_ROWS
     finally:
-        with sqlite3.connect(big.db) as c:
-            c.execute("DELETE FROM entities WHERE uscc LIKE 'XL%'")
-            c.commit()
-        c.close()
+        big.sql("DELETE FROM entities WHERE uscc LIKE 'XL%'")
     assert big.scalar("SELECT count(*) FROM entities") == BIG_ROWS
     assert_nothing_left(big)
 
@@ -258,6 +250,10 @@ def test_no_temporary_directory_500(big_template, tmp_path):
         assert r.status == 200 and len(r.body["items"]) == 1
 
 
+@pytest.mark.xfail(dbkit.IS_PG, strict=True, raises=AssertionError, reason=(
+    "PostgreSQL engine holds a whole result in memory (PQexecPrepared): eight 88,000-row "
+    "exports grow the server by ~390 MB; reading results in pieces (single-row mode or a "
+    "cursor) is the next step of issue 10 (src/db/db_pg.c, run())"))
 def test_concurrent_exports_rss(big_template, tmp_path):
     """Eight concurrent exports of 88 000 rows (four CSV, four XLSX) on a fresh server: all
     complete, and the memory they leave behind is under 30 MB. That is VmRSS less RssFile:

@@ -55,8 +55,7 @@ def ex(demo_template):
 @pytest.fixture(scope="module")
 def big_template(demo_template, tmp_path_factory):
     d = tmp_path_factory.mktemp("exports-big")
-    db = str(d / "big.db")
-    copy_db(demo_template.db, db)
+    db = copy_db(demo_template.db, str(d / "big.db"))
     grow_entities(db, BIG_ROWS, "ZX")
     return SimpleNamespace(db=db, ids=dict(demo_template.ids), tokens=dict(demo_template.tokens))
 

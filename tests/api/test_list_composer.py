@@ -14,7 +14,7 @@ import zipfile
 
 import pytest
 
-from conftest import assert_refused, demo_city, get, has_chinese, ok, serving
+from conftest import assert_refused, demo_city, get, has_chinese, ok, serving, valid_uscc
 from conftest import attachment_name, export_name
 
 ENT = "/api/v1/entities"
@@ -30,13 +30,16 @@ USER_LABELS = ["编号", "用户名", "姓名", "角色", "区划代码", "行�
 AUDIT_COLUMNS = ["id", "at", "actor", "actor_name", "ip", "action", "object", "detail"]
 AUDIT_LABELS = ["编号", "时间", "操作人编号", "操作人", "IP 地址", "操作", "对象", "详情"]
 
-# Sort keys -> the ORDER BY the database must agree with (the default order breaks ties).
+# Sort keys -> the ORDER BY the database must agree with (the default order breaks ties; an
+# unknown date sorts first, as the lowest, on either engine).
 ENTITY_SORTS = {
     "name": "name, id", "-name": "name DESC, id", "uscc": "uscc, id", "-uscc": "uscc DESC, id",
-    "established": "established, id", "-established": "established DESC, id",
-    "credit,-established": "credit, established DESC, id", "-credit,name": "credit DESC, name, id",
+    "established": "established NULLS FIRST, id",
+    "-established": "established DESC NULLS LAST, id",
+    "credit,-established": "credit, established DESC NULLS LAST, id",
+    "-credit,name": "credit DESC, name, id",
     "region,-uscc": "region, uscc DESC, id", "region,credit,-established":
-        "region, credit, established DESC, id",
+        "region, credit, established DESC NULLS LAST, id",
 }
 USER_SORTS = {
     "id": "id", "-id": "id DESC", "username": "username, id", "-username": "username DESC, id",
@@ -119,6 +122,32 @@ def test_entities_sort(lst, sort):
     key = sort.split(",")[0]
     values = [i[key.lstrip("-")] for i in ok(get(lst, ENT, sort=sort, page_size=200))["items"]]
     assert values == sorted(values, reverse=key.startswith("-"))
+
+
+def test_sort_puts_nulls_first_on_every_engine(fresh_server):
+    """An entity without a founding date sorts before every date ascending and after every
+    date descending, on SQLite (which sorts NULL lowest) and PostgreSQL (highest) alike."""
+    s = fresh_server
+    made = []
+    for n, established in enumerate((None, "2001-05-06", "1999-01-02")):
+        body = {"uscc": valid_uscc(f"NL{n:06d}"), "name": f"空值排序测试{n}有限公司",
+                "kind": "enterprise", "region": "371502"}
+        if established:
+            body["established"] = established
+        r = s.req("POST", ENT, body, token=s.tokens["admin"])
+        assert r.status == 201, r.raw[:300]
+        made.append(r.body["uscc"])
+    no_date, later, earlier = made
+
+    def order(sort):
+        return [i["uscc"] for i in ok(get(s, ENT, sort=sort, q="空值排序测试"))["items"]]
+
+    assert order("established") == [no_date, earlier, later]
+    assert order("-established") == [later, earlier, no_date]
+    assert order("-established,name") == [later, earlier, no_date]
+    r = get(s, ENT, sort="established", format="csv", q="空值排序测试")
+    assert [line.split(",")[0] for line in r.raw.decode("utf-8-sig").splitlines()[1:]] == [
+        no_date, earlier, later]
 
 
 def test_entities_sort_with_filters_and_search(lst):

@@ -7,11 +7,11 @@ real requests writes.
 
 import io
 import re
-import sqlite3
 import zipfile
 
 import pytest
 
+import dbkit
 from conftest import valid_uscc
 from conftest import REPO, PASSWORD, has_chinese, run_cli, serving
 
@@ -77,15 +77,7 @@ def declared_actions():
 
 def db_check_values(db, table, column):
     """The values a CHECK (column IN (...)) constraint of table allows, in order."""
-    conn = sqlite3.connect(db)
-    try:
-        sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
-                           (table,)).fetchone()[0]
-    finally:
-        conn.close()
-    m = re.search(r"CHECK \(" + column + r" IN \((.*?)\)\)", sql, re.S)
-    assert m, f"no CHECK on {table}.{column}"
-    return re.findall(r"'([^']*)'", m.group(1))
+    return dbkit.check_values(db, table, column)
 
 
 def openapi_enum(schema):
@@ -346,13 +338,11 @@ def test_every_written_audit_action_has_a_label(fresh_server, meta, tmp_path):
 
     written = {a for (a,) in s.sql("SELECT DISTINCT action FROM audit_log")}
     # ... and what `demo` writes into a database of its own.
-    demo_db = str(tmp_path / "demo.db")
+    demo_db = dbkit.new_db(tmp_path / "demo.db")
     r = run_cli("demo", "--db", demo_db, "--scale", "small", "--seed", "3",
                 "--credentials", str(tmp_path / "cred.txt"))
     assert r.returncode == 0, r.stderr
-    conn = sqlite3.connect(demo_db)
-    written |= {a for (a,) in conn.execute("SELECT DISTINCT action FROM audit_log")}
-    conn.close()
+    written |= {a for (a,) in dbkit.query(demo_db, "SELECT DISTINCT action FROM audit_log")}
 
     assert written == {
         "system.init", "demo.generate", "auth.login", "auth.login_failed", "auth.logout",

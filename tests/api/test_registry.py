@@ -12,7 +12,6 @@ import datetime
 import io
 import json
 import re
-import sqlite3
 import struct
 import zipfile
 from types import SimpleNamespace
@@ -20,6 +19,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+import dbkit
 from conftest import PASSWORD, assert_no_sanitizer_report, has_chinese, run_cli, serving
 
 ENT = "/api/v1/entities"
@@ -139,7 +139,7 @@ ACCOUNTS = {
 @pytest.fixture(scope="module")
 def reg_template(tmp_path_factory):
     d = tmp_path_factory.mktemp("registry")
-    db = str(d / "registry.db")
+    db = dbkit.new_db(d / "registry.db")
     cred = str(d / "credentials.txt")
     r = run_cli("demo", "--db", db, "--scale", "small", "--seed", "1", "--credentials", cred)
     assert r.returncode == 0, r.stderr
@@ -147,19 +147,17 @@ def reg_template(tmp_path_factory):
     r = run_cli("user", "add", "--db", db, "--username", "admin", "--role", "admin",
                 input=PASSWORD + "\n")
     assert r.returncode == 0, r.stderr
-    with sqlite3.connect(db) as c:
+    with dbkit.connect(db) as c:
         ent = c.execute("SELECT uscc FROM entities WHERE region = ? AND kind = 'enterprise'"
                         " AND key = 0 ORDER BY id LIMIT 1", (OWN,)).fetchone()[0]
         seed1_rows = c.execute(DEMO_ROWS_SQL).fetchall()
-    c.close()
     r = run_cli("user", "add", "--db", db, "--username", "ent_dcf", "--role", "enterprise",
                 "--region", OWN, "--entity", ent, input=PASSWORD + "\n")
     assert r.returncode == 0, r.stderr
     tokens, ids = {}, {}
-    with sqlite3.connect(db) as c:
+    with dbkit.connect(db) as c:
         for name, user in ACCOUNTS.items():
             ids[name] = c.execute("SELECT id FROM users WHERE username = ?", (user,)).fetchone()[0]
-    c.close()
     for name, user in ACCOUNTS.items():
         r = run_cli("user", "token", "--db", db, "--username", user)
         assert r.returncode == 0, r.stderr
@@ -1021,21 +1019,20 @@ ROLES = {"bureau", "inspector", "officer", "chain_office", "department", "city_o
 
 
 def _snapshot(db):
-    with sqlite3.connect(db) as c:
+    with dbkit.connect(db) as c:
         snap = (c.execute(ALL_COLS_SQL).fetchall(),
                 c.execute("SELECT id, username, role, password_hash FROM users ORDER BY id").fetchall(),
                 c.execute("SELECT count(*) FROM audit_log").fetchone()[0])
-    c.close()
     return snap
 
 
 def test_demo_small(reg_template, tmp_path):
-    db = str(tmp_path / "a.db")
+    db = dbkit.new_db(tmp_path / "a.db")
     cred = str(tmp_path / "cred.txt")
     r = run_cli("demo", "--db", db, "--scale", "small", "--seed", "1", "--credentials", cred)
     assert r.returncode == 0, r.stderr
     assert_no_sanitizer_report(r.stderr, "demo")
-    with sqlite3.connect(db) as c:
+    with dbkit.connect(db) as c:
         kinds = dict(c.execute("SELECT kind, count(*) FROM entities GROUP BY kind"))
         codes = [u for (u,) in c.execute("SELECT uscc FROM entities")]
         key = c.execute("SELECT e.uscc, e.officer, u.role, e.kind, e.status FROM entities e"
@@ -1043,7 +1040,6 @@ def test_demo_small(reg_template, tmp_path):
         flagged = c.execute("SELECT count(*) FROM entities WHERE uscc_flagged <> 0").fetchone()[0]
         regions = {r for (r,) in c.execute("SELECT DISTINCT region FROM entities")}
         rows = c.execute(DEMO_ROWS_SQL).fetchall()
-    c.close()
     assert kinds == {"enterprise": 2000, "individual": 5000, "cooperative": 100}
     assert len(codes) == len(set(codes)) == 7100
     bad = [u for u in codes if uscc_status(u) != "ok"]
@@ -1070,13 +1066,11 @@ def test_demo_small(reg_template, tmp_path):
     assert _snapshot(db) == snap
     # Same seed, same city (the module's template was generated from seed 1 as well).
     assert rows == reg_template.seed1_rows
-    db2 = str(tmp_path / "b.db")
+    db2 = dbkit.new_db(tmp_path / "b.db")
     r = run_cli("demo", "--db", db2, "--scale", "small", "--seed", "2",
                 "--credentials", str(tmp_path / "cred3.txt"))
     assert r.returncode == 0, r.stderr
-    with sqlite3.connect(db2) as c:
-        rows2 = c.execute(DEMO_ROWS_SQL).fetchall()
-    c.close()
+    rows2 = dbkit.query(db2, DEMO_ROWS_SQL)
     assert len(rows2) == 7100 and rows2 != rows
 
 

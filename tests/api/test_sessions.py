@@ -1,7 +1,5 @@
 """Session lifetime: expired sessions stop working and are swept when the user logs in again."""
 
-import sqlite3
-
 from conftest import PASSWORD
 
 LOGIN = "/api/v1/auth/login"
@@ -18,9 +16,7 @@ def test_expired_session_is_refused_and_swept(fresh_server):
     before = s.scalar("SELECT count(*) FROM sessions WHERE user_id = ?", (uid,))
 
     # Age the session past its expiry: it no longer authenticates.
-    with sqlite3.connect(s.db) as conn:
-        conn.execute("UPDATE sessions SET expires_at = 1 WHERE user_id = ? AND kind = 'session'",
-                     (uid,))
+    s.sql("UPDATE sessions SET expires_at = 1 WHERE user_id = ? AND kind = 'session'", (uid,))
     r = s.req("GET", ME, token=token)
     assert r.status == 401 and r.error()["code"] == "unauthorized"
 

@@ -13,11 +13,11 @@ import gzip
 import http.client
 import json
 import re
-import sqlite3
 import time
 
 import pytest
 
+import dbkit
 from conftest import PASSWORD, Response, assert_no_sanitizer_report, assert_refused, copy_db
 from conftest import demo_city, free_port, get, has_chinese, ok, parse_raw_response, raw_exchange
 from conftest import run_cli, serving
@@ -41,12 +41,11 @@ OFFICER_KEYS = {"id", "username", "display_name", "region", "region_name"}
 @pytest.fixture(scope="module")
 def ui_template(tmp_path_factory):
     t = demo_city(tmp_path_factory, "ui", staff=STAFF)
-    with sqlite3.connect(t.db) as c:
+    with dbkit.connect(t.db) as c:
         for user, (region, disabled) in MOVED.items():
             n = c.execute("UPDATE users SET region = ?, disabled = ? WHERE username = ?"
                           " AND role = 'officer'", (region, disabled, user)).rowcount
             assert n == 1, user
-    c.close()
     return t
 
 
@@ -217,10 +216,7 @@ def test_audit_verify(fresh_server):
     # A row edited behind the server's back (a second writer: WAL allows it).
     middle = s.scalar("SELECT id FROM audit_log ORDER BY id LIMIT 1 OFFSET ?", (rows // 2,))
     assert 1 < middle < s.scalar("SELECT max(id) FROM audit_log")
-    conn = sqlite3.connect(s.db, timeout=10)
-    with conn:
-        conn.execute("UPDATE audit_log SET detail = '{\"tampered\":true}' WHERE id = ?", (middle,))
-    conn.close()
+    s.sql("UPDATE audit_log SET detail = '{\"tampered\":true}' WHERE id = ?", (middle,))
     b = ok(s.req("GET", VERIFY, token=admin))
     assert b["intact"] is False and b["bad_id"] == middle, b
     assert b["rows"] == middle - 1
@@ -485,8 +481,7 @@ def test_access_log_to_a_file(server_factory, tmp_path):
 
 
 def test_access_log_unwritable_refused(template, tmp_path):
-    db = str(tmp_path / "t.db")
-    copy_db(template.db, db)
+    db = copy_db(template.db, str(tmp_path / "t.db"))
     for target in ("/nonexistent-dir/x.log", str(tmp_path)):
         try:
             r = run_cli("serve", "--db", db, "--listen", f"127.0.0.1:{free_port()}",
