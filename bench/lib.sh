@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Shared by bench/run.sh and bench/registry.sh: source it after setting BENCH_NAME (the
 # prefix of messages). Provides secs, to_ms, the temp dir $T, the server list PIDS with an EXIT trap
-# that stops every server (bounded) and shows their logs on failure, and free_port.
+# that stops every server (bounded), then runs the at_exit commands and shows the servers' logs
+# on failure, and free_port.
 
 secs() { # seconds in a wrk duration (10, 10s, 2m, 1h)
     local d=$1
@@ -21,8 +22,9 @@ to_ms() { # a wrk latency (812.00us | 1.23ms | 1.02s | 1.00m) in milliseconds
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/jianguan-$BENCH_NAME.XXXXXX")
 PIDS=()
+EXIT_HOOKS=()
 cleanup() {
-    local rc=$? pid
+    local rc=$? pid hook
     trap - EXIT INT TERM
     for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do
@@ -30,6 +32,7 @@ cleanup() {
         kill -KILL "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
+    for hook in "${EXIT_HOOKS[@]}"; do eval "$hook" || true; done # at_exit commands, in order
     if ((rc != 0)); then
         echo "$BENCH_NAME: failed (rc=$rc); server logs:" >&2
         tail -n 20 "$T"/*.log >&2 2>/dev/null || true
@@ -185,4 +188,95 @@ NGINX_CONF
     NGINX_PID=$!
     PIDS+=("$NGINX_PID")
     await_http "$NGINX_PORT" / "$NGINX_PID" nginx
+}
+
+# ---- helpers added for bench/growth.sh ---------------------------------------------------------
+
+# at_exit COMMAND: run COMMAND (a string, eval'd) from the EXIT trap, after the servers on PIDS
+# are stopped and before $T is removed; failures are ignored. Commands run in the order given.
+at_exit() { EXIT_HOOKS+=("$1"); }
+
+# await_load MAX [WAIT_S]: polls /proc/loadavg every 5 s until the 1-minute load average is
+# below MAX, for at most WAIT_S seconds (default 240); sets LOAD_NOW to the three figures then
+# and LOAD_WAITED to the seconds waited. Returns 0 either way (the load is recorded, not fatal).
+await_load() {
+    local max=$1 wait=${2:-240} t0 now
+    t0=$(date +%s)
+    while :; do
+        LOAD_NOW=$(cut -d' ' -f1-3 /proc/loadavg)
+        now=$(date +%s)
+        LOAD_WAITED=$((now - t0))
+        awk -v l="${LOAD_NOW%% *}" -v m="$max" 'BEGIN { exit !(l < m) }' && return 0
+        ((LOAD_WAITED >= wait)) && {
+            echo "$BENCH_NAME: load average still $LOAD_NOW after ${wait} s; measuring anyway" >&2
+            return 0
+        }
+        sleep 5
+    done
+}
+
+# head_commit [DIR]: the short commit of DIR's checkout (default: the repository holding
+# bench/), read from .git without running git; "unknown" when it cannot tell.
+head_commit() {
+    local dir=${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)} head ref id=
+    head=$(cat "$dir/.git/HEAD" 2>/dev/null) || { echo unknown; return 0; }
+    if [[ $head == "ref: "* ]]; then
+        ref=${head#ref: }
+        id=$(cat "$dir/.git/$ref" 2>/dev/null) ||
+            id=$(awk -v r="$ref" '$2 == r { print $1; exit }' "$dir/.git/packed-refs" 2>/dev/null)
+    else
+        id=$head
+    fi
+    [[ $id =~ ^[0-9a-f]{7,}$ ]] && echo "${id:0:7}" || echo unknown
+}
+
+# fsync_cost DIR: "OVER APPEND": the median time, in ms, of one 4 KiB write + fsync to a file in
+# DIR, overwriting a block in place (as PostgreSQL's preallocated WAL) and appending to the file
+# (as a growing SQLite WAL); 200 of each. Needs python3.
+fsync_cost() {
+    /usr/bin/python3 - "$1" <<'PY'
+import os, statistics, sys, tempfile, time
+fd, path = tempfile.mkstemp(dir=sys.argv[1], prefix="fsync-probe.")
+try:
+    block, over, append = b"x" * 4096, [], []
+    for i in range(200):
+        for times, offset in ((over, (i % 16) * 4096), (append, (16 + i) * 4096)):
+            os.pwrite(fd, block, offset)
+            t = time.perf_counter()
+            os.fsync(fd)
+            times.append((time.perf_counter() - t) * 1000)
+    print(f"{statistics.median(over):.3f} {statistics.median(append):.3f}")
+finally:
+    os.close(fd)
+    os.unlink(path)
+PY
+}
+
+# PostgreSQL clusters kept between runs (tools/pg-cluster.sh makes throwaway ones: its stop
+# removes the folder). pg_cluster_up DIR starts the cluster in DIR, creating it with
+# tools/pg-cluster.sh when DIR holds none, and sets PG_ADDR (postgresql:///postgres?host=DIR&
+# user=…) and PG_BIN; pg_cluster_down DIR stops it (fast shutdown) and keeps its files.
+# Run as root, the cluster belongs to the `postgres` user, as with tools/pg-cluster.sh.
+pg_as_owner() { if ((EUID == 0)); then runuser -u postgres -- "$@"; else "$@"; fi; }
+pg_cluster_up() {
+    local dir=$1 root
+    root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+    [[ -n $PG_BIN ]] || { echo "$BENCH_NAME: PostgreSQL is not installed" >&2; return 1; }
+    if [[ -f $dir/data/PG_VERSION ]]; then
+        pg_as_owner "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1 ||
+            pg_as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 120 start \
+                >/dev/null || { tail -n 20 "$dir/server.log" >&2; return 1; }
+        if ((EUID == 0)); then PG_ADDR="postgresql:///postgres?host=$dir&user=postgres"
+        else PG_ADDR="postgresql:///postgres?host=$dir&user=$(id -un)"; fi
+    else
+        rm -rf "$dir"
+        PG_ADDR=$("$root/tools/pg-cluster.sh" start "$dir") || return 1
+    fi
+}
+pg_cluster_down() {
+    local bin
+    bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+    [[ -f $1/data/PG_VERSION && -n $bin ]] || return 0
+    pg_as_owner "$bin/pg_ctl" -D "$1/data" -m fast -w -t 120 stop >/dev/null 2>&1 || true
 }

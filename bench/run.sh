@@ -7,6 +7,11 @@
 #        BENCH_WRITES    0 skips the durable-write and isolation benchmark (bench/writes.sh)
 #        BENCH_LABEL     the row label of bench/writes.sh (default: the commit)
 #        BENCH_LOGIN     0 skips the browser login → home measurement (bench/login.mjs)
+#        BENCH_GROWTH    0 skips the growth benchmark (bench/growth.sh: look-up, filtered list,
+#                        3-character search and durable write on SQLite and PostgreSQL at 1× and
+#                        5× the reference city, and bench/growth.svg; its first run builds the
+#                        databases in bench/tmp, about 15 minutes; measuring, three rounds of
+#                        short runs each after a wait for a quiet machine, takes up to an hour)
 # Writes bench/RESULTS.md (keeping everything from the `<!-- registry -->` marker onward) and
 # prints the table. Loopback only; every server is stopped by the EXIT trap, even on failure.
 set -euo pipefail
@@ -216,4 +221,10 @@ fi
 if [[ ${BENCH_LOGIN:-1} != 0 ]]; then
     echo
     JIANGUAN_BIN=$ORIG_BIN node "$HERE/login.mjs"
+fi
+
+# ---- 10. growth: both engines at 1× and 5× the city (its own section of RESULTS.md) ------------
+if [[ ${BENCH_GROWTH:-1} != 0 ]]; then
+    echo
+    "$HERE/growth.sh" "$ORIG_BIN"
 fi

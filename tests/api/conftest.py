@@ -180,6 +180,18 @@ def assert_no_sanitizer_report(text, what):
         assert marker not in text, f"{what} reported {marker!r}:\n{text[-4000:]}"
 
 
+def open_files(pid):
+    """What the process's descriptors point at now. A descriptor closed while we read the
+    folder is skipped: the server's other threads keep working while a test looks."""
+    found = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            found.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except OSError:
+            continue
+    return found
+
+
 def free_port():
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.bind(("127.0.0.1", 0))

@@ -24,7 +24,7 @@ import pytest
 
 import dbkit
 from conftest import BIN, Server, demo_city, grow_entities, has_chinese
-from conftest import attachment_name, export_name
+from conftest import attachment_name, export_name, open_files
 
 ENT = "/api/v1/entities"
 XLSX_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -132,15 +132,7 @@ def proc_status(pid):
 
 def export_files_open(pid):
     """The server's descriptors on export files (unlinked, so shown as '... (deleted)')."""
-    found = []
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            target = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        if "jianguan-export-" in target:
-            found.append(target)
-    return found
+    return [t for t in open_files(pid) if "jianguan-export-" in t]
 
 
 def assert_nothing_left(s):

@@ -7,7 +7,7 @@ import stat
 import threading
 import time
 
-from conftest import parse_raw_response, raw_exchange, run_cli, valid_uscc
+from conftest import open_files, parse_raw_response, raw_exchange, run_cli, valid_uscc
 
 LOGIN = "/api/v1/auth/login"
 IMPORT = "/api/v1/entities/import"
@@ -472,9 +472,7 @@ def test_large_upload_waits_in_a_file_not_in_memory(server_factory):
     assert r.body["inserted"] == 20000 and r.body["updated"] == 0
     got = s.req("GET", f"/api/v1/entities/{valid_uscc('T0019999')}", token=s.tokens["admin"])
     assert got.status == 200 and got.body["name"].endswith("第19999号分公司")
-    fds = os.listdir(f"/proc/{s.proc.pid}/fd")
-    spooled = [os.readlink(f"/proc/{s.proc.pid}/fd/{fd}") for fd in fds
-               if "jianguan-upload" in os.readlink(f"/proc/{s.proc.pid}/fd/{fd}")]
+    spooled = [t for t in open_files(s.proc.pid) if "jianguan-upload" in t]
     assert spooled == [], spooled
     # Not UTF-8 (GBK, as Excel saves by default) is still told apart, from the file too.
     gbk = data.replace("聊城市大文件导入测试".encode(), "聊城市大文件导入测试".encode("gbk"))
