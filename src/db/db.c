@@ -189,6 +189,12 @@ void db_done(struct db_stmt *st)
         st->db->ops->reset(st);
 }
 
+void db_stream(struct db_stmt *st)
+{
+    if (st->db->ops->stream)
+        st->db->ops->stream(st);
+}
+
 void db_finalize(struct db_stmt *st)
 {
     finalize(st);

@@ -98,6 +98,11 @@ int db_bind_text(struct db_stmt *st, int idx, const char *s, int len);
 int db_bind_blob(struct db_stmt *st, int idx, const void *p, int len);
 int db_bind_null(struct db_stmt *st, int idx);
 
+/* Says st's rows may be many (an export): the engine reads them in pieces instead of holding
+ * the whole result (PostgreSQL's single-row mode; SQLite always steps so). Call it before the
+ * first step or column; until st is done, run nothing else on its connection. */
+void db_stream(struct db_stmt *st);
+
 /* Advances: DB_ROW, DB_DONE, or a negative error (ERR_CONFLICT for a unique or foreign-key
  * violation, ERR_INVALID for a CHECK violation, ERR_DB otherwise). */
 int db_step(struct db_stmt *st);

@@ -42,7 +42,8 @@ struct db_ops {
     int (*exec)(struct db *db, const char *sql);
     /* Prepares sql (with `?` placeholders); st->db and st->sql are set by the caller. */
     int (*prepare)(struct db *db, const char *sql, struct db_stmt **out);
-    void (*reset)(struct db_stmt *st); /* ready to run again, without bindings */
+    void (*reset)(struct db_stmt *st);  /* ready to run again, without bindings */
+    void (*stream)(struct db_stmt *st); /* db_stream; NULL where stepping already streams */
     /* db_load_*: begin prepares st (st->db and st->sql set by the caller); end frees it. */
     int (*load_begin)(struct db *db, const char *insert_sql, struct db_stmt **out);
     int (*load_row)(struct db_stmt *st);

@@ -72,6 +72,8 @@ struct stmt {
     struct param params[MAX_PARAMS];
     PGresult *res;
     int row, nrows;      /* the current row of res; -1 before the first step */
+    int stream;          /* db_stream: rows come one result each (single-row mode) */
+    int streaming;       /* sent, and results still to be read from the connection */
     unsigned char *blob; /* the current bytea cell, decoded */
     int blob_col, blob_row;
     size_t blob_len;
@@ -289,6 +291,12 @@ static int pg_exec(struct db *db, const char *sql)
 
 static void clear_result(struct stmt *st)
 {
+    if (st->streaming) { /* read what is left, so the connection is free again */
+        PGresult *r;
+        while ((r = PQgetResult(C(st->base.db)->h)))
+            PQclear(r);
+        st->streaming = 0;
+    }
     PQclear(st->res);
     st->res = NULL;
     st->row = -1;
@@ -329,7 +337,13 @@ static int pg_prepare(struct db *db, const char *sql, struct db_stmt **out)
 static void pg_reset(struct db_stmt *st)
 {
     clear_result(S(st));
+    S(st)->stream = 0;
     clear_params(S(st));
+}
+
+static void pg_stream(struct db_stmt *st)
+{
+    S(st)->stream = 1;
 }
 
 static void pg_finalize(struct db_stmt *st)
@@ -409,6 +423,35 @@ static int pg_bind_null(struct db_stmt *st, int idx)
 
 static int run_once(struct stmt *st);
 
+/* Streaming: reads the next result of the connection, a row of its own or the end (a result
+ * of no rows, which still describes the columns). */
+static int next_piece(struct stmt *st)
+{
+    struct conn *c = C(st->base.db);
+    PQclear(st->res);
+    free(st->blob);
+    st->blob = NULL;
+    st->res = PQgetResult(c->h);
+    st->row = -1;
+    ExecStatusType s = PQresultStatus(st->res);
+    if (s == PGRES_SINGLE_TUPLE) {
+        st->nrows = 1;
+        return 0;
+    }
+    st->nrows = 0;
+    c->changes = 0;
+    int rc = s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK ? 0 : map_result(c, st->res, st->text);
+    PGresult *r; /* the end: the connection says so with a NULL result */
+    while ((r = PQgetResult(c->h)))
+        PQclear(r);
+    st->streaming = 0;
+    if (rc) {
+        PQclear(st->res);
+        st->res = NULL;
+    }
+    return rc;
+}
+
 /* Runs the statement with its bindings, preparing it on its first run; once more on a
  * connection made anew when the server went away outside a transaction. */
 static int run(struct stmt *st)
@@ -453,6 +496,15 @@ static int run_once(struct stmt *st)
         st->prepared = 1;
         st->epoch = c->epoch;
     }
+    if (st->stream) {
+        if (!PQsendQueryPrepared(c->h, st->name, st->nparams, values, lengths, formats, 0)) {
+            snprintf(c->err, sizeof c->err, "%s", PQerrorMessage(c->h));
+            return ERR_DB;
+        }
+        st->streaming = 1;
+        PQsetSingleRowMode(c->h);
+        return next_piece(st);
+    }
     st->res = PQexecPrepared(c->h, st->name, st->nparams, values, lengths, formats, 0);
     ExecStatusType s = PQresultStatus(st->res);
     if (s == PGRES_TUPLES_OK) {
@@ -474,6 +526,10 @@ static int pg_step(struct db_stmt *base)
     struct stmt *st = S(base);
     if (!st->res) {
         int rc = run(st);
+        if (rc)
+            return rc;
+    } else if (st->streaming && st->row + 1 >= st->nrows) {
+        int rc = next_piece(st);
         if (rc)
             return rc;
     }
@@ -864,6 +920,7 @@ const struct db_ops db_pg_ops = {
     .exec = pg_exec,
     .prepare = pg_prepare,
     .reset = pg_reset,
+    .stream = pg_stream,
     .load_begin = pg_load_begin,
     .load_row = pg_load_row,
     .load_end = pg_load_end,

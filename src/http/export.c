@@ -275,6 +275,7 @@ int reply_export(struct resp *resp, struct db_stmt *st, int format, const char *
                  struct record *rec, struct export_progress *progress)
 {
     strbuf_reset(&resp->body);
+    db_stream(st); /* up to export_max_rows rows: never the whole result in memory at once */
     char path[PATH_MAX];
     struct stat sb = {0};
     int fd = tmp_create("jianguan-export", path), rc = ERR_IO;

@@ -242,10 +242,6 @@ def test_no_temporary_directory_500(big_template, tmp_path):
         assert r.status == 200 and len(r.body["items"]) == 1
 
 
-@pytest.mark.xfail(dbkit.IS_PG, strict=True, raises=AssertionError, reason=(
-    "PostgreSQL engine holds a whole result in memory (PQexecPrepared): eight 88,000-row "
-    "exports grow the server by ~390 MB; reading results in pieces (single-row mode or a "
-    "cursor) is the next step of issue 10 (src/db/db_pg.c, run())"))
 def test_concurrent_exports_rss(big_template, tmp_path):
     """Eight concurrent exports of 88 000 rows (four CSV, four XLSX) on a fresh server: all
     complete, and the memory they leave behind is under 30 MB. That is VmRSS less RssFile:
