@@ -7,10 +7,11 @@
 extern const struct module system_module, exports_module, refdata_module, audit_module,
     accounts_module, registry_module;
 
+extern const struct module demands_module;
+
 const struct module *const modules[] = {
-    &system_module, &exports_module,  &refdata_module,
-    &audit_module,  &accounts_module, &registry_module,
-    NULL,
+    &system_module,   &exports_module,  &refdata_module, &audit_module,
+    &accounts_module, &registry_module, &demands_module, NULL,
 };
 
 int modules_init(void)

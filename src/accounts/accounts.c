@@ -156,6 +156,23 @@ int accounts_has_role(struct db *db, int64_t id, unsigned role)
     return rc < 0 ? rc : ok ? 0 : ERR_INVALID;
 }
 
+int accounts_role_in_region(struct db *db, unsigned role, const char *region)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db,
+                        "SELECT id FROM users WHERE region = ? AND role = ? AND disabled = 0"
+                        " LIMIT 1",
+                        &st);
+    if (!rc)
+        rc = db_bind_text(st, 1, region, -1);
+    if (!rc)
+        rc = db_bind_text(st, 2, role_name(role), -1);
+    if (!rc)
+        rc = db_row(st);
+    db_done(st);
+    return rc;
+}
+
 const char *accounts_field_message(const char *field)
 {
     if (!field)

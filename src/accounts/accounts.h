@@ -48,6 +48,9 @@ int accounts_create(struct db *w, const struct actor *by, const struct user_new 
                     int64_t *id /* out */, const char **field /* out */);
 /* Returns 0 if user id exists with role (an enum role bit), ERR_INVALID if not, or ERR_DB. */
 int accounts_has_role(struct db *db, int64_t id, unsigned role);
+/* Whether an enabled account of role (an enum role bit) serves region: 0, ERR_NOTFOUND or an
+ * error (a county's own chain office routes its medium demands). */
+int accounts_role_in_region(struct db *db, unsigned role, const char *region);
 /* Checks a new password's length and hashes it into hash (argon2id: 50-100 ms, so before
  * taking the writer). Returns 0, ERR_INVALID or ERR_INTERNAL. */
 int accounts_new_password(const char *password, char hash[128]);

@@ -22,6 +22,8 @@
 #define ROUTE_BODY_JSON 1u    /* expects a JSON object body described by body */
 #define ROUTE_BODY_RAW 2u     /* takes the raw body of type route.media; handler reads req->body */
 #define ROUTE_BODY_PARTIAL 4u /* with ROUTE_BODY_JSON: every field optional (PATCH) */
+#define ROUTE_BODY_OPTIONAL                                                                        \
+    16u /* with ROUTE_BODY_JSON: no body at all (no bytes, no Content-Type) is taken as {} */
 #define ROUTE_SLOW                                                                                 \
     8u /* may take more than about a millisecond (argon2id, a file, a walk of the                  \
         * audit chain): runs on the slow pool, never on an event thread */

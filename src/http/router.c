@@ -184,7 +184,10 @@ static size_t body_chunk(void *buf, size_t cap, void *req)
 static int parse_body_or_reply(struct req *req, struct resp *resp)
 {
     json_error_t jerr;
-    req->json = json_load_callback(body_chunk, req, JSON_REJECT_DUPLICATES, &jerr);
+    int empty = (req->route->flags & ROUTE_BODY_OPTIONAL) && req_body_len(req) == 0 &&
+                !req_header(req, "Content-Type");
+    req->json =
+        empty ? json_object() : json_load_callback(body_chunk, req, JSON_REJECT_DUPLICATES, &jerr);
     if (!req->json) {
         char msg[256];
         snprintf(msg, sizeof msg, "请求体不是有效的 JSON（第 %d 行第 %d 列：%s）", jerr.line,
@@ -263,7 +266,15 @@ static int authorize_or_reply(struct req *req, struct resp *resp)
     return 0;
 }
 
-/* Refuses a body route's request whose Content-Type is not exactly the route's. */
+/* Whether the request's head announces no body (no length, or 0, and no chunks). */
+static int no_body(const struct req *req)
+{
+    const char *len = req_header(req, "Content-Length");
+    return !req_header(req, "Transfer-Encoding") && (!len || !strcmp(len, "0"));
+}
+
+/* Refuses a body route's request whose Content-Type is not exactly the route's (an optional
+ * body may be left out altogether). */
 static int media_or_reply(struct req *req, struct resp *resp)
 {
     const struct route *r = req->route;
@@ -271,6 +282,8 @@ static int media_or_reply(struct req *req, struct resp *resp)
                        : r->flags & ROUTE_BODY_RAW ? r->media
                                                    : NULL;
     if (!want || media_type_is(req_header(req, "Content-Type"), want))
+        return 0;
+    if ((r->flags & ROUTE_BODY_OPTIONAL) && !req_header(req, "Content-Type") && no_body(req))
         return 0;
     char msg[128];
     snprintf(msg, sizeof msg, "不支持的内容类型，请使用 %s", want);

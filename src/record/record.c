@@ -438,6 +438,7 @@ static int bind_value(struct db_stmt *st, int idx, const struct field *f, json_t
     switch (f->type) {
     case FIELD_INT: return db_bind_int(st, idx, json_integer_value(v));
     case FIELD_BOOL: return db_bind_int(st, idx, json_is_true(v));
+    case FIELD_TIME: return db_bind_int(st, idx, json_integer_value(v)); /* set by rules */
     case FIELD_NUMBER: return db_bind_double(st, idx, json_number_value(v));
     case FIELD_OBJECT:
     case FIELD_ARRAY: {

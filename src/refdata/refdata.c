@@ -14,19 +14,17 @@
 static struct calendar g_cal;
 static pthread_rwlock_t g_cal_lock = PTHREAD_RWLOCK_INITIALIZER;
 
-static const struct {
-    const char *code, *name;
-} factors[] = {
-    {"funding", "资金"},     {"land", "用地"},       {"energy", "用能"},
-    {"finance", "融资"},     {"talent", "人才"},     {"approval", "审批"},
-    {"environment", "环保"}, {"policy", "政策咨询"}, {"other", "其他"},
+const struct enum_value refdata_factors[] = {
+    {"funding", "资金"}, {"land", "用地"},     {"energy", "用能"},      {"finance", "融资"},
+    {"talent", "人才"},  {"approval", "审批"}, {"environment", "环保"}, {"policy", "政策咨询"},
+    {"other", "其他"},   {NULL, NULL},
 };
 
 const char *refdata_factor_name(const char *factor)
 {
-    for (size_t i = 0; factor && i < sizeof factors / sizeof factors[0]; i++)
-        if (strcmp(factors[i].code, factor) == 0)
-            return factors[i].name;
+    for (const struct enum_value *f = refdata_factors; factor && f->value; f++)
+        if (strcmp(f->value, factor) == 0)
+            return f->label;
     return NULL;
 }
 
@@ -159,6 +157,14 @@ int32_t refdata_add_workdays(int32_t from, int n)
     int32_t d = calendar_add_workdays(&g_cal, from, n);
     pthread_rwlock_unlock(&g_cal_lock);
     return d;
+}
+
+int refdata_workdays_between(int32_t from, int32_t to)
+{
+    pthread_rwlock_rdlock(&g_cal_lock);
+    int n = calendar_workdays_between(&g_cal, from, to);
+    pthread_rwlock_unlock(&g_cal_lock);
+    return n;
 }
 
 int refdata_is_workday(int32_t day)

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "db/db.h"
+#include "record/record.h"
 
 struct region_row {
     const char *code, *name, *level, *parent;
@@ -47,11 +48,15 @@ void refdata_cache_free(void);
 /* Working-day arithmetic on the process calendar (see core/workday.h). */
 int32_t refdata_add_workdays(int32_t from, int n);
 int refdata_is_workday(int32_t day);
+int refdata_workdays_between(int32_t from, int32_t to);
 /* Chinese name of a region code, or NULL; valid for the life of the process. */
 const char *refdata_region_name(const char *code);
 /* A list filter's parse hook (http/list.h) for region codes: 0 with the code as JSON in *out
  * (may be NULL), or ERR_INVALID "未知的行政区划代码". */
 int refdata_parse_region(const char *text, json_t **out, char *msg, size_t cap);
+/* The factors departments guarantee (the departments table's CHECK lists the same codes), as an
+ * enumeration records can use: service items and demands are classified by them. */
+extern const struct enum_value refdata_factors[]; /* ends with a NULL value */
 /* Chinese name of a factor code ("funding" -> "资金"), or NULL. */
 const char *refdata_factor_name(const char *factor);
 

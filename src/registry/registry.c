@@ -224,3 +224,19 @@ int registry_update(struct db *w, const char *uscc, json_t *v)
 {
     return rec_update(w, &registry_entity, uscc, v);
 }
+
+int registry_each_served(struct db *db, registry_served_fn fn, void *arg)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db,
+                        "SELECT uscc, region, chain, officer FROM entities"
+                        " WHERE officer IS NOT NULL ORDER BY id",
+                        &st),
+        step = DB_DONE;
+    while (!rc && (step = db_step(st)) == DB_ROW)
+        rc = fn(arg, db_col_text(st, 0), db_col_text(st, 1), db_col_int(st, 2), db_col_int(st, 3));
+    if (!rc && step != DB_DONE)
+        rc = step;
+    db_done(st);
+    return rc;
+}

@@ -60,6 +60,11 @@ int registry_list_scope(const struct principal *p, const char **region /* in, ou
 int registry_get(struct db *db, const char *uscc, json_t **out /* out */);
 /* Reads the entity's region into region (16 bytes); returns 0, ERR_NOTFOUND or an error. */
 int registry_region_of(struct db *db, const char *uscc, char region[16]);
+/* Calls fn for each entity that has a service officer, in id order, until fn returns non-zero
+ * (returned). chain is 0 when none. Returns 0 or an error. */
+typedef int (*registry_served_fn)(void *arg, const char *uscc, const char *region, int64_t chain,
+                                  int64_t officer);
+int registry_each_served(struct db *db, registry_served_fn fn, void *arg);
 /* Inserts the entity v on w; 0, ERR_CONFLICT for a taken code, or an error. */
 int registry_insert(struct db *w, json_t *v);
 /* Changes the members of v on entity uscc; 0, ERR_NOTFOUND or an error. */

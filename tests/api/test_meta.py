@@ -174,11 +174,13 @@ def test_meta_for_every_role(fresh_server):
             assert lists["/api/v1/entities"]["export"] is (role in ("admin", "bureau")), role
         staff = role not in ("enterprise", "station", "slaughterhouse")
         expected = {"/api/v1/entities", "/api/v1/officers"} if staff else set()
+        if role not in ("inspector", "station", "slaughterhouse"):
+            expected.add("/api/v1/demands")  # 诉求通: staff of the network and enterprises
         if role == "admin":
             expected = set(expect["lists"])
         assert set(lists) == expected, role
     assert set(expect["lists"]) == {"/api/v1/entities", "/api/v1/officers", "/api/v1/users",
-                                    "/api/v1/audit", "/api/v1/login-log"}
+                                    "/api/v1/audit", "/api/v1/login-log", "/api/v1/demands"}
 
 
 # -- enumerations -------------------------------------------------------------------------------

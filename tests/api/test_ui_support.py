@@ -78,11 +78,18 @@ def wait_for(predicate, timeout=3.0):
 
 # -- lists in meta -----------------------------------------------------------------------------
 
-LIST_PATHS = {ENT, USERS, AUDIT, LOGIN_LOG, OFFICERS}
+DEMANDS = "/api/v1/demands"
+LIST_PATHS = {ENT, USERS, AUDIT, LOGIN_LOG, OFFICERS, DEMANDS}
 
 
 def _officer_id(s):
     return s.scalar("SELECT officer FROM entities WHERE officer IS NOT NULL ORDER BY id LIMIT 1")
+
+
+def _first_demand(column):
+    """The column's value in the first demand that has one (the demo's), as query text."""
+    return lambda s: str(s.scalar(f"SELECT {column} FROM demands WHERE {column} IS NOT NULL"
+                                  " ORDER BY id LIMIT 1"))
 
 
 # path -> filter -> (value (or a function of the server), check of each item)
@@ -118,6 +125,21 @@ FILTER_SAMPLES = {
         "from": ("2020-01-01", lambda i, v: True),
         "to": ("2099-12-31", lambda i, v: True),
     },
+    DEMANDS: {
+        "status": (_first_demand("status"), lambda i, v: i["status"] == v),
+        "tier": ("medium", lambda i, v: i["tier"] == v),
+        "category": (_first_demand("category"), lambda i, v: i["category"] == v),
+        "chain": (_first_demand("chain"), lambda i, v: i["chain"] == int(v)),
+        "region": (_first_demand("region"), lambda i, v: i["region"] == v),
+        "department": (_first_demand("department"), lambda i, v: True),  # lead or assisting
+        "assignee": (_first_demand("assignee"), lambda i, v: i["assignee"] == int(v)),
+        "officer": (_first_demand("officer"), lambda i, v: i["officer"] == int(v)),
+        "uscc": (_first_demand("uscc"), lambda i, v: i["uscc"] == v),
+        "overdue": ("0", lambda i, v: i["overdue"] is False),
+        "from": ("2020-01-01", lambda i, v: True),
+        "to": ("2099-12-31", lambda i, v: True),
+        "due_by": ("2099-12-31", lambda i, v: i["status"] not in ("resolved", "closed", "merged")),
+    },
     OFFICERS: {
         "region": (OWN, lambda i, v: i["region"] == v),
         "q": ("刘", lambda i, v: v in i["display_name"] or v in i["username"]),
@@ -130,9 +152,9 @@ def test_meta_lists_for_admin(ui):
     lists = ok(get(ui, META))["lists"]
     assert set(lists) == LIST_PATHS
     records = {ENT: "entity", USERS: "user", AUDIT: "audit", LOGIN_LOG: "audit",
-               OFFICERS: "officer"}
+               OFFICERS: "officer", DEMANDS: "demand"}
     titles = {ENT: "市场主体", USERS: "用户", AUDIT: "操作日志", LOGIN_LOG: "登录日志",
-              OFFICERS: "驻企服务员"}
+              OFFICERS: "驻企服务员", DEMANDS: "企业诉求"}
     for path, l in lists.items():
         assert set(l) == {"record", "title", "filters", "sorts", "export"}, (path, l)
         assert l["record"] == records[path] and l["title"] == titles[path], (path, l)
@@ -149,11 +171,11 @@ def test_meta_lists_for_admin(ui):
 
 def test_meta_lists_follow_the_role(ui):
     lists = ok(get(ui, META, "county"))["lists"]
-    assert set(lists) == {ENT, OFFICERS}
+    assert set(lists) == {ENT, OFFICERS, DEMANDS}
     assert ok(get(ui, META, "inspector"))["lists"].keys() == {ENT, OFFICERS}
     token = ui.login("enterprise", ui.cred["enterprise"])
     r = ui.req("GET", META, token=token)
-    assert r.status == 200 and r.body["lists"] == {}
+    assert r.status == 200 and r.body["lists"].keys() == {DEMANDS}
 
 
 @pytest.mark.parametrize("path", sorted(LIST_PATHS))
@@ -189,7 +211,8 @@ def test_listed_filters_are_accepted(ui, path):
             assert check(item, value), (path, name, value, item)
     # A filter value of the wrong type is refused with its name as the field.
     bad = {ENT: ("chain", "x"), USERS: ("department", "x"), AUDIT: ("from", "2020-13-45"),
-           LOGIN_LOG: ("actor", "me"), OFFICERS: ("region", "3" * 17)}[path]
+           LOGIN_LOG: ("actor", "me"), OFFICERS: ("region", "3" * 17),
+           DEMANDS: ("overdue", "maybe")}[path]
     assert_refused(get(ui, path, **{bad[0]: bad[1]}), 422, "validation_failed", bad[0])
 
 

@@ -1,0 +1,1047 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * M2 over HTTP:
+ *   GET  /api/v1/demands                  the inbox: filters, sort, ?format=csv|xlsx
+ *   POST /api/v1/demands                  file a demand (the enterprise, its officer, staff)
+ *   GET  /api/v1/demands/stats            received, closed, closure rate, ... (?by=)
+ *   GET  /api/v1/demands/deadlines        working days per tier; PUT: the administrator
+ *   GET  /api/v1/demands/{id}             one demand with its events
+ *   POST /api/v1/demands/{id}/<action>    one step of its life (demands.h)
+ * Every step is judged inside the write transaction, on the demand as it stands there, and
+ * writes the demand, its event and the audit row together.
+ */
+#include "demands/demands.h"
+#include "accounts/accounts.h"
+#include "audit/audit.h"
+#include "core/err.h"
+#include "core/text.h"
+#include "core/timeutil.h"
+#include "http/list.h"
+#include "http/module.h"
+#include "refdata/refdata.h"
+#include "registry/registry.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int demands_demo(struct db *w, struct demo *d);
+
+#define ROLES_READ (ROLES_STAFF & ~ROLE_INSPECTOR)
+#define OPEN_STATES "('submitted', 'triaged', 'assigned', 'in_progress', 'returned')"
+
+/* ---- reading ---- */
+
+/* The demand id as the rules see it, read on db (p's department decides `assisted`). */
+static int state_of(struct db *db, int64_t id, const struct principal *p, struct demand_state *d,
+                    char returned_from[16])
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db,
+                        "SELECT d.uscc, d.status, d.tier, d.region, d.office_region, d.officer,"
+                        " d.assignee, d.department, d.returned_from, (SELECT count(*) FROM"
+                        " demand_assists x WHERE x.demand = d.id AND x.department = ?)"
+                        " FROM demands d WHERE d.id = ?",
+                        &st);
+    if (!rc)
+        rc = db_bind_int(st, 1, p ? p->department : 0);
+    if (!rc)
+        rc = db_bind_int(st, 2, id);
+    if (!rc)
+        rc = db_row(st);
+    if (!rc) {
+        const char *t;
+        *d = (struct demand_state){0};
+        snprintf(d->uscc, sizeof d->uscc, "%s", db_col_text(st, 0));
+        snprintf(d->status, sizeof d->status, "%s", db_col_text(st, 1));
+        snprintf(d->tier, sizeof d->tier, "%s", (t = db_col_text(st, 2)) ? t : "");
+        snprintf(d->region, sizeof d->region, "%s", db_col_text(st, 3));
+        snprintf(d->office_region, sizeof d->office_region, "%s",
+                 (t = db_col_text(st, 4)) ? t : "");
+        d->officer = db_col_int(st, 5);
+        d->assignee = db_col_int(st, 6);
+        d->department = db_col_int(st, 7);
+        snprintf(returned_from, 16, "%s", (t = db_col_text(st, 8)) ? t : "");
+        d->assisted = p && p->department && db_col_int(st, 9) > 0;
+    }
+    db_done(st);
+    return rc;
+}
+
+static const char *event_label(const char *action)
+{
+    if (!strcmp(action, "submit"))
+        return "提交诉求";
+    if (!strcmp(action, "merged_in"))
+        return "合并重复诉求";
+    const char *l = demands_action_label(demands_action_of(action));
+    return l ? l : action;
+}
+
+/* The events of demand id, oldest first. */
+static int events_json(struct db *db, int64_t id, json_t **out)
+{
+    struct db_stmt *st;
+    json_t *a = json_array();
+    int rc = db_prepare(db,
+                        "SELECT ev.id, ev.at, ev.actor, u.display_name, u.role, ev.action,"
+                        " ev.from_status, ev.to_status, ev.detail FROM demand_events ev"
+                        " LEFT JOIN users u ON u.id = ev.actor WHERE ev.demand = ? ORDER BY ev.id",
+                        &st),
+        step = DB_DONE;
+    if (!rc)
+        rc = db_bind_int(st, 1, id);
+    while (!rc && (step = db_step(st)) == DB_ROW) {
+        char at[RFC3339_LEN + 1];
+        time_format_rfc3339(db_col_int(st, 1), at);
+        const char *action = db_col_text(st, 5), *role = db_col_text(st, 4);
+        json_t *detail = json_loads(db_col_text(st, 8), 0, NULL);
+        json_array_append_new(
+            a, json_pack("{sI ss so? ss? ss? ss ss ss? ss so}", "id", (json_int_t)db_col_int(st, 0),
+                         "at", at, "actor",
+                         db_col_type(st, 2) == DB_NULL ? NULL : json_integer(db_col_int(st, 2)),
+                         "actor_name", db_col_text(st, 3), "actor_role",
+                         role ? role_label(role_of(role)) : NULL, "action", action, "label",
+                         event_label(action), "from", db_col_text(st, 6), "to", db_col_text(st, 7),
+                         "detail", detail ? detail : json_object()));
+    }
+    if (!rc && step != DB_DONE)
+        rc = step;
+    db_done(st);
+    if (rc)
+        json_decref(a);
+    else
+        *out = a;
+    return rc;
+}
+
+static int assisting_json(struct db *db, int64_t id, json_t **out)
+{
+    struct db_stmt *st;
+    json_t *a = json_array();
+    int rc = db_prepare(db,
+                        "SELECT x.department, dp.name FROM demand_assists x JOIN departments dp"
+                        " ON dp.id = x.department WHERE x.demand = ? ORDER BY x.department",
+                        &st),
+        step = DB_DONE;
+    if (!rc)
+        rc = db_bind_int(st, 1, id);
+    while (!rc && (step = db_step(st)) == DB_ROW)
+        json_array_append_new(a, json_pack("{sI ss}", "id", (json_int_t)db_col_int(st, 0), "name",
+                                           db_col_text(st, 1)));
+    if (!rc && step != DB_DONE)
+        rc = step;
+    db_done(st);
+    if (rc)
+        json_decref(a);
+    else
+        *out = a;
+    return rc;
+}
+
+static int32_t due_day(json_t *o)
+{
+    const char *s = json_string_value(json_object_get(o, "due"));
+    int32_t day;
+    return s && !date_parse(s, strlen(s), &day) ? day : -1;
+}
+
+/* Adds the computed members of a demand's JSON: overdue, and labels of its codes. */
+static void decorate(struct req *req, json_t *o)
+{
+    (void)req;
+    const char *status = json_string_value(json_object_get(o, "status"));
+    json_object_set_new(o, "overdue",
+                        json_boolean(demands_overdue(status, due_day(o), date_today())));
+}
+
+/* The whole demand for p: record, events, assisting departments, and the steps p may take. */
+static int demand_json(struct db *db, int64_t id, const struct principal *p, json_t **out)
+{
+    char key[24], returned_from[16];
+    struct demand_state d;
+    json_t *o = NULL, *events = NULL, *assisting = NULL;
+    snprintf(key, sizeof key, "%" PRId64, id);
+    int rc = rec_get(db, &demands_demand, key, &o);
+    if (!rc)
+        rc = events_json(db, id, &events);
+    if (!rc)
+        rc = assisting_json(db, id, &assisting);
+    if (!rc)
+        rc = state_of(db, id, p, &d, returned_from);
+    if (rc) {
+        json_decref(o);
+        json_decref(events);
+        json_decref(assisting);
+        return rc;
+    }
+    decorate(NULL, o);
+    json_object_set_new(o, "events", events);
+    json_object_set_new(o, "assisting", assisting);
+    json_t *can = json_array();
+    for (int a = 0; a < DA_COUNT; a++) {
+        const char *msg;
+        if (!demands_may_act(p, &d, a, &msg))
+            json_array_append_new(can, json_string(demands_action_name(a)));
+    }
+    json_object_set_new(o, "actions", can);
+    *out = o;
+    return 0;
+}
+
+/* The {id} path parameter: a positive integer, else 404. */
+static int id_or_reply(struct req *req, struct resp *resp, int64_t *id)
+{
+    const char *s = req_param(req, "id");
+    char *end;
+    long long v = s && *s >= '1' && *s <= '9' ? strtoll(s, &end, 10) : 0;
+    if (v <= 0 || *end || v == LLONG_MAX)
+        return reply_error(resp, ERR_NOTFOUND, "not_found", "未找到该诉求", NULL);
+    *id = v;
+    return 0;
+}
+
+static int refuse_unseen(struct resp *resp, int rc)
+{
+    if (rc == ERR_NOTFOUND)
+        return reply_error(resp, rc, "not_found", "未找到该诉求", NULL);
+    if (rc == ERR_FORBIDDEN)
+        return reply_error(resp, rc, "forbidden", "无权查看该诉求", NULL);
+    return rc;
+}
+
+static int demand_get(struct req *req, struct resp *resp)
+{
+    int64_t id;
+    int rc = id_or_reply(req, resp, &id);
+    if (rc)
+        return rc;
+    struct db *db = db_read();
+    struct demand_state d;
+    char returned_from[16];
+    rc = state_of(db, id, req->user, &d, returned_from);
+    if (!rc)
+        rc = demands_may_see(req->user, &d);
+    if (rc)
+        return refuse_unseen(resp, rc);
+    json_t *o;
+    rc = demand_json(db, id, req->user, &o);
+    return rc ? rc : reply_json(resp, 200, o);
+}
+
+/* ---- the list ---- */
+
+/* Dates of the period filters as instants: from the start of `from`, to the end of `to`. */
+static int parse_day(const char *text, int32_t *day, char *msg, size_t cap)
+{
+    if (date_parse(text, strlen(text), day)) {
+        snprintf(msg, cap, "日期格式应为 YYYY-MM-DD");
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+static int64_t day_start(int32_t day)
+{
+    return (int64_t)day * 86400 - TIME_CST_OFFSET;
+}
+
+static int parse_from(const char *text, json_t **out, char *msg, size_t cap)
+{
+    int32_t day;
+    int rc = parse_day(text, &day, msg, cap);
+    if (!rc && out)
+        *out = json_integer(day_start(day));
+    return rc;
+}
+
+static int parse_to(const char *text, json_t **out, char *msg, size_t cap)
+{
+    int32_t day;
+    int rc = parse_day(text, &day, msg, cap);
+    if (!rc && out)
+        *out = json_integer(day_start(day + 1));
+    return rc;
+}
+
+static int parse_date(const char *text, json_t **out, char *msg, size_t cap)
+{
+    int32_t day;
+    int rc = parse_day(text, &day, msg, cap);
+    if (!rc && out)
+        *out = json_string(text);
+    return rc;
+}
+
+/* ?overdue=1|0: the one value binds both `?` of the fragment below, "<today>:<1|0>". */
+static int parse_overdue(const char *text, json_t **out, char *msg, size_t cap)
+{
+    int yes = !strcmp(text, "1") || !strcmp(text, "true");
+    if (!yes && strcmp(text, "0") && strcmp(text, "false")) {
+        snprintf(msg, cap, "overdue 只能是 1 或 0");
+        return ERR_INVALID;
+    }
+    char v[DATE_LEN + 3];
+    date_format(date_today(), v);
+    v[DATE_LEN] = ':';
+    v[DATE_LEN + 1] = yes ? '1' : '0';
+    v[DATE_LEN + 2] = '\0';
+    if (out)
+        *out = json_string(v);
+    return 0;
+}
+
+static int demands_prepare(struct req *req, struct resp *resp, struct list_query *q)
+{
+    (void)resp;
+    struct demand_scope s;
+    demands_scope(req->user, &s);
+    if (!*s.sql)
+        return 0;
+    list_where(q, s.sql);
+    for (int i = 0; i < s.n; i++)
+        if (s.is_int[i] ? list_bind_int(q, s.ints[i]) : list_bind_text(q, s.texts[i]))
+            return ERR_INTERNAL;
+    return 0;
+}
+
+static const struct list_filter filters[] = {
+    {"status"},
+    {"tier"},
+    {"category"},
+    {"chain"},
+    {"region", NULL, NULL, refdata_parse_region},
+    {"department", " AND (d.department = ? OR EXISTS (SELECT 1 FROM demand_assists y"
+                   " WHERE y.demand = d.id AND y.department = ?))"},
+    {"assignee"},
+    {"officer"},
+    {"uscc"},
+    {"overdue",
+     " AND (CASE WHEN d.due < substr(?, 1, 10) AND d.status IN " OPEN_STATES
+     " THEN '1' ELSE '0' END) = substr(?, 12, 1)",
+     NULL, parse_overdue},
+    {"from", " AND d.filed_at >= ?", NULL, parse_from},
+    {"to", " AND d.filed_at < ?", NULL, parse_to},
+    {"due_by", " AND d.due <= ? AND d.status IN " OPEN_STATES, NULL, parse_date},
+    {NULL},
+};
+
+static const struct list_sort sorts[] = {
+    {"id", "d.id"},         {"filed_at", "d.filed_at"}, {"due", "d.due"},
+    {"status", "d.status"}, {"tier", "d.tier"},         {NULL, NULL},
+};
+
+static const struct list_def demands_list = {
+    .rec = &demands_demand,
+    .order = "d.id DESC",
+    .filename = "企业诉求",
+    .filters = filters,
+    .sorts = sorts,
+    .prepare = demands_prepare,
+    .decorate = decorate,
+};
+
+/* ---- statistics ---- */
+
+static const struct {
+    const char *name, *key, *label, *join;
+} groupings[] = {
+    {"tier", "d.tier", "d.tier", ""},
+    {"chain", "d.chain", "c.name", " LEFT JOIN chains c ON c.id = d.chain"},
+    {"region", "d.region", "r.name", " JOIN regions r ON r.code = d.region"},
+    {"department", "d.department", "dp.name", " LEFT JOIN departments dp ON dp.id = d.department"},
+};
+
+static json_t *round_to(double v, double unit)
+{
+    return json_real((double)(int64_t)(v / unit + 0.5) * unit);
+}
+
+/* One row of figures (columns from `first` on) as the stats members. */
+static void figures(json_t *o, struct db_stmt *st, int first)
+{
+    int64_t received = db_col_int(st, first), closed = db_col_int(st, first + 1);
+    json_object_set_new(o, "received", json_integer(received));
+    json_object_set_new(o, "closed", json_integer(closed));
+    json_object_set_new(o, "closure_rate",
+                        round_to(received ? (double)closed / (double)received : 0, 0.0001));
+    json_object_set_new(o, "overdue", json_integer(db_col_int(st, first + 2)));
+    json_object_set_new(o, "mean_days_to_close",
+                        db_col_type(st, first + 3) == DB_NULL
+                            ? json_null()
+                            : round_to(db_col_double(st, first + 3), 0.01));
+    json_object_set_new(o, "mean_rating",
+                        db_col_type(st, first + 4) == DB_NULL
+                            ? json_null()
+                            : round_to(db_col_double(st, first + 4), 0.01));
+}
+
+static int stats_query(struct db *db, const struct principal *p, int by, int64_t from, int64_t to,
+                       json_t *out)
+{
+    struct demand_scope s;
+    struct strbuf sql;
+    struct db_stmt *st = NULL;
+    char today[DATE_LEN + 1];
+    date_format(date_today(), today);
+    demands_scope(p, &s);
+    strbuf_init(&sql, 4096);
+    strbuf_printf(&sql, "SELECT %s, %s, ", by >= 0 ? groupings[by].key : "0",
+                  by >= 0 ? groupings[by].label : "''");
+    strbuf_puts(&sql, "count(*), sum(CASE WHEN d.status = 'closed' THEN 1 ELSE 0 END),"
+                      " sum(CASE WHEN d.late = 1 OR (d.due < ? AND d.status IN " OPEN_STATES
+                      ") THEN 1 ELSE 0 END), avg(d.days_to_close), avg(d.rating) FROM demands d");
+    strbuf_puts(&sql, by >= 0 ? groupings[by].join : "");
+    strbuf_printf(&sql, " WHERE d.status <> 'merged' AND d.filed_at >= ? AND d.filed_at < ?%s",
+                  s.sql);
+    if (by >= 0)
+        strbuf_printf(&sql, " GROUP BY %s, %s ORDER BY %s", groupings[by].key, groupings[by].label,
+                      groupings[by].key);
+    const char *text = db_intern(strbuf_get(&sql));
+    int rc = text ? db_prepare(db, text, &st) : db_prepare_once(db, strbuf_get(&sql), &st), step;
+    int k = 1;
+    if (!rc)
+        rc = db_bind_text(st, k++, today, -1);
+    if (!rc)
+        rc = db_bind_int(st, k++, from);
+    if (!rc)
+        rc = db_bind_int(st, k++, to);
+    for (int i = 0; !rc && i < s.n; i++, k++)
+        rc = s.is_int[i] ? db_bind_int(st, k, s.ints[i]) : db_bind_text(st, k, s.texts[i], -1);
+    json_t *groups = by >= 0 ? json_array() : NULL;
+    while (!rc && (step = db_step(st)) == DB_ROW) {
+        if (by < 0) {
+            figures(out, st, 2);
+            continue;
+        }
+        json_t *g = json_object();
+        int null = db_col_type(st, 0) == DB_NULL;
+        json_object_set_new(g, "key",
+                            null                           ? json_null()
+                            : db_col_type(st, 0) == DB_INT ? json_integer(db_col_int(st, 0))
+                                                           : json_string(db_col_text(st, 0)));
+        const char *label = db_col_text(st, 1);
+        if (by == 0)
+            label = label ? field_enum_label(field_find(demands_demand.fields, "tier"), label)
+                          : "未分级";
+        json_object_set_new(g, "label", json_string(label ? label : "未指定"));
+        figures(g, st, 2);
+        json_array_append_new(groups, g);
+    }
+    if (!rc && step != DB_DONE)
+        rc = step;
+    if (text)
+        db_done(st);
+    else
+        db_finalize(st);
+    strbuf_dispose(&sql);
+    if (groups && !rc)
+        json_object_set_new(out, "groups", groups);
+    else
+        json_decref(groups);
+    return rc;
+}
+
+static int demands_stats(struct req *req, struct resp *resp)
+{
+    const char *from = req_query(req, "from"), *to = req_query(req, "to"),
+               *by = req_query(req, "by");
+    int32_t f = 0, t = date_today();
+    if (from && *from && date_parse(from, strlen(from), &f))
+        return reply_error(resp, ERR_INVALID, "validation_failed", "日期格式应为 YYYY-MM-DD",
+                           "from");
+    if (to && *to && date_parse(to, strlen(to), &t))
+        return reply_error(resp, ERR_INVALID, "validation_failed", "日期格式应为 YYYY-MM-DD", "to");
+    if (t < f)
+        return reply_error(resp, ERR_INVALID, "validation_failed", "结束日期不能早于开始日期",
+                           "to");
+    int g = -1;
+    for (int i = 0; by && *by && i < (int)(sizeof groupings / sizeof groupings[0]); i++)
+        if (!strcmp(by, groupings[i].name))
+            g = i;
+    if (by && *by && g < 0)
+        return reply_error(resp, ERR_INVALID, "validation_failed",
+                           "by 只能是 tier、chain、region 或 department", "by");
+    json_t *o = json_object();
+    char a[DATE_LEN + 1], b[DATE_LEN + 1];
+    date_format(f, a);
+    date_format(t, b);
+    json_object_set_new(o, "from", json_string(a));
+    json_object_set_new(o, "to", json_string(b));
+    int rc = stats_query(db_read(), req->user, -1, day_start(f), day_start(t + 1), o);
+    if (!rc && g >= 0)
+        rc = stats_query(db_read(), req->user, g, day_start(f), day_start(t + 1), o);
+    if (rc) {
+        json_decref(o);
+        return rc;
+    }
+    return reply_json(resp, 200, o);
+}
+
+/* ---- deadlines ---- */
+
+static const struct field deadline_fields[] = {
+    {"small", FIELD_INT, FIELD_REQUIRED, 0, "小问题办理时限（工作日）", NULL, NULL, NULL, 1, 365},
+    {"medium", FIELD_INT, FIELD_REQUIRED, 0, "中问题办理时限（工作日）", NULL, NULL, NULL, 1, 365},
+    {"large", FIELD_INT, FIELD_REQUIRED, 0, "大问题办理时限（工作日）", NULL, NULL, NULL, 1, 365},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+static json_t *deadlines_json(const struct demand_deadlines *dl)
+{
+    return json_pack("{si si si}", "small", dl->small, "medium", dl->medium, "large", dl->large);
+}
+
+static int deadlines_get(struct req *req, struct resp *resp)
+{
+    (void)req;
+    struct demand_deadlines dl;
+    int rc = demands_deadlines(db_read(), &dl);
+    return rc ? rc : reply_json(resp, 200, deadlines_json(&dl));
+}
+
+static int deadlines_put(struct req *req, struct resp *resp)
+{
+    struct demand_deadlines before,
+        after = {
+            (int)json_integer_value(json_object_get(req->json, "small")),
+            (int)json_integer_value(json_object_get(req->json, "medium")),
+            (int)json_integer_value(json_object_get(req->json, "large")),
+        };
+    struct db *w = db_write_begin();
+    int rc = w ? demands_deadlines(w, &before) : ERR_DB;
+    static const char *const tiers[] = {"small", "medium", "large"};
+    for (int i = 0; !rc && i < 3; i++) {
+        struct db_stmt *st;
+        rc = db_prepare(w, "UPDATE demand_deadlines SET days = ? WHERE tier = ?", &st);
+        if (!rc)
+            rc = db_bind_int(st, 1, demands_tier_days(&after, tiers[i]));
+        if (!rc)
+            rc = db_bind_text(st, 2, tiers[i], -1);
+        if (!rc)
+            rc = db_run(st);
+    }
+    char *detail = NULL;
+    if (!rc) {
+        json_t *d =
+            json_pack("{so so}", "from", deadlines_json(&before), "to", deadlines_json(&after));
+        detail = json_dumps(d, JSON_COMPACT);
+        json_decref(d);
+        rc = audit_record_as(w, req->user, req->ip, "demand.deadlines", "demand:deadlines", detail);
+    }
+    free(detail);
+    if (w)
+        rc = db_write_end(w, rc);
+    return rc ? rc : reply_json(resp, 200, deadlines_json(&after));
+}
+
+/* ---- filing ---- */
+
+/* The channels each kind of caller files through. */
+static int channel_fits(const struct principal *p, const char *channel)
+{
+    int own = p->role == ROLE_ENTERPRISE;
+    int online = !strcmp(channel, "qr") || !strcmp(channel, "web");
+    return own == online;
+}
+
+/* Appends an event to demand id on w, with its audit row. detail may be NULL. */
+static int record_event(struct db *w, struct req *req, int64_t id, const char *action,
+                        const char *from, const char *to, json_t *detail)
+{
+    char *text = json_dumps(detail ? detail : json_object(), JSON_COMPACT | JSON_SORT_KEYS);
+    struct db_stmt *st;
+    int rc = db_prepare(w,
+                        "INSERT INTO demand_events(demand, at, actor, action, from_status,"
+                        " to_status, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        &st);
+    if (!rc)
+        rc = db_bind_int(st, 1, id);
+    if (!rc)
+        rc = db_bind_int(st, 2, time_now());
+    if (!rc)
+        rc = req->user ? db_bind_int(st, 3, req->user->id) : db_bind_null(st, 3);
+    if (!rc)
+        rc = db_bind_text(st, 4, action, -1);
+    if (!rc)
+        rc = db_bind_text(st, 5, from, -1);
+    if (!rc)
+        rc = db_bind_text(st, 6, to, -1);
+    if (!rc)
+        rc = db_bind_text(st, 7, text, -1);
+    if (!rc)
+        rc = db_run(st);
+    char audit_action[48], object[32];
+    snprintf(audit_action, sizeof audit_action, "demand.%s", action);
+    snprintf(object, sizeof object, "demand:%" PRId64, id);
+    if (!rc)
+        rc = audit_record_as(w, req->user, req->ip, audit_action, object, text);
+    free(text);
+    return rc;
+}
+
+static int demand_create(struct req *req, struct resp *resp)
+{
+    json_t *b = req->json;
+    char uscc[20];
+    snprintf(uscc, sizeof uscc, "%s", json_string_value(json_object_get(b, "uscc")));
+    for (char *c = uscc; *c; c++)
+        if (*c >= 'a' && *c <= 'z')
+            *c = (char)(*c - 32);
+    const char *msg, *channel = json_string_value(json_object_get(b, "channel"));
+    if (!channel)
+        channel = demands_default_channel(req->user);
+    /* An account bound to an entity learns nothing of other entities. */
+    if (registry_code_hidden(req->user, uscc) && demands_may_file(req->user, uscc, "", 0, &msg))
+        return reply_error(resp, ERR_FORBIDDEN, "forbidden", msg, "uscc");
+    json_t *e = NULL;
+    int rc = registry_get(db_read(), uscc, &e);
+    if (rc == ERR_NOTFOUND)
+        return reply_error(resp, ERR_INVALID, "unknown_entity",
+                           "未找到该统一社会信用代码的市场主体", "uscc");
+    if (rc)
+        return rc;
+    json_t *officer = json_object_get(e, "officer");
+    rc = demands_may_file(req->user, uscc, json_string_value(json_object_get(e, "region")),
+                          json_integer_value(officer), &msg);
+    if (rc) {
+        json_decref(e);
+        return reply_error(resp, rc, "forbidden", msg, "uscc");
+    }
+    if (!channel_fits(req->user, channel)) {
+        json_decref(e);
+        return reply_error(resp, ERR_INVALID, "validation_failed",
+                           req->user->role == ROLE_ENTERPRISE
+                               ? "企业自行提交的诉求，渠道只能是 qr 或 web"
+                               : "工作人员登记的诉求，渠道只能是 phone、visit 或 officer",
+                           "channel");
+    }
+    json_t *v = json_pack("{ss sO sO ss sO sO sO ss sI sI}", "uscc", uscc, "region",
+                          json_object_get(e, "region"), "chain", json_object_get(e, "chain"),
+                          "channel", channel, "officer", officer, "title",
+                          json_object_get(b, "title"), "body", json_object_get(b, "body"),
+                          "category", json_string_value(json_object_get(b, "category")), "filed_by",
+                          (json_int_t)req->user->id, "filed_at", (json_int_t)time_now());
+    json_decref(e);
+    struct db *w = db_write_begin();
+    rc = w ? rec_insert(w, &demands_demand, v) : ERR_DB;
+    int64_t id = rc ? 0 : db_last_id(w);
+    if (!rc) {
+        json_t *detail = json_pack("{ss ss}", "channel", channel, "title",
+                                   json_string_value(json_object_get(v, "title")));
+        rc = record_event(w, req, id, "submit", NULL, "submitted", detail);
+        json_decref(detail);
+    }
+    json_t *o = NULL;
+    if (!rc) /* read in the transaction: a read replica may not have it yet */
+        rc = demand_json(w, id, req->user, &o);
+    if (w)
+        rc = db_write_end(w, rc);
+    json_decref(v);
+    if (rc) {
+        json_decref(o);
+        return rc;
+    }
+    return reply_json(resp, 201, o);
+}
+
+/* ---- the steps ---- */
+
+static const struct field triage_fields[] = {
+    {"tier", FIELD_STRING, FIELD_REQUIRED, 8, "分级", NULL, NULL, demands_tiers},
+    {"note", FIELD_STRING, FIELD_NULLABLE | FIELD_MULTILINE, 500, "说明", NULL},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+static const struct field assign_fields[] = {
+    {"department", FIELD_INT, FIELD_NULLABLE, 0, "承办部门", NULL, NULL, NULL, 1, INT32_MAX},
+    {"lead", FIELD_INT, FIELD_NULLABLE, 0, "牵头部门", NULL, NULL, NULL, 1, INT32_MAX},
+    {"assisting", FIELD_ARRAY, FIELD_NULLABLE, 0, "协办部门", NULL},
+    {"note", FIELD_STRING, FIELD_NULLABLE | FIELD_MULTILINE, 500, "说明", NULL},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+static const struct field note_fields[] = {
+    {"note", FIELD_STRING, FIELD_NULLABLE | FIELD_MULTILINE, 500, "说明", NULL},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+static const struct field reason_fields[] = {
+    {"reason", FIELD_STRING, FIELD_REQUIRED | FIELD_MULTILINE, 500, "原因", NULL},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+static const struct field supply_fields[] = {
+    {"info", FIELD_STRING, FIELD_REQUIRED | FIELD_MULTILINE, 2000, "补充内容", NULL},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+static const struct field reassign_fields[] = {
+    {"department", FIELD_INT, FIELD_REQUIRED, 0, "转办部门", NULL, NULL, NULL, 1, INT32_MAX},
+    {"reason", FIELD_STRING, FIELD_REQUIRED | FIELD_MULTILINE, 500, "转办原因", NULL},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+static const struct field resolve_fields[] = {
+    {"resolution", FIELD_STRING, FIELD_REQUIRED | FIELD_MULTILINE, 2000, "办理结果", NULL},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+static const struct field confirm_fields[] = {
+    {"rating", FIELD_INT, FIELD_REQUIRED, 0, "满意度评分", NULL, NULL, NULL, 1, 5},
+    {"comment", FIELD_STRING, FIELD_NULLABLE | FIELD_MULTILINE, 500, "评价意见", NULL},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+static const struct field merge_fields[] = {
+    {"into", FIELD_INT, FIELD_REQUIRED, 0, "合并到的诉求编号", NULL, NULL, NULL, 1, INT64_MAX},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+/* A refusal decided inside the transaction, answered after it is rolled back. */
+struct refusal {
+    int err;
+    const char *code, *message, *field;
+};
+
+static int refuse(struct refusal *r, int err, const char *code, const char *message,
+                  const char *field)
+{
+    *r = (struct refusal){err, code, message, field};
+    return err;
+}
+
+#define REFUSE(e, c, m, f) refuse(r, e, c, m, f)
+
+static int department_exists(struct db *w, int64_t id)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(w, "SELECT id FROM departments WHERE id = ?", &st);
+    if (!rc)
+        rc = db_bind_int(st, 1, id);
+    if (!rc)
+        rc = db_row(st);
+    db_done(st);
+    return rc;
+}
+
+/* The chain office a tier is routed to: the city's for large demands; for medium ones the
+ * county's when the county has a chain office, else the city's. */
+static int office_for(struct db *w, const char *tier, const char *region, char out[16])
+{
+    snprintf(out, 16, "%s", CITY_REGION);
+    if (strcmp(tier, "medium"))
+        return 0;
+    int rc = accounts_role_in_region(w, ROLE_CHAIN_OFFICE, region);
+    if (rc == 0)
+        snprintf(out, 16, "%s", region);
+    return rc == ERR_NOTFOUND ? 0 : rc;
+}
+
+static void set_due(json_t *v, const struct demand_deadlines *dl, const char *tier)
+{
+    char due[DATE_LEN + 1];
+    date_format(refdata_add_workdays(date_today(), demands_tier_days(dl, tier)), due);
+    json_object_set_new(v, "due", json_string(due));
+}
+
+static int set_assists(struct db *w, int64_t id, json_t *assisting)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(w, "DELETE FROM demand_assists WHERE demand = ?", &st);
+    if (!rc)
+        rc = db_bind_int(st, 1, id);
+    if (!rc)
+        rc = db_run(st);
+    size_t i;
+    json_t *x;
+    json_array_foreach(assisting, i, x)
+    {
+        if (rc)
+            break;
+        rc = db_prepare(w, "INSERT INTO demand_assists(demand, department) VALUES (?, ?)", &st);
+        if (!rc)
+            rc = db_bind_int(st, 1, id);
+        if (!rc)
+            rc = db_bind_int(st, 2, json_integer_value(x));
+        if (!rc)
+            rc = db_run(st);
+    }
+    return rc;
+}
+
+/* The assisting departments of an assign body: distinct existing ids other than the lead. */
+static int assisting_ok(struct db *w, json_t *a, int64_t lead, struct refusal *r)
+{
+    size_t i, j;
+    json_t *x, *y;
+    if (json_array_size(a) > 20)
+        return REFUSE(ERR_INVALID, "validation_failed", "协办部门最多 20 个", "assisting");
+    json_array_foreach(a, i, x)
+    {
+        if (!json_is_integer(x) || json_integer_value(x) <= 0)
+            return REFUSE(ERR_INVALID, "validation_failed", "协办部门须为部门编号的数组",
+                          "assisting");
+        if (json_integer_value(x) == lead)
+            return REFUSE(ERR_INVALID, "validation_failed", "牵头部门不能同时是协办部门",
+                          "assisting");
+        json_array_foreach(
+            a, j, y) if (j < i &&
+                         json_integer_value(y) ==
+                             json_integer_value(x)) return REFUSE(ERR_INVALID, "validation_failed",
+                                                                  "协办部门重复", "assisting");
+        int rc = department_exists(w, json_integer_value(x));
+        if (rc == ERR_NOTFOUND)
+            return REFUSE(ERR_INVALID, "unknown_department", "协办部门不存在", "assisting");
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Decides the changes of action on demand id (state d) into v and the event's detail, or
+ * refuses into r. Runs on the write connection w. */
+static int plan(struct db *w, struct req *req, int64_t id, const struct demand_state *d,
+                const char *returned_from, int action, json_t *v, json_t *detail, struct refusal *r)
+{
+    json_t *b = req->json;
+    struct demand_deadlines dl;
+    int rc = demands_deadlines(w, &dl);
+    if (rc)
+        return rc;
+    const char *next = demands_next_status(d, action, returned_from);
+    char office[16];
+    json_object_update_missing(detail, b);
+    switch (action) {
+    case DA_TRIAGE: {
+        const char *tier = json_string_value(json_object_get(b, "tier"));
+        if (!strcmp(tier, "small") && !d->officer)
+            return REFUSE(ERR_CONFLICT, "no_officer", "该企业未配备驻企服务员，不能按小问题办理",
+                          "tier");
+        json_object_set_new(v, "tier", json_string(tier));
+        set_due(v, &dl, tier);
+        if (!strcmp(tier, "small")) {
+            next = "assigned";
+            json_object_set_new(v, "assignee", json_integer(d->officer));
+            json_object_set_new(v, "office_region", json_null());
+        } else {
+            next = "triaged";
+            if ((rc = office_for(w, tier, d->region, office)))
+                return rc;
+            json_object_set_new(v, "office_region", json_string(office));
+        }
+        break;
+    }
+    case DA_ASSIGN: {
+        json_t *dep = json_object_get(b, "department"), *lead = json_object_get(b, "lead"),
+               *assisting = json_object_get(b, "assisting");
+        int large = !strcmp(d->tier, "large");
+        if (large && !json_is_integer(lead))
+            return REFUSE(ERR_INVALID, "validation_failed", "大问题须指定牵头部门（lead）", "lead");
+        if (!large && (!json_is_integer(dep) || json_is_integer(lead) || json_is_array(assisting)))
+            return REFUSE(ERR_INVALID, "validation_failed",
+                          "中问题须指定一个承办部门（department）", "department");
+        int64_t target = json_integer_value(large ? lead : dep);
+        rc = department_exists(w, target);
+        if (rc == ERR_NOTFOUND)
+            return REFUSE(ERR_INVALID, "unknown_department", "承办部门不存在",
+                          large ? "lead" : "department");
+        if (!rc && large && assisting)
+            rc = assisting_ok(w, assisting, target, r);
+        if (!rc && large)
+            rc = set_assists(w, id, assisting);
+        if (rc)
+            return rc;
+        json_object_set_new(v, "department", json_integer(target));
+        break;
+    }
+    case DA_RETURN: json_object_set_new(v, "returned_from", json_string(d->status)); break;
+    case DA_SUPPLY: json_object_set_new(v, "returned_from", json_null()); break;
+    case DA_REASSIGN: {
+        int64_t target = json_integer_value(json_object_get(b, "department"));
+        if (target == d->department)
+            return REFUSE(ERR_CONFLICT, "same_department", "已由该部门承办，请选择其他部门",
+                          "department");
+        rc = department_exists(w, target);
+        if (rc == ERR_NOTFOUND)
+            return REFUSE(ERR_INVALID, "unknown_department", "转办部门不存在", "department");
+        if (rc)
+            return rc;
+        json_object_set_new(detail, "from_department", json_integer(d->department));
+        json_object_set_new(v, "department", json_integer(target));
+        break;
+    }
+    case DA_ESCALATE: {
+        const char *tier = demands_tier_up(d->tier);
+        if ((rc = office_for(w, tier, d->region, office)) || (rc = set_assists(w, id, NULL)))
+            return rc;
+        json_object_set_new(detail, "from_tier", json_string(d->tier));
+        json_object_set_new(detail, "to_tier", json_string(tier));
+        json_object_set_new(v, "tier", json_string(tier));
+        json_object_set_new(v, "office_region", json_string(office));
+        json_object_set_new(v, "assignee", json_null());
+        json_object_set_new(v, "department", json_null());
+        set_due(v, &dl, tier);
+        break;
+    }
+    case DA_RESOLVE: {
+        json_t *cur = NULL;
+        char key[24];
+        snprintf(key, sizeof key, "%" PRId64, id);
+        if ((rc = rec_get(w, &demands_demand, key, &cur)))
+            return rc;
+        json_object_set_new(v, "late", json_boolean(date_today() > due_day(cur)));
+        json_decref(cur);
+        json_object_set(v, "resolution", json_object_get(b, "resolution"));
+        json_object_set_new(v, "resolved_at", json_integer(time_now()));
+        break;
+    }
+    case DA_CONFIRM: {
+        json_t *cur = NULL;
+        char key[24];
+        snprintf(key, sizeof key, "%" PRId64, id);
+        if ((rc = rec_get(w, &demands_demand, key, &cur)))
+            return rc;
+        const char *filed = json_string_value(json_object_get(cur, "filed_at"));
+        int32_t day = date_today();
+        if (filed && strlen(filed) >= DATE_LEN)
+            date_parse(filed, DATE_LEN, &day);
+        json_decref(cur);
+        json_object_set_new(v, "days_to_close",
+                            json_integer(refdata_workdays_between(day, date_today())));
+        json_object_set(v, "rating", json_object_get(b, "rating"));
+        json_object_set(v, "comment", json_object_get(b, "comment"));
+        json_object_set_new(v, "closed_at", json_integer(time_now()));
+        break;
+    }
+    case DA_REOPEN:
+        json_object_set_new(v, "late", json_false());
+        json_object_set_new(v, "resolved_at", json_null());
+        set_due(v, &dl, d->tier);
+        break;
+    case DA_MERGE: {
+        int64_t into = json_integer_value(json_object_get(b, "into"));
+        struct demand_state t;
+        char rf[16];
+        if (into == id)
+            return REFUSE(ERR_CONFLICT, "merge_self", "不能把诉求合并到它自己", "into");
+        rc = state_of(w, into, req->user, &t, rf);
+        if (rc == ERR_NOTFOUND || (!rc && demands_may_see(req->user, &t)))
+            return REFUSE(ERR_INVALID, "unknown_demand", "合并目标诉求不存在或无权查看", "into");
+        if (rc)
+            return rc;
+        if (!strcmp(t.status, "merged"))
+            return REFUSE(ERR_CONFLICT, "merge_cycle", "目标诉求已合并到其他诉求，请合并到最终诉求",
+                          "into");
+        json_object_set_new(v, "merged_into", json_integer(into));
+        json_t *in = json_pack("{sI}", "from", (json_int_t)id);
+        rc = record_event(w, req, into, "merged_in", t.status, t.status, in);
+        json_decref(in);
+        if (rc)
+            return rc;
+        break;
+    }
+    default: break;
+    }
+    json_object_set_new(v, "status", json_string(next));
+    return 0;
+}
+
+static int demand_act(struct req *req, struct resp *resp)
+{
+    int64_t id;
+    int rc = id_or_reply(req, resp, &id);
+    if (rc)
+        return rc;
+    const char *slash = strrchr(req->route->pattern, '/');
+    int action = demands_action_of(slash ? slash + 1 : NULL);
+    struct demand_state d;
+    struct refusal r = {0};
+    char returned_from[16], key[24];
+    json_t *v = json_object(), *detail = json_object(), *o = NULL;
+    snprintf(key, sizeof key, "%" PRId64, id);
+    struct db *w = db_write_begin();
+    rc = w ? state_of(w, id, req->user, &d, returned_from) : ERR_DB;
+    if (!rc)
+        rc = demands_may_see(req->user, &d);
+    if (rc == ERR_NOTFOUND || rc == ERR_FORBIDDEN)
+        refuse(&r, rc, rc == ERR_NOTFOUND ? "not_found" : "forbidden",
+               rc == ERR_NOTFOUND ? "未找到该诉求" : "无权查看该诉求", NULL);
+    const char *msg;
+    if (!rc && (rc = demands_may_act(req->user, &d, action, &msg)))
+        refuse(&r, rc, rc == ERR_CONFLICT ? "invalid_state" : "forbidden", msg, NULL);
+    if (!rc)
+        rc = plan(w, req, id, &d, returned_from, action, v, detail, &r);
+    if (!rc)
+        rc = rec_update(w, &demands_demand, key, v);
+    if (!rc)
+        rc = record_event(w, req, id, demands_action_name(action), d.status,
+                          json_string_value(json_object_get(v, "status")), detail);
+    if (!rc)
+        rc = demand_json(w, id, req->user, &o);
+    if (w)
+        rc = db_write_end(w, rc);
+    json_decref(v);
+    json_decref(detail);
+    if (rc)
+        json_decref(o);
+    if (rc && r.err == rc)
+        return reply_error(resp, rc, r.code, r.message, r.field);
+    return rc ? rc : reply_json(resp, 200, o);
+}
+
+#define STEP(name, roles, fields, flags)                                                           \
+    {                                                                                              \
+        "POST", "/api/v1/demands/{id}/" name, demand_act, roles, fields,                           \
+            ROUTE_BODY_JSON | (flags), 0                                                           \
+    }
+
+static const struct route routes[] = {
+    {"GET", "/api/v1/demands", NULL, ROLES_READ | ROLE_ENTERPRISE, NULL, 0, 0, &demands_list},
+    {"POST", "/api/v1/demands", demand_create,
+     ROLE_ENTERPRISE | ROLE_OFFICER | ROLE_CHAIN_OFFICE | ROLE_CITY_OFFICE | ROLE_BUREAU,
+     demands_create_fields, ROUTE_BODY_JSON, 0},
+    {"GET", "/api/v1/demands/stats", demands_stats, ROLES_READ, NULL, 0, 0},
+    {"GET", "/api/v1/demands/deadlines", deadlines_get, ROLES_READ | ROLE_ENTERPRISE, NULL, 0, 0},
+    {"PUT", "/api/v1/demands/deadlines", deadlines_put, ROLE_ADMIN, deadline_fields,
+     ROUTE_BODY_JSON, 0},
+    {"GET", "/api/v1/demands/{id}", demand_get, ROLES_READ | ROLE_ENTERPRISE, NULL, 0, 0},
+    STEP("triage", ROLE_OFFICER | ROLE_CHAIN_OFFICE, triage_fields, 0),
+    STEP("assign", ROLE_CHAIN_OFFICE | ROLE_CITY_OFFICE, assign_fields, 0),
+    STEP("start", ROLE_OFFICER | ROLE_DEPARTMENT, note_fields, ROUTE_BODY_OPTIONAL),
+    STEP("return", ROLE_OFFICER | ROLE_DEPARTMENT | ROLE_CHAIN_OFFICE | ROLE_CITY_OFFICE,
+         reason_fields, 0),
+    STEP("supply", ROLE_ENTERPRISE | ROLE_OFFICER, supply_fields, 0),
+    STEP("reassign", ROLE_CHAIN_OFFICE | ROLE_CITY_OFFICE | ROLE_DEPARTMENT, reassign_fields, 0),
+    STEP("escalate", ROLE_OFFICER | ROLE_CHAIN_OFFICE | ROLE_CITY_OFFICE | ROLE_DEPARTMENT,
+         reason_fields, 0),
+    STEP("resolve", ROLE_OFFICER | ROLE_DEPARTMENT, resolve_fields, 0),
+    STEP("confirm", ROLE_ENTERPRISE, confirm_fields, 0),
+    STEP("reopen", ROLE_ENTERPRISE, reason_fields, 0),
+    STEP("merge", ROLE_OFFICER | ROLE_CHAIN_OFFICE | ROLE_CITY_OFFICE, merge_fields, 0),
+    {NULL, NULL, NULL, 0, NULL, 0, 0},
+};
+
+static struct record *const records[] = {&demands_demand, NULL};
+
+static const struct audit_action actions[] = {
+    {"demand.submit", "提交企业诉求"},
+    {"demand.triage", "诉求分级"},
+    {"demand.assign", "诉求交办"},
+    {"demand.start", "开始办理诉求"},
+    {"demand.return", "诉求退回补充"},
+    {"demand.supply", "诉求补充材料"},
+    {"demand.reassign", "诉求转办"},
+    {"demand.escalate", "诉求升级"},
+    {"demand.resolve", "诉求办结"},
+    {"demand.confirm", "诉求确认评价"},
+    {"demand.reopen", "诉求重新办理"},
+    {"demand.merge", "合并重复诉求"},
+    {"demand.merged_in", "并入重复诉求"},
+    {"demand.deadlines", "修改诉求办理时限"},
+    {NULL, NULL},
+};
+
+const struct module demands_module = {
+    .name = "demands",
+    .label = "诉求通",
+    .roles = ROLES_READ | ROLE_ENTERPRISE,
+    .routes = routes,
+    .records = records,
+    .actions = actions,
+    .demo = demands_demo,
+};
