@@ -67,7 +67,7 @@ $(B)/jianguan: $(B)/obj/src/main.o $(B)/libjianguan.a
 $(B)/tests/%: tests/unit/%.c $(B)/libjianguan.a
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libjianguan.a \
-		$(PKG_LIBS) -lcmocka
+		$(PKG_LIBS) -lcmocka -lm
 
 # The web UI: npm packages from the lock file, built by Vite into web/dist.
 web: web/dist/index.html
