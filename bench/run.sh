@@ -12,6 +12,11 @@
 #                        5× the reference city, and bench/growth.svg; its first run builds the
 #                        databases in bench/tmp, about 15 minutes; measuring, three rounds of
 #                        short runs each after a wait for a quiet machine, takes up to an hour)
+#        BENCH_DRAW      0 skips the draw over 710,000 members (bench/draw.sh, bench/draw.c)
+#        BENCH_DEMANDS   0 skips the demands benchmark (bench/demands.sh: filing demands and an
+#                        officer's inbox, plain and filtered, at 100,000 demands; its first run
+#                        builds bench/tmp/demands-100k.db, about 5 minutes; measuring 2, up to 6
+#                        when it waits for a quiet machine)
 # Writes bench/RESULTS.md (keeping everything from the `<!-- registry -->` marker onward) and
 # prints the table. Loopback only; every server is stopped by the EXIT trap, even on failure.
 set -euo pipefail
@@ -227,4 +232,16 @@ fi
 if [[ ${BENCH_GROWTH:-1} != 0 ]]; then
     echo
     "$HERE/growth.sh" "$ORIG_BIN"
+fi
+
+# ---- 11. demands: filing and an officer's inbox at 100,000 demands (its own section) -----------
+if [[ ${BENCH_DEMANDS:-1} != 0 ]]; then
+    echo
+    "$HERE/demands.sh" "$ORIG_BIN"
+fi
+
+# ---- 12. the random draw at city scale (its own section of RESULTS.md) -----------------------
+if [[ ${BENCH_DRAW:-1} != 0 ]]; then
+    echo
+    "$HERE/draw.sh" "$(dirname "$ORIG_BIN")"
 fi

@@ -18,7 +18,7 @@ static const struct {
     {"user", cmd_user, "用户管理：add / passwd / list / token"},
     {"backup", cmd_backup, "在线备份数据库（连同审计密钥）"},
     {"migrate-data", cmd_migrate_data, "把整个数据库迁到另一个库（如 SQLite → PostgreSQL）"},
-    {"verify", cmd_verify, "校验：audit（审计链）"},
+    {"verify", cmd_verify, "校验：audit（审计链）、draw（双随机抽取结果）"},
     {"openapi", cmd_openapi, "输出由记录描述生成的 OpenAPI 记录结构"},
     {"version", cmd_version, "显示版本"},
     {NULL, NULL, NULL},

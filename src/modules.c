@@ -6,12 +6,13 @@
 
 extern const struct module system_module, exports_module, refdata_module, audit_module,
     accounts_module, registry_module;
+extern const struct module catalogue_module;
 
-extern const struct module demands_module;
+extern const struct module demands_module, inspections_module;
 
 const struct module *const modules[] = {
-    &system_module,   &exports_module,  &refdata_module, &audit_module,
-    &accounts_module, &registry_module, &demands_module, NULL,
+    &system_module,   &exports_module,   &refdata_module, &audit_module,       &accounts_module,
+    &registry_module, &catalogue_module, &demands_module, &inspections_module, NULL,
 };
 
 int modules_init(void)

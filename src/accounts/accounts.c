@@ -173,6 +173,35 @@ int accounts_role_in_region(struct db *db, unsigned role, const char *region)
     return rc;
 }
 
+int accounts_each_of_role(struct db *db, unsigned role, json_t *departments, json_t *regions,
+                          accounts_member_fn fn, void *arg)
+{
+    struct strbuf sql;
+    strbuf_init(&sql, 8192);
+    strbuf_puts(&sql, "SELECT id, department FROM users WHERE role = ? AND disabled = 0");
+    int rc = rec_sql_in(&sql, "department", departments, 1, 64);
+    if (!rc)
+        rc = rec_sql_in(&sql, "region", regions, 0, 64);
+    strbuf_puts(&sql, " ORDER BY id");
+    struct db_stmt *st = NULL;
+    if (!rc)
+        rc = db_prepare_once(db, strbuf_get(&sql), &st);
+    int k = 1, step = DB_DONE;
+    if (!rc)
+        rc = db_bind_text(st, k++, role_name(role), -1);
+    if (!rc)
+        rc = rec_bind_values(st, &k, departments);
+    if (!rc)
+        rc = rec_bind_values(st, &k, regions);
+    while (!rc && (step = db_step(st)) == DB_ROW)
+        rc = fn(arg, db_col_int(st, 0), db_col_int(st, 1));
+    if (!rc && step != DB_DONE)
+        rc = step;
+    db_finalize(st);
+    strbuf_dispose(&sql);
+    return rc;
+}
+
 const char *accounts_field_message(const char *field)
 {
     if (!field)

@@ -51,6 +51,13 @@ int accounts_has_role(struct db *db, int64_t id, unsigned role);
 /* Whether an enabled account of role (an enum role bit) serves region: 0, ERR_NOTFOUND or an
  * error (a county's own chain office routes its medium demands). */
 int accounts_role_in_region(struct db *db, unsigned role, const char *region);
+/* Calls fn(arg, id, department) for each enabled account of role whose department is one of
+ * departments and whose region one of regions (JSON arrays of integers and of codes; NULL or
+ * empty: any), in id order. Returns 0, ERR_INVALID for arrays of the wrong types or longer
+ * than 64, or an error. fn must not use db. */
+typedef int (*accounts_member_fn)(void *arg, int64_t id, int64_t department);
+int accounts_each_of_role(struct db *db, unsigned role, json_t *departments, json_t *regions,
+                          accounts_member_fn fn, void *arg);
 /* Checks a new password's length and hashes it into hash (argon2id: 50-100 ms, so before
  * taking the writer). Returns 0, ERR_INVALID or ERR_INTERNAL. */
 int accounts_new_password(const char *password, char hash[128]);

@@ -3,9 +3,10 @@
  * The demands' part of the reference city: the source's half year of 诉求通 — 720 demands from
  * the enterprises that have a service officer, 710 of them closed (98.6%), triaged about half
  * small, a third medium and the rest large, each with the event history its life would have
- * left, and a department account for every department and a chain office for every county so
- * that medium demands are routed as in the city. The small scale has a tenth of the demands.
- * A function of d->seed.
+ * left, and a department account for every department. The demo city has one chain office,
+ * the city's (the `chain_office` login), so it routes every medium demand; a county that gets
+ * its own chain office account routes its county's from then on. The small scale has a tenth of the
+ * demands. A function of d->seed.
  */
 #include "demands/demands.h"
 #include "accounts/accounts.h"
@@ -102,8 +103,8 @@ static int insert_event(struct db *w, int64_t demand, const struct event *e)
     return rc ? rc : db_run(st);
 }
 
-/* Accounts the routing needs: one per department (the demo login serves the first), one chain
- * office per county (the demo login is the city's). Password-less, as the officers are. */
+/* Accounts the routing needs: one per department (the demo login serves the first),
+ * password-less as the officers are. */
 static int demo_accounts(struct db *w, int64_t dept_user[32], int64_t *chain_city,
                          int64_t *city_office)
 {
@@ -126,31 +127,7 @@ static int demo_accounts(struct db *w, int64_t dept_user[32], int64_t *chain_cit
         const char *field;
         rc = accounts_create(w, NULL, &u, &dept_user[d->id], &field);
     }
-    for (const struct region_row *r = refdata_regions; !rc && r->code; r++) {
-        if (strcmp(r->level, "county"))
-            continue;
-        char username[32], display[96];
-        int64_t id;
-        snprintf(username, sizeof username, "chain_%s", r->code);
-        snprintf(display, sizeof display, "%s链长办", r->name);
-        struct user_new u = {.username = username,
-                             .display_name = display,
-                             .role = "chain_office",
-                             .region = r->code,
-                             .password_hash = "!"};
-        const char *field;
-        rc = accounts_create(w, NULL, &u, &id, &field);
-    }
     return rc;
-}
-
-/* Where a demand of tier is routed: every county has its chain office here (demo_accounts). */
-static const char *office_of(const char *tier, const char *region)
-{
-    for (const struct region_row *r = refdata_regions; r->code; r++)
-        if (!strcmp(r->code, region))
-            return !strcmp(tier, "medium") && !strcmp(r->level, "county") ? region : CITY_REGION;
-    return CITY_REGION;
 }
 
 static int32_t day_of(int64_t t)
@@ -221,9 +198,14 @@ int demands_demo(struct db *w, struct demo *d)
         if (small)
             memmove(&ev[2], &ev[3], 3 * sizeof ev[0]);
         int shown = stages >= 7 ? nev : stages < nev ? stages : nev - 1;
-        for (int k = 0; k < shown; k++)
-            if (ev[k].at > now)
-                ev[k].at = now - (int64_t)(shown - k) * 60;
+        for (int k = 1; k < nev; k++) /* each step after the one before it */
+            if (ev[k].at <= ev[k - 1].at)
+                ev[k].at = ev[k - 1].at + 600 + (int64_t)rng_below(&r, 3600);
+        for (int k = shown - 1; k >= 0; k--) { /* and none in the future */
+            int64_t limit = k == shown - 1 ? now - 60 : ev[k + 1].at - 60;
+            if (ev[k].at > limit)
+                ev[k].at = limit;
+        }
         const char *status = ev[shown - 1].to;
         char due[DATE_LEN + 1];
         date_format(refdata_add_workdays(day_of(ev[1].at), days), due);
@@ -266,7 +248,7 @@ int demands_demo(struct db *w, struct demo *d)
         if (!rc)
             rc = db_bind_text(st, k++, status, -1);
         if (!rc)
-            rc = shown > 1 && !small ? db_bind_text(st, k++, office_of(tier, e->region), -1)
+            rc = shown > 1 && !small ? db_bind_text(st, k++, CITY_REGION, -1)
                                      : db_bind_null(st, k++);
         if (!rc)
             rc = shown > 1 && small ? db_bind_int(st, k++, e->officer) : db_bind_null(st, k++);

@@ -87,8 +87,11 @@ static void schema(struct strbuf *out, const struct record *r, int shape)
     static const char *const suffix[] = {"", "Create", "Patch"};
     static const char *const what[] = {"", "（新增请求体）", "（修改请求体：只给要改的字段）"};
     char name[64];
-    snprintf(name, sizeof name, "%s%s", r->name, shape == SHAPE_READ ? "Record" : "");
-    name[0] = (char)toupper((unsigned char)name[0]);
+    size_t n = 0; /* the record's name in CamelCase: inspection_task -> InspectionTask */
+    for (const char *c = r->name; *c && n + 8 < sizeof name; c++)
+        if (*c != '_')
+            name[n++] = c == r->name || c[-1] == '_' ? (char)toupper((unsigned char)*c) : *c;
+    snprintf(name + n, sizeof name - n, "%s", shape == SHAPE_READ ? "Record" : "");
     strbuf_printf(out, "    %s%s:\n      type: object\n      description: ", name, suffix[shape]);
     struct strbuf d;
     strbuf_init(&d, 256);

@@ -526,3 +526,38 @@ char *rec_diff(struct record *r, json_t *v, json_t *before)
     json_decref(d);
     return text;
 }
+
+int rec_sql_in(struct strbuf *sql, const char *column, json_t *a, int ints, size_t max)
+{
+    size_t n = json_array_size(a), i;
+    json_t *v;
+    if ((a && !json_is_array(a)) || n > max)
+        return ERR_INVALID;
+    json_array_foreach(a, i, v)
+    {
+        if (ints ? !json_is_integer(v) : !json_is_string(v))
+            return ERR_INVALID;
+    }
+    if (!n)
+        return 0;
+    strbuf_printf(sql, " AND %s IN (", column);
+    for (i = 0; i < n; i++)
+        strbuf_puts(sql, i ? ", ?" : "?");
+    strbuf_puts(sql, ")");
+    return 0;
+}
+
+int rec_bind_values(struct db_stmt *st, int *k, json_t *a)
+{
+    size_t i;
+    json_t *v;
+    int rc = 0;
+    json_array_foreach(a, i, v)
+    {
+        if (rc)
+            break;
+        rc = json_is_integer(v) ? db_bind_int(st, (*k)++, json_integer_value(v))
+                                : db_bind_text(st, (*k)++, json_string_value(v), -1);
+    }
+    return rc;
+}

@@ -129,6 +129,12 @@ int rec_update(struct db *w, struct record *r, const char *key, json_t *v);
  * (the record as it stood, may be NULL) differs. Returns JSON text the caller frees. */
 char *rec_diff(struct record *r, json_t *v, json_t *before);
 
+/* A filter on a set of values: appends " AND column IN (?, ...)" to sql for the values of the
+ * JSON array a (nothing when a is NULL or empty), and rec_bind_values binds them from index *k
+ * on, advancing it. Returns 0, or ERR_INVALID when a is not an array of at most max integers
+ * (ints) or strings. */
+int rec_sql_in(struct strbuf *sql, const char *column, json_t *a, int ints, size_t max);
+int rec_bind_values(struct db_stmt *st, int *k, json_t *a);
 /* Reads CSV text (RFC 4180, UTF-8, an optional BOM, a header row of field names) into one JSON
  * object per data line, each cell typed and checked as its field (an empty cell is null for
  * a nullable field and absent otherwise; a formula-escaping apostrophe is taken off). Columns

@@ -240,3 +240,35 @@ int registry_each_served(struct db *db, registry_served_fn fn, void *arg)
     db_done(st);
     return rc;
 }
+
+int registry_population(struct db *db, json_t *in_regions, json_t *in_chains, json_t *in_kinds,
+                        json_t *in_tiers, registry_member_fn fn, void *arg)
+{
+    struct strbuf sql;
+    strbuf_init(&sql, 1u << 16);
+    strbuf_puts(&sql, "SELECT uscc, credit, region FROM entities WHERE status = 'active'");
+    int rc = rec_sql_in(&sql, "region", in_regions, 0, REGISTRY_SCOPE_MAX);
+    if (!rc)
+        rc = rec_sql_in(&sql, "chain", in_chains, 1, REGISTRY_SCOPE_MAX);
+    if (!rc)
+        rc = rec_sql_in(&sql, "kind", in_kinds, 0, REGISTRY_SCOPE_MAX);
+    if (!rc)
+        rc = rec_sql_in(&sql, "tier", in_tiers, 0, REGISTRY_SCOPE_MAX);
+    strbuf_puts(&sql, " ORDER BY uscc");
+    struct db_stmt *st = NULL;
+    if (!rc)
+        rc = db_prepare_once(db, strbuf_get(&sql), &st);
+    int k = 1, step = DB_DONE;
+    json_t *all[] = {in_regions, in_chains, in_kinds, in_tiers};
+    for (size_t i = 0; !rc && i < 4; i++)
+        rc = rec_bind_values(st, &k, all[i]);
+    if (!rc)
+        db_stream(st);
+    while (!rc && (step = db_step(st)) == DB_ROW)
+        rc = fn(arg, db_col_text(st, 0), db_col_text(st, 1), db_col_text(st, 2));
+    if (!rc && step != DB_DONE)
+        rc = step;
+    db_finalize(st);
+    strbuf_dispose(&sql);
+    return rc;
+}

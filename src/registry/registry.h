@@ -65,6 +65,16 @@ int registry_region_of(struct db *db, const char *uscc, char region[16]);
 typedef int (*registry_served_fn)(void *arg, const char *uscc, const char *region, int64_t chain,
                                   int64_t officer);
 int registry_each_served(struct db *db, registry_served_fn fn, void *arg);
+/* A population of the registry for a random draw: active entities whose region, chain, kind
+ * and tier are among those given (each a JSON array; NULL or empty: any). fn gets each one in
+ * code order, with its credit grade and region, until it returns non-zero (returned). Returns
+ * 0, ERR_INVALID when an array holds more than REGISTRY_SCOPE_MAX values or a value of the
+ * wrong type, or an error. The rows are streamed: fn must not use db. */
+#define REGISTRY_SCOPE_MAX 64
+typedef int (*registry_member_fn)(void *arg, const char *uscc, const char *credit,
+                                  const char *region);
+int registry_population(struct db *db, json_t *regions, json_t *chains, json_t *kinds,
+                        json_t *tiers, registry_member_fn fn, void *arg);
 /* Inserts the entity v on w; 0, ERR_CONFLICT for a taken code, or an error. */
 int registry_insert(struct db *w, json_t *v);
 /* Changes the members of v on entity uscc; 0, ERR_NOTFOUND or an error. */

@@ -176,11 +176,17 @@ def test_meta_for_every_role(fresh_server):
         expected = {"/api/v1/entities", "/api/v1/officers"} if staff else set()
         if role not in ("inspector", "station", "slaughterhouse"):
             expected.add("/api/v1/demands")  # 诉求通: staff of the network and enterprises
+        expected.add("/api/v1/services")  # 服务清单: public, so every role's
+        expected.add("/api/v1/public/inspection-tasks")  # 一公开: public too
+        if role in ("bureau", "inspector"):
+            expected |= {"/api/v1/inspection-items", "/api/v1/inspection-tasks"}
         if role == "admin":
             expected = set(expect["lists"])
         assert set(lists) == expected, role
     assert set(expect["lists"]) == {"/api/v1/entities", "/api/v1/officers", "/api/v1/users",
-                                    "/api/v1/audit", "/api/v1/login-log", "/api/v1/demands"}
+                                    "/api/v1/audit", "/api/v1/login-log", "/api/v1/demands",
+                                    "/api/v1/services", "/api/v1/inspection-items",
+                                    "/api/v1/inspection-tasks", "/api/v1/public/inspection-tasks"}
 
 
 # -- enumerations -------------------------------------------------------------------------------

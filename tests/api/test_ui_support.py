@@ -79,7 +79,12 @@ def wait_for(predicate, timeout=3.0):
 # -- lists in meta -----------------------------------------------------------------------------
 
 DEMANDS = "/api/v1/demands"
-LIST_PATHS = {ENT, USERS, AUDIT, LOGIN_LOG, OFFICERS, DEMANDS}
+SERVICES = "/api/v1/services"  # public: every role's, and anyone's
+ITEMS = "/api/v1/inspection-items"
+TASKS = "/api/v1/inspection-tasks"
+PUBLIC_TASKS = "/api/v1/public/inspection-tasks"  # public, as the catalogue
+LIST_PATHS = {ENT, USERS, AUDIT, LOGIN_LOG, OFFICERS, DEMANDS, SERVICES, ITEMS, TASKS,
+              PUBLIC_TASKS}
 
 
 def _officer_id(s):
@@ -94,6 +99,17 @@ def _first_demand(column):
 
 # path -> filter -> (value (or a function of the server), check of each item)
 FILTER_SAMPLES = {
+    ITEMS: {"department": ("10", lambda i, v: i["department"] == 10)},
+    TASKS: {"status": ("published", lambda i, v: i["status"] == v),
+            "region": ("371502", lambda i, v: i["region"] == v)},
+    PUBLIC_TASKS: {"status": ("published", lambda i, v: i["status"] == v),
+                   "region": ("371502", lambda i, v: i["region"] == v)},
+    SERVICES: {
+        "list": ("lenient", lambda i, v: i["list"] == v),
+        "department": ("10", lambda i, v: i["department"] == 10),
+        "category": ("finance", lambda i, v: i["category"] == v),
+        "status": ("draft", lambda i, v: i["status"] == v),
+    },
     ENT: {
         "region": (OWN, lambda i, v: i["region"] == v),
         "chain": ("1", lambda i, v: i["chain"] == 1),
@@ -152,9 +168,11 @@ def test_meta_lists_for_admin(ui):
     lists = ok(get(ui, META))["lists"]
     assert set(lists) == LIST_PATHS
     records = {ENT: "entity", USERS: "user", AUDIT: "audit", LOGIN_LOG: "audit",
-               OFFICERS: "officer", DEMANDS: "demand"}
+               OFFICERS: "officer", DEMANDS: "demand", SERVICES: "service",
+               ITEMS: "inspection_item", TASKS: "inspection_task", PUBLIC_TASKS: "inspection_task"}
     titles = {ENT: "市场主体", USERS: "用户", AUDIT: "操作日志", LOGIN_LOG: "登录日志",
-              OFFICERS: "驻企服务员", DEMANDS: "企业诉求"}
+              OFFICERS: "驻企服务员", DEMANDS: "企业诉求", SERVICES: "服务清单",
+              ITEMS: "抽查事项清单", TASKS: "双随机抽查任务", PUBLIC_TASKS: "双随机抽查结果公示"}
     for path, l in lists.items():
         assert set(l) == {"record", "title", "filters", "sorts", "export"}, (path, l)
         assert l["record"] == records[path] and l["title"] == titles[path], (path, l)
@@ -171,11 +189,14 @@ def test_meta_lists_for_admin(ui):
 
 def test_meta_lists_follow_the_role(ui):
     lists = ok(get(ui, META, "county"))["lists"]
-    assert set(lists) == {ENT, OFFICERS, DEMANDS}
-    assert ok(get(ui, META, "inspector"))["lists"].keys() == {ENT, OFFICERS}
+    assert set(lists) == {ENT, OFFICERS, DEMANDS, SERVICES, ITEMS, TASKS, PUBLIC_TASKS}
+    assert ok(get(ui, META, "inspector"))["lists"].keys() == {ENT, OFFICERS, SERVICES, ITEMS,
+                                                              TASKS, PUBLIC_TASKS}
     token = ui.login("enterprise", ui.cred["enterprise"])
     r = ui.req("GET", META, token=token)
-    assert r.status == 200 and r.body["lists"].keys() == {DEMANDS}
+    assert r.status == 200 and r.body["lists"].keys() == {DEMANDS, SERVICES, PUBLIC_TASKS}
+    # The public list is in every role's meta; only staff may have it as a file.
+    assert r.body["lists"][SERVICES]["export"] is False
 
 
 @pytest.mark.parametrize("path", sorted(LIST_PATHS))
@@ -212,7 +233,8 @@ def test_listed_filters_are_accepted(ui, path):
     # A filter value of the wrong type is refused with its name as the field.
     bad = {ENT: ("chain", "x"), USERS: ("department", "x"), AUDIT: ("from", "2020-13-45"),
            LOGIN_LOG: ("actor", "me"), OFFICERS: ("region", "3" * 17),
-           DEMANDS: ("overdue", "maybe")}[path]
+           DEMANDS: ("overdue", "maybe"), SERVICES: ("department", "x"),
+           ITEMS: ("department", "x"), TASKS: ("region", "9"), PUBLIC_TASKS: ("status", "lost")}[path]
     assert_refused(get(ui, path, **{bad[0]: bad[1]}), 422, "validation_failed", bad[0])
 
 

@@ -208,7 +208,8 @@ test('users: filter the list by role, kept in the URL', T, async () => {
     assert.equal(roles.length, Math.min(expected.total, 20))
     for (const r of roles) assert.equal(r, '执法人员')
     assert.equal((await page.getByTestId('list-total').innerText()).replace(/\D/g, ''), String(expected.total))
-    assert.ok((await colTexts(page, 'user-table', 'username')).includes('filter.insp'))
+    // The demo city has inspectors of its own: the new one is on the first page when it fits.
+    if (expected.total <= 20) assert.ok((await colTexts(page, 'user-table', 'username')).includes('filter.insp'))
 
     // The export carries the filter.
     const [csv, req] = await Promise.all([

@@ -22,11 +22,17 @@ const SIZES = {
 
 // The menus, exactly as users must see them: [title, path].
 const HOME = ['首页概览', '/']
-const STAFF_MENU = [HOME, ['市场主体', '/entities'], ['基础数据', '/reference']]
+const STAFF_MENU = [HOME, ['市场主体', '/entities'], ['服务清单', '/catalogue'], ['基础数据', '/reference']]
+// 诉求通: the staff who handle demands (not inspectors), and the enterprise its own.
+const DEMANDS = [['诉求收件箱', '/demands'], ['诉求统计', '/demands/stats']]
+const DEMAND_STAFF_MENU = [...STAFF_MENU.slice(0, 3), ...DEMANDS, ...STAFF_MENU.slice(3)]
 const OWNER_MENU = [HOME, ['我的企业', '/my-entity']]
+const ENTERPRISE_MENU = [...OWNER_MENU, ['我的诉求', '/my-demands']]
 const ADMIN_MENU = [
   HOME,
   ['市场主体', '/entities'],
+  ['服务清单', '/catalogue'],
+  ...DEMANDS,
   ['用户管理', '/system/users'],
   ['角色与数据范围', '/system/roles'],
   ['部门/区划/产业链', '/system/org'],
@@ -45,14 +51,14 @@ let department // department 1, from the API
 // Every role to walk through; `user` is created in before().
 const ROLES = [
   { key: 'admin', role: 'admin', display: '系统管理员', menu: ADMIN_MENU, stat: CITY_STAT },
-  { key: 'bureau-city', role: 'bureau', display: '市局 王明', menu: STAFF_MENU, stat: CITY_STAT },
-  { key: 'bureau-county', role: 'bureau', display: '东昌府区局 李静', region: '371502', menu: STAFF_MENU, stat: '东昌府区市场主体总数' },
-  { key: 'officer', role: 'officer', display: '驻企服务员 刘洋', menu: STAFF_MENU, stat: '我服务的市场主体' },
+  { key: 'bureau-city', role: 'bureau', display: '市局 王明', menu: DEMAND_STAFF_MENU, stat: CITY_STAT },
+  { key: 'bureau-county', role: 'bureau', display: '东昌府区局 李静', region: '371502', menu: DEMAND_STAFF_MENU, stat: '东昌府区市场主体总数' },
+  { key: 'officer', role: 'officer', display: '驻企服务员 刘洋', menu: DEMAND_STAFF_MENU, stat: '我服务的市场主体' },
   { key: 'inspector', role: 'inspector', display: '执法人员 赵强', menu: STAFF_MENU, stat: CITY_STAT },
-  { key: 'department', role: 'department', display: '财政局 孙丽', departmentId: 1, menu: STAFF_MENU, stat: CITY_STAT },
-  { key: 'chain_office', role: 'chain_office', display: '链长办 陈刚', menu: STAFF_MENU, stat: CITY_STAT },
-  { key: 'city_office', role: 'city_office', display: '市链长办 周涛', menu: STAFF_MENU, stat: CITY_STAT },
-  { key: 'enterprise', role: 'enterprise', display: '企业联系人 张三', entity: 0, menu: OWNER_MENU },
+  { key: 'department', role: 'department', display: '财政局 孙丽', departmentId: 1, menu: DEMAND_STAFF_MENU, stat: CITY_STAT },
+  { key: 'chain_office', role: 'chain_office', display: '链长办 陈刚', menu: DEMAND_STAFF_MENU, stat: CITY_STAT },
+  { key: 'city_office', role: 'city_office', display: '市链长办 周涛', menu: DEMAND_STAFF_MENU, stat: CITY_STAT },
+  { key: 'enterprise', role: 'enterprise', display: '企业联系人 张三', entity: 0, menu: ENTERPRISE_MENU },
   { key: 'station', role: 'station', display: '充装站 钱七', entity: 1, menu: OWNER_MENU },
   { key: 'slaughterhouse', role: 'slaughterhouse', display: '屠宰场 孙八', entity: 2, menu: OWNER_MENU },
 ]
@@ -174,8 +180,9 @@ async function openDrawer(page) {
 async function clickMenu(page, p) {
   const item = page.getByTestId(`menu-${p}`)
   if (!(await item.isVisible())) {
-    const group = '/' + p.split('/')[1]
-    await page.getByTestId(`menu-${group}`).locator('.el-sub-menu__title').click()
+    // The group that holds it (a group's path need not prefix its pages': 诉求通).
+    const group = page.getByTestId('menu').locator('.el-sub-menu').filter({ has: item })
+    await group.locator('.el-sub-menu__title').first().click()
     await item.waitFor({ state: 'visible' })
   }
   await item.click()

@@ -146,6 +146,12 @@ export const api = {
   entityHistory: (uscc) => request('GET', `/entities/${encodeURIComponent(uscc)}/history`),
   entityQrUrl: (uscc) => apiUrl(`/entities/${encodeURIComponent(uscc)}/qr.svg`),
 
+  // service catalogue (M3): reading is public, drafts only for staff
+  services: (query) => request('GET', '/services', { query }),
+  service: (id) => request('GET', `/services/${encodeURIComponent(id)}`),
+  createService: (item) => request('POST', '/services', { body: item }),
+  updateService: (id, changes) => request('PATCH', `/services/${encodeURIComponent(id)}`, { body: changes }),
+
   // system administration (admin)
   users: (query) => request('GET', '/users', { query }),
   user: (id) => request('GET', `/users/${id}`),

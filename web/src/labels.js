@@ -42,6 +42,40 @@ const FALLBACK = {
         status: { label: '登记状态', values: { active: '存续', deregistered: '注销', revoked: '吊销' } },
       },
     },
+    // The public catalogue pages (/services) are read without logging in, so without /meta:
+    // what they show is labelled here.
+    service: {
+      label: '服务事项',
+      fields: {
+        title: { label: '事项名称' },
+        department_name: { label: '责任部门' },
+        content: { label: '服务内容' },
+        process: { label: '办理流程' },
+        channel: { label: '办理渠道' },
+        materials: { label: '申请材料' },
+        time_limit: { label: '办理时限' },
+        legal_basis: { label: '设定依据' },
+        fee: { label: '收费标准' },
+        contact: { label: '咨询电话' },
+        updated: { label: '更新日期' },
+        list: { label: '清单', values: { guidance: '合规指导', policy: '政策集成', service: '服务发展', lenient: '轻微免罚' } },
+        category: {
+          label: '服务类别',
+          values: {
+            funding: '资金',
+            land: '用地',
+            energy: '用能',
+            finance: '融资',
+            talent: '人才',
+            approval: '审批',
+            environment: '环保',
+            policy: '政策咨询',
+            other: '其他',
+          },
+        },
+        status: { label: '发布状态', values: { published: '已发布', draft: '草稿' } },
+      },
+    },
   },
   actions: {},
   lists: {},
@@ -87,6 +121,8 @@ export const STAFF_ROLES = ['admin', 'bureau', 'inspector', 'officer', 'chain_of
 export const ENTITY_OWNER_ROLES = ['enterprise', 'station', 'slaughterhouse']
 // Roles allowed to edit market entities.
 export const ENTITY_WRITE_ROLES = ['admin', 'bureau']
+// Roles allowed to add and edit service items (a department only its own department's).
+export const CATALOGUE_WRITE_ROLES = ['admin', 'department']
 
 // ---- lookups ----
 
@@ -188,3 +224,5 @@ export const TOKEN_KIND_LABELS = {
 
 export const CREDIT_TAG_TYPES = { A: 'success', B: 'primary', C: 'warning', D: 'danger' }
 export const STATUS_TAG_TYPES = { active: 'success', deregistered: 'info', revoked: 'danger' }
+// How each of the four lists of the service catalogue is coloured wherever an item shows it.
+export const SERVICE_LIST_TAG_TYPES = { guidance: 'primary', policy: 'success', service: 'primary', lenient: 'warning' }

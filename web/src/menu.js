@@ -13,16 +13,24 @@ import {
   Tickets,
   Document,
   Calendar,
+  Notebook,
+  ChatDotRound,
+  Message,
+  DataAnalysis,
+  ChatLineSquare,
 } from '@element-plus/icons-vue'
 import { ALL_ROLES, STAFF_ROLES, ENTITY_OWNER_ROLES } from './labels.js'
 
 // Staff who read reference data under 基础数据; the administrator has it in 系统管理.
 const REFERENCE_READERS = STAFF_ROLES.filter((r) => r !== 'admin')
 const ADMIN = ['admin']
+// 诉求通: staff who read demands (inspectors do not), and the enterprise its own.
+const DEMAND_STAFF = ['admin', 'bureau', 'officer', 'chain_office', 'department', 'city_office']
 
 export const MENU = [
   { path: '/', title: '首页概览', icon: HomeFilled, roles: ALL_ROLES },
   { path: '/entities', title: '市场主体', icon: OfficeBuilding, roles: STAFF_ROLES },
+  { path: '/catalogue', title: '服务清单', icon: Notebook, roles: STAFF_ROLES },
   {
     path: '/my-entity',
     title: '我的企业',
@@ -31,6 +39,18 @@ export const MENU = [
     // An enterprise account always has the entry (it explains a missing link); a station or a
     // slaughterhouse only when its account is bound to its entity.
     when: (user) => user.role === 'enterprise' || !!user.entity,
+  },
+  {
+    // A group, not a page: its path only names it (the pages are /demands, /demands/stats and
+    // /my-demands).
+    path: '/demand-center',
+    title: '诉求通',
+    icon: ChatDotRound,
+    children: [
+      { path: '/demands', title: '诉求收件箱', icon: Message, roles: DEMAND_STAFF },
+      { path: '/demands/stats', title: '诉求统计', icon: DataAnalysis, roles: DEMAND_STAFF },
+      { path: '/my-demands', title: '我的诉求', icon: ChatLineSquare, roles: ['enterprise'] },
+    ],
   },
   { path: '/reference', title: '基础数据', icon: Collection, roles: REFERENCE_READERS },
   {

@@ -32,6 +32,16 @@ function toOwnEntity() {
   return uscc ? { name: 'entity', params: { uscc }, replace: true } : true
 }
 
+// A demand's page sits under the menu entry the user has: the inbox (staff) or 我的诉求.
+const DEMAND_STAFF = ['admin', 'bureau', 'officer', 'chain_office', 'department', 'city_office']
+function demandPlace(to) {
+  const own = !!auth.user && auth.user.role === 'enterprise'
+  const list = own ? '/my-demands' : '/demands'
+  to.meta.menu = list
+  to.meta.crumbs = [{ title: menuGroup(list) }, { title: menuTitle(list), path: list }]
+  return true
+}
+
 // The home page's count starts while its code loads (see home.js).
 function startHome() {
   if (auth.user && STAFF_ROLES.includes(auth.user.role)) prefetchEntityTotal()
@@ -45,12 +55,34 @@ const routes = [
     component: () => import('./views/LoginView.vue'),
     meta: { public: true, title: '登录' },
   },
+  // The service catalogue for everyone, without logging in (M3): its list and its items.
+  {
+    path: '/services',
+    name: 'services',
+    component: () => import('./views/PublicServicesView.vue'),
+    meta: { public: true, title: '企业服务清单' },
+  },
+  {
+    path: '/services/:id',
+    name: 'service',
+    component: () => import('./views/PublicServiceView.vue'),
+    meta: { public: true, title: '服务事项' },
+  },
+  // The enterprise's QR page (一企一码 → {public_url}/m/entities/{uscc}/demand): phone-sized,
+  // without the shell; it asks for the login itself and stays on the page.
+  {
+    path: '/m/entities/:uscc/demand',
+    name: 'm-demand',
+    component: () => import('./views/demands/MobileDemandView.vue'),
+    meta: { public: true, title: '一企一码 · 提交诉求' },
+  },
   {
     path: '/',
     component: MainLayout,
     children: [
       page('', 'home', () => import('./views/HomeView.vue'), { roles: ALL_ROLES }, { beforeEnter: startHome }),
       page('entities', 'entities', () => import('./views/EntityListView.vue'), { roles: STAFF_ROLES }),
+      page('catalogue', 'catalogue', () => import('./views/CatalogueView.vue'), { roles: STAFF_ROLES }),
       {
         path: 'entities/:uscc',
         name: 'entity',
@@ -58,6 +90,16 @@ const routes = [
         meta: { title: '市场主体详情', roles: [...STAFF_ROLES, ...ENTITY_OWNER_ROLES], menu: '/entities' },
       },
       page('my-entity', 'my-entity', () => import('./views/NoEntityView.vue'), { roles: ENTITY_OWNER_ROLES }, { beforeEnter: toOwnEntity }),
+      // 诉求通 (M2): the inbox, the statistics, the enterprise's own demands and a demand.
+      page('demands', 'demands', () => import('./views/demands/DemandInboxView.vue'), { roles: DEMAND_STAFF }),
+      page('demands/stats', 'demand-stats', () => import('./views/demands/DemandStatsView.vue'), { roles: DEMAND_STAFF }),
+      page('my-demands', 'my-demands', () => import('./views/demands/DemandInboxView.vue'), { roles: ['enterprise'] }),
+      {
+        path: 'demands/:id(\\d+)',
+        name: 'demand',
+        component: () => import('./views/demands/DemandView.vue'),
+        meta: { title: '诉求详情', roles: [...DEMAND_STAFF, 'enterprise'], menu: '/demands' },
+      },
       // The administrator reads reference data in 系统管理 (部门/区划/产业链).
       page('reference', 'reference', () => import('./views/ReferenceView.vue'), { roles: STAFF_ROLES }, {
         beforeEnter: () => (auth.user && auth.user.role === 'admin' ? { name: 'system-org', replace: true } : true),
@@ -114,6 +156,9 @@ router.beforeEach(async (to) => {
   }
   return true
 })
+
+// (after the guard above, so the user is known; on every navigation, one demand to another too)
+router.beforeEach((to) => (to.name === 'demand' ? demandPlace(to) : true))
 
 router.afterEach((to) => {
   ui.crumbTail = ''

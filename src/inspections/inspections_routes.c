@@ -1,0 +1,647 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * M4 over HTTP:
+ *   GET|POST /api/v1/inspection-items            事项清单
+ *   GET|POST /api/v1/inspection-conflicts        回避: inspector × entity, with a reason
+ *   GET|POST /api/v1/inspection-tasks            tasks (bureau; county staff in their county)
+ *   GET  /api/v1/inspection-tasks/{id}           one task
+ *   POST /api/v1/inspection-tasks/{id}/commit    fix population, pool, relations; publish hashes
+ *   POST /api/v1/inspection-tasks/{id}/draw      draw; reveal the seed
+ *   GET  /api/v1/inspection-tasks/{id}/verify    draw again and compare
+ *   GET  /api/v1/inspection-tasks/{id}/targets   the drawn targets, teams and results
+ *   POST /api/v1/inspection-tasks/{id}/targets/{uscc}/result   an inspector of the team
+ *   POST /api/v1/inspection-tasks/{id}/complete, /publish
+ *   GET  /api/v1/public/inspection-tasks[/{id}]  published tasks, no login
+ */
+#include "inspections/inspections.h"
+#include "audit/audit.h"
+#include "core/err.h"
+#include "core/timeutil.h"
+#include "http/list.h"
+#include "http/module.h"
+#include "refdata/refdata.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int inspections_demo(struct db *w, struct demo *d);
+
+#define ROLES_PLAN (ROLE_BUREAU)
+#define ROLES_SEE (ROLE_BUREAU | ROLE_INSPECTOR)
+
+/* ---- items and conflicts ---- */
+
+static const struct list_filter item_filters[] = {{"department"}, {NULL}};
+
+static const struct list_def items_list = {
+    .rec = &inspections_item,
+    .order = "i.id",
+    .filename = "抽查事项清单",
+    .filters = item_filters,
+};
+
+static int item_create(struct req *req, struct resp *resp)
+{
+    double ratio = json_number_value(json_object_get(req->json, "ratio"));
+    if (json_object_get(req->json, "ratio") && (ratio < 0 || ratio > 1))
+        return reply_error(resp, ERR_INVALID, "validation_failed", "抽查比例须在 0 到 1 之间",
+                           "ratio");
+    struct db *w = db_write_begin();
+    int rc = w ? rec_insert(w, &inspections_item, req->json) : ERR_DB;
+    json_t *o = NULL;
+    char key[24];
+    if (!rc) {
+        snprintf(key, sizeof key, "%" PRId64, db_last_id(w));
+        rc = rec_get(w, &inspections_item, key, &o);
+    }
+    if (!rc) {
+        char object[48], *detail = json_dumps(o, JSON_COMPACT);
+        snprintf(object, sizeof object, "inspection_item:%s", key);
+        rc = audit_record_as(w, req->user, req->ip, "inspection_item.create", object, detail);
+        free(detail);
+    }
+    if (w)
+        rc = db_write_end(w, rc);
+    if (rc == ERR_CONFLICT) /* the department does not exist */
+        return reply_error(resp, ERR_INVALID, "unknown_department", "实施部门不存在", "department");
+    if (rc) {
+        json_decref(o);
+        return rc;
+    }
+    return reply_json(resp, 201, o);
+}
+
+static const struct field conflict_fields[] = {
+    {"inspector", FIELD_INT, FIELD_REQUIRED, 0, "检查人员编号", NULL, NULL, NULL, 1, INT64_MAX},
+    {"uscc", FIELD_STRING, FIELD_REQUIRED, 18, "统一社会信用代码", NULL},
+    {"reason", FIELD_STRING, FIELD_REQUIRED, 200, "回避原因", NULL},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+static int conflict_create(struct req *req, struct resp *resp)
+{
+    json_t *b = req->json;
+    int64_t inspector = json_integer_value(json_object_get(b, "inspector"));
+    const char *uscc = json_string_value(json_object_get(b, "uscc"));
+    struct db *w = db_write_begin();
+    int rc = w ? 0 : ERR_DB;
+    struct db_stmt *st = NULL;
+    if (!rc)
+        rc = db_prepare(w,
+                        "INSERT INTO inspection_conflicts(inspector, uscc, reason)"
+                        " SELECT u.id, e.uscc, ? FROM users u, entities e"
+                        " WHERE u.id = ? AND u.role = 'inspector' AND e.uscc = ?",
+                        &st);
+    if (!rc)
+        rc = db_bind_text(st, 1, json_string_value(json_object_get(b, "reason")), -1);
+    if (!rc)
+        rc = db_bind_int(st, 2, inspector);
+    if (!rc)
+        rc = db_bind_text(st, 3, uscc, -1);
+    if (!rc)
+        rc = db_run(st);
+    int inserted = !rc && db_changes(w) == 1;
+    if (!rc && inserted) {
+        char object[48], *detail = json_dumps(b, JSON_COMPACT);
+        snprintf(object, sizeof object, "inspection_conflict:%" PRId64, inspector);
+        rc = audit_record_as(w, req->user, req->ip, "inspection_conflict.create", object, detail);
+        free(detail);
+    }
+    if (w)
+        rc = db_write_end(w, rc);
+    if (rc == ERR_CONFLICT)
+        return reply_error(resp, rc, "duplicate", "该回避关系已登记", NULL);
+    if (rc)
+        return rc;
+    if (!inserted)
+        return reply_error(resp, ERR_INVALID, "unknown_reference",
+                           "检查人员或市场主体不存在（检查人员须为执法人员账号）", "inspector");
+    json_incref(b);
+    return reply_json(resp, 201, b);
+}
+
+static int conflicts_get(struct req *req, struct resp *resp)
+{
+    (void)req;
+    struct db_stmt *st = NULL;
+    json_t *a = json_array();
+    int rc = db_prepare(db_read(),
+                        "SELECT c.inspector, u.display_name, c.uscc, c.reason FROM"
+                        " inspection_conflicts c JOIN users u ON u.id = c.inspector"
+                        " ORDER BY c.inspector, c.uscc LIMIT 1000",
+                        &st),
+        step = DB_DONE;
+    while (!rc && (step = db_step(st)) == DB_ROW)
+        json_array_append_new(a,
+                              json_pack("{sI ss ss ss}", "inspector", (json_int_t)db_col_int(st, 0),
+                                        "inspector_name", db_col_text(st, 1), "uscc",
+                                        db_col_text(st, 2), "reason", db_col_text(st, 3)));
+    if (!rc && step != DB_DONE)
+        rc = step;
+    db_done(st);
+    if (rc) {
+        json_decref(a);
+        return rc;
+    }
+    return reply_json(resp, 200, json_pack("{so}", "items", a));
+}
+
+/* ---- tasks ---- */
+
+static int tasks_prepare(struct req *req, struct resp *resp, struct list_query *q)
+{
+    (void)resp;
+    const char *own = scope_region(req->user);
+    if (own)
+        list_set(q, "region", own);
+    return 0;
+}
+
+static const struct list_filter task_filters[] = {
+    {"status"},
+    {"region", NULL, NULL, refdata_parse_region},
+    {NULL},
+};
+
+static const struct list_def tasks_list = {
+    .rec = &inspections_task,
+    .order = "t.id DESC",
+    .filename = "双随机抽查任务",
+    .filters = task_filters,
+    .prepare = tasks_prepare,
+};
+
+static int id_or_reply(struct req *req, struct resp *resp, int64_t *id)
+{
+    const char *s = req_param(req, "id");
+    char *end = NULL;
+    long long v = s && *s >= '1' && *s <= '9' ? strtoll(s, &end, 10) : 0;
+    if (v <= 0 || !end || *end || v == LLONG_MAX)
+        return reply_error(resp, ERR_NOTFOUND, "not_found", "未找到该抽查任务", NULL);
+    *id = v;
+    return 0;
+}
+
+/* Reads task id on db if p may see it (county staff: their county); answers 404/403. */
+static int task_or_reply(struct req *req, struct resp *resp, struct db *db, int64_t id,
+                         json_t **out)
+{
+    char key[24];
+    snprintf(key, sizeof key, "%" PRId64, id);
+    json_t *o = NULL;
+    int rc = rec_get(db, &inspections_task, key, &o);
+    if (rc == ERR_NOTFOUND)
+        return reply_error(resp, rc, "not_found", "未找到该抽查任务", NULL);
+    if (rc)
+        return rc;
+    if (scope_allows(req->user, json_string_value(json_object_get(o, "region")))) {
+        json_decref(o);
+        return reply_error(resp, ERR_FORBIDDEN, "forbidden", "无权查看其他辖区的抽查任务", NULL);
+    }
+    *out = o;
+    return 0;
+}
+
+static int task_create(struct req *req, struct resp *resp)
+{
+    const char *field = NULL;
+    char msg[256];
+    json_t *v = json_deep_copy(req->json);
+    int rc = inspections_check_task(req->user, v, &field, msg, sizeof msg);
+    if (rc) {
+        json_decref(v);
+        return reply_error(resp, rc, rc == ERR_FORBIDDEN ? "forbidden" : "validation_failed", msg,
+                           field);
+    }
+    const char *own = scope_region(req->user);
+    json_object_set_new(v, "region", json_string(own ? own : CITY_REGION));
+    json_object_set_new(v, "status", json_string("draft"));
+    json_object_set_new(v, "created_by", json_integer(req->user->id));
+    json_object_set_new(v, "created_at", json_integer(time_now()));
+    struct db *w = db_write_begin();
+    rc = w ? rec_insert(w, &inspections_task, v) : ERR_DB;
+    json_t *o = NULL;
+    char key[24];
+    if (!rc) {
+        snprintf(key, sizeof key, "%" PRId64, db_last_id(w));
+        rc = rec_get(w, &inspections_task, key, &o);
+    }
+    if (!rc) {
+        char object[48];
+        snprintf(object, sizeof object, "inspection_task:%s", key);
+        rc = audit_record_as(w, req->user, req->ip, "inspection_task.create", object, NULL);
+    }
+    if (w)
+        rc = db_write_end(w, rc);
+    json_decref(v);
+    if (rc) {
+        json_decref(o);
+        return rc;
+    }
+    return reply_json(resp, 201, o);
+}
+
+static int task_get(struct req *req, struct resp *resp)
+{
+    int64_t id;
+    json_t *o;
+    int rc = id_or_reply(req, resp, &id);
+    if (!rc)
+        rc = task_or_reply(req, resp, db_read(), id, &o);
+    return rc ? rc : reply_json(resp, 200, o);
+}
+
+/* The drawn targets of task id with their teams and results, as a JSON array. */
+static int targets_json(struct db *db, int64_t id, json_t **out)
+{
+    struct db_stmt *st = NULL;
+    json_t *a = json_array();
+    int rc = db_prepare(db,
+                        "SELECT t.uscc, e.name, t.credit, t.region, t.team, t.outcome, t.note,"
+                        " t.rectify_by, t.inspected_on FROM inspection_targets t"
+                        " JOIN entities e ON e.uscc = t.uscc WHERE t.task = ? ORDER BY t.uscc",
+                        &st),
+        step = DB_DONE;
+    if (!rc)
+        rc = db_bind_int(st, 1, id);
+    while (!rc && (step = db_step(st)) == DB_ROW) {
+        json_t *team = json_loads(db_col_text(st, 4), 0, NULL);
+        json_array_append_new(
+            a, json_pack("{ss ss ss ss so ss? ss? ss? ss?}", "uscc", db_col_text(st, 0), "name",
+                         db_col_text(st, 1), "credit", db_col_text(st, 2), "region",
+                         db_col_text(st, 3), "inspectors", team ? team : json_array(), "outcome",
+                         db_col_text(st, 5), "note", db_col_text(st, 6), "rectify_by",
+                         db_col_text(st, 7), "inspected_on", db_col_text(st, 8)));
+    }
+    if (!rc && step != DB_DONE)
+        rc = step;
+    db_done(st);
+    if (rc)
+        json_decref(a);
+    else
+        *out = a;
+    return rc;
+}
+
+/* The steps of a task's life that take no body: commit, draw, complete, publish. */
+enum step { STEP_COMMIT, STEP_DRAW, STEP_COMPLETE, STEP_PUBLISH };
+
+static const struct {
+    const char *name, *from, *to, *action, *refusal;
+} steps[] = {
+    [STEP_COMMIT] = {"commit", "draft", "committed", "inspection_task.commit",
+                     "只有草稿状态的任务可以提交承诺"},
+    [STEP_DRAW] = {"draw", "committed", "drawn", "inspection_task.draw",
+                   "只有已承诺且尚未抽取的任务可以抽取"},
+    [STEP_COMPLETE] = {"complete", "|drawn|in_progress|", "completed", "inspection_task.complete",
+                       "只有已抽取或检查中的任务可以完成"},
+    [STEP_PUBLISH] = {"publish", "completed", "published", "inspection_task.publish",
+                      "只有已完成的任务可以公示"},
+};
+
+static int step_allowed(int s, const char *status)
+{
+    if (steps[s].from[0] != '|')
+        return !strcmp(steps[s].from, status);
+    char key[24];
+    snprintf(key, sizeof key, "|%s|", status);
+    return strstr(steps[s].from, key) != NULL;
+}
+
+static int task_step(struct req *req, struct resp *resp, int s)
+{
+    int64_t id;
+    int rc = id_or_reply(req, resp, &id);
+    if (rc)
+        return rc;
+    char msg[512] = "", object[48];
+    json_t *o = NULL, *targets = NULL;
+    int refused = 0;
+    struct db *w = db_write_begin();
+    rc = w ? task_or_reply(req, resp, w, id, &o) : ERR_DB;
+    if (!rc && !step_allowed(s, json_string_value(json_object_get(o, "status")))) {
+        rc = ERR_CONFLICT;
+        refused = 1;
+    }
+    json_decref(o);
+    o = NULL;
+    if (!rc && s == STEP_COMMIT)
+        rc = inspections_commit(w, id, msg, sizeof msg);
+    else if (!rc && s == STEP_DRAW)
+        rc = inspections_draw(w, id, msg, sizeof msg);
+    else if (!rc) {
+        struct db_stmt *st = NULL;
+        rc = db_prepare(w,
+                        s == STEP_COMPLETE
+                            ? "UPDATE inspection_tasks SET status = 'completed', completed_at = ?,"
+                              " updated_at = ? WHERE id = ?"
+                            : "UPDATE inspection_tasks SET status = 'published', published_at = ?,"
+                              " updated_at = ? WHERE id = ?",
+                        &st);
+        int64_t now = time_now();
+        if (!rc)
+            rc = db_bind_int(st, 1, now);
+        if (!rc)
+            rc = db_bind_int(st, 2, now);
+        if (!rc)
+            rc = db_bind_int(st, 3, id);
+        if (!rc)
+            rc = db_run(st);
+    }
+    snprintf(object, sizeof object, "inspection_task:%" PRId64, id);
+    if (!rc)
+        rc = audit_record_as(w, req->user, req->ip, steps[s].action, object, NULL);
+    char key[24];
+    snprintf(key, sizeof key, "%" PRId64, id);
+    if (!rc)
+        rc = rec_get(w, &inspections_task, key, &o);
+    if (!rc && s == STEP_DRAW)
+        rc = targets_json(w, id, &targets);
+    if (w)
+        rc = db_write_end(w, rc);
+    if (rc) {
+        json_decref(o);
+        json_decref(targets);
+        if (resp->status) /* answered by task_or_reply */
+            return rc;
+        if (refused)
+            return reply_error(resp, rc, "invalid_state", steps[s].refusal, NULL);
+        if (rc == ERR_INVALID)
+            return reply_error(resp, rc, s == STEP_COMMIT ? "cannot_commit" : "cannot_draw", msg,
+                               s == STEP_COMMIT ? "inspector_pool" : NULL);
+        return rc;
+    }
+    if (targets)
+        json_object_set_new(o, "targets", targets);
+    return reply_json(resp, 200, o);
+}
+
+static int task_commit(struct req *req, struct resp *resp)
+{
+    return task_step(req, resp, STEP_COMMIT);
+}
+
+static int task_draw(struct req *req, struct resp *resp)
+{
+    return task_step(req, resp, STEP_DRAW);
+}
+
+static int task_complete(struct req *req, struct resp *resp)
+{
+    return task_step(req, resp, STEP_COMPLETE);
+}
+
+static int task_publish(struct req *req, struct resp *resp)
+{
+    return task_step(req, resp, STEP_PUBLISH);
+}
+
+static int task_verify(struct req *req, struct resp *resp)
+{
+    int64_t id;
+    json_t *o;
+    int rc = id_or_reply(req, resp, &id);
+    if (!rc)
+        rc = task_or_reply(req, resp, db_read(), id, &o);
+    if (rc)
+        return rc;
+    int match = 0;
+    rc = inspections_verify(db_read(), id, &match);
+    if (rc == ERR_CONFLICT) {
+        json_decref(o);
+        return reply_error(resp, rc, "invalid_state", "任务尚未抽取，无可核验的结果", NULL);
+    }
+    if (rc) {
+        json_decref(o);
+        return rc;
+    }
+    json_t *out =
+        json_pack("{sI sb sO sO sO}", "id", (json_int_t)id, "match", match, "seed",
+                  json_object_get(o, "seed"), "seed_hash", json_object_get(o, "seed_hash"),
+                  "population_hash", json_object_get(o, "population_hash"));
+    json_decref(o);
+    return reply_json(resp, 200, out);
+}
+
+static int task_targets(struct req *req, struct resp *resp)
+{
+    int64_t id;
+    json_t *o, *a;
+    int rc = id_or_reply(req, resp, &id);
+    if (!rc)
+        rc = task_or_reply(req, resp, db_read(), id, &o);
+    if (rc)
+        return rc;
+    json_decref(o);
+    rc = targets_json(db_read(), id, &a);
+    return rc ? rc : reply_json(resp, 200, json_pack("{so}", "items", a));
+}
+
+static const struct enum_value outcomes[] = {
+    {"pass", "未发现问题"}, {"rectify", "责令整改"}, {"interview", "约谈"}, {"case", "立案查处"},
+    {NULL, NULL},
+};
+
+static const struct field result_fields[] = {
+    {"outcome", FIELD_STRING, FIELD_REQUIRED, 16, "检查结果", NULL, NULL, outcomes},
+    {"note", FIELD_STRING, FIELD_NULLABLE | FIELD_MULTILINE, 1000, "检查情况", NULL},
+    {"rectify_by", FIELD_DATE, FIELD_NULLABLE, 10, "整改期限", NULL},
+    {"inspected_on", FIELD_DATE, FIELD_NULLABLE, 10, "检查日期", NULL},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+static int target_result(struct req *req, struct resp *resp)
+{
+    int64_t id;
+    json_t *o = NULL, *b = req->json;
+    int rc = id_or_reply(req, resp, &id);
+    if (rc)
+        return rc;
+    const char *uscc = req_param(req, "uscc"),
+               *outcome = json_string_value(json_object_get(b, "outcome"));
+    const char *rectify_by = json_string_value(json_object_get(b, "rectify_by"));
+    if (!strcmp(outcome, "rectify") && !rectify_by)
+        return reply_error(resp, ERR_INVALID, "validation_failed", "责令整改须给出整改期限",
+                           "rectify_by");
+    char today[DATE_LEN + 1];
+    date_format(date_today(), today);
+    const char *on = json_string_value(json_object_get(b, "inspected_on"));
+    struct db *w = db_write_begin();
+    rc = w ? task_or_reply(req, resp, w, id, &o) : ERR_DB;
+    const char *status = json_string_value(json_object_get(o, "status"));
+    int state = !rc && (!strcmp(status, "drawn") || !strcmp(status, "in_progress"));
+    struct db_stmt *st = NULL;
+    int64_t team = 0;
+    if (!rc && state) {
+        rc =
+            db_prepare(w,
+                       "SELECT (SELECT count(*) FROM inspection_assignments a WHERE a.task = t.task"
+                       " AND a.uscc = t.uscc AND a.inspector = ?) FROM inspection_targets t"
+                       " WHERE t.task = ? AND t.uscc = ?",
+                       &st);
+        if (!rc)
+            rc = db_bind_int(st, 1, req->user->id);
+        if (!rc)
+            rc = db_bind_int(st, 2, id);
+        if (!rc)
+            rc = db_bind_text(st, 3, uscc, -1);
+        if (!rc)
+            rc = db_row(st);
+        if (!rc)
+            team = db_col_int(st, 0);
+        db_done(st);
+    }
+    int member = team > 0 || req->user->role == ROLE_BUREAU;
+    if (!rc && state && member) {
+        rc = db_prepare(w,
+                        "UPDATE inspection_targets SET outcome = ?, note = ?, rectify_by = ?,"
+                        " inspected_on = ?, recorded_by = ? WHERE task = ? AND uscc = ?",
+                        &st);
+        if (!rc)
+            rc = db_bind_text(st, 1, outcome, -1);
+        if (!rc)
+            rc = db_bind_text(st, 2, json_string_value(json_object_get(b, "note")), -1);
+        if (!rc)
+            rc = db_bind_text(st, 3, rectify_by, -1);
+        if (!rc)
+            rc = db_bind_text(st, 4, on ? on : today, -1);
+        if (!rc)
+            rc = db_bind_int(st, 5, req->user->id);
+        if (!rc)
+            rc = db_bind_int(st, 6, id);
+        if (!rc)
+            rc = db_bind_text(st, 7, uscc, -1);
+        if (!rc)
+            rc = db_run(st);
+        if (!rc && !strcmp(status, "drawn"))
+            rc = db_prepare(w, "UPDATE inspection_tasks SET status = 'in_progress' WHERE id = ?",
+                            &st);
+        if (!rc && !strcmp(status, "drawn"))
+            rc = db_bind_int(st, 1, id);
+        if (!rc && !strcmp(status, "drawn"))
+            rc = db_run(st);
+        char object[64], *detail = json_dumps(b, JSON_COMPACT);
+        snprintf(object, sizeof object, "inspection_task:%" PRId64, id);
+        if (!rc)
+            rc = audit_record_as(w, req->user, req->ip, "inspection_task.result", object, detail);
+        free(detail);
+    }
+    json_decref(o);
+    int refused = !rc && (!state || !member);
+    if (w)
+        rc = db_write_end(w, refused ? ERR_CONFLICT : rc);
+    if (resp->status)
+        return rc;
+    if (rc == ERR_NOTFOUND)
+        return reply_error(resp, rc, "not_found", "该企业不是本任务的抽查对象", "uscc");
+    if (refused && !state)
+        return reply_error(resp, ERR_CONFLICT, "invalid_state", "任务不在检查阶段，不能录入结果",
+                           NULL);
+    if (refused)
+        return reply_error(resp, ERR_FORBIDDEN, "forbidden", "只有该对象的检查组成员可以录入结果",
+                           NULL);
+    if (rc)
+        return rc;
+    return reply_json(resp, 200, json_pack("{ss ss}", "uscc", uscc, "outcome", outcome));
+}
+
+/* ---- public ---- */
+
+static int public_prepare(struct req *req, struct resp *resp, struct list_query *q)
+{
+    (void)req;
+    (void)resp;
+    list_set(q, "status", "published");
+    return 0;
+}
+
+static const struct list_def public_list = {
+    .rec = &inspections_task,
+    .order = "t.id DESC",
+    .filename = "双随机抽查结果公示",
+    .filters = task_filters,
+    .prepare = public_prepare,
+};
+
+static int public_get(struct req *req, struct resp *resp)
+{
+    int64_t id;
+    int rc = id_or_reply(req, resp, &id);
+    if (rc)
+        return rc;
+    char key[24];
+    snprintf(key, sizeof key, "%" PRId64, id);
+    json_t *o = NULL, *a = NULL;
+    rc = rec_get(db_read(), &inspections_task, key, &o);
+    if (!rc && strcmp(json_string_value(json_object_get(o, "status")), "published"))
+        rc = ERR_NOTFOUND; /* nothing unpublished is shown */
+    if (!rc)
+        rc = targets_json(db_read(), id, &a);
+    if (rc == ERR_NOTFOUND) {
+        json_decref(o);
+        return reply_error(resp, rc, "not_found", "未找到该公示任务", NULL);
+    }
+    if (rc) {
+        json_decref(o);
+        return rc;
+    }
+    json_object_del(o, "created_by");
+    json_object_set_new(o, "targets", a);
+    return reply_json(resp, 200, o);
+}
+
+#define STEP_ROUTE(path, fn)                                                                       \
+    {                                                                                              \
+        "POST", "/api/v1/inspection-tasks/{id}/" path, fn, ROLES_PLAN, NULL, 0, 0                  \
+    }
+
+static const struct route routes[] = {
+    {"GET", "/api/v1/inspection-items", NULL, ROLES_SEE, NULL, 0, 0, &items_list},
+    {"POST", "/api/v1/inspection-items", item_create, ROLES_PLAN, inspections_item_fields,
+     ROUTE_BODY_JSON, 0},
+    {"GET", "/api/v1/inspection-conflicts", conflicts_get, ROLES_PLAN, NULL, 0, 0},
+    {"POST", "/api/v1/inspection-conflicts", conflict_create, ROLES_PLAN, conflict_fields,
+     ROUTE_BODY_JSON, 0},
+    {"GET", "/api/v1/inspection-tasks", NULL, ROLES_SEE, NULL, 0, 0, &tasks_list},
+    {"POST", "/api/v1/inspection-tasks", task_create, ROLES_PLAN, inspections_task_create,
+     ROUTE_BODY_JSON, 0},
+    {"GET", "/api/v1/inspection-tasks/{id}", task_get, ROLES_SEE, NULL, 0, 0},
+    {"POST", "/api/v1/inspection-tasks/{id}/commit", task_commit, ROLES_PLAN, NULL, ROUTE_SLOW, 0},
+    {"POST", "/api/v1/inspection-tasks/{id}/draw", task_draw, ROLES_PLAN, NULL, ROUTE_SLOW, 0},
+    STEP_ROUTE("complete", task_complete),
+    STEP_ROUTE("publish", task_publish),
+    {"GET", "/api/v1/inspection-tasks/{id}/verify", task_verify, ROLES_SEE, NULL, ROUTE_SLOW, 0},
+    {"GET", "/api/v1/inspection-tasks/{id}/targets", task_targets, ROLES_SEE, NULL, 0, 0},
+    {"POST", "/api/v1/inspection-tasks/{id}/targets/{uscc}/result", target_result,
+     ROLE_INSPECTOR | ROLE_BUREAU, result_fields, ROUTE_BODY_JSON, 0},
+    {"GET", "/api/v1/public/inspection-tasks", NULL, ROLES_PUBLIC, NULL, 0, 0, &public_list},
+    {"GET", "/api/v1/public/inspection-tasks/{id}", public_get, ROLES_PUBLIC, NULL, 0, 0},
+    {NULL, NULL, NULL, 0, NULL, 0, 0},
+};
+
+static struct record *const records[] = {&inspections_task, &inspections_item, NULL};
+
+static const struct audit_action actions[] = {
+    {"inspection_item.create", "新增抽查事项"},
+    {"inspection_conflict.create", "登记回避关系"},
+    {"inspection_task.create", "创建抽查任务"},
+    {"inspection_task.commit", "抽查任务承诺（公布种子哈希）"},
+    {"inspection_task.draw", "双随机抽取"},
+    {"inspection_task.result", "录入抽查结果"},
+    {"inspection_task.complete", "完成抽查任务"},
+    {"inspection_task.publish", "公示抽查结果"},
+    {NULL, NULL},
+};
+
+const struct module inspections_module = {
+    .name = "inspections",
+    .label = "双随机、一公开",
+    .roles = ROLES_SEE,
+    .routes = routes,
+    .records = records,
+    .actions = actions,
+    .demo = inspections_demo,
+};
