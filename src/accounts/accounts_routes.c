@@ -238,16 +238,10 @@ static int auth_password(struct req *req, struct resp *resp)
     return user_write_reply(resp, rc, req->user->id, 200, "new_password");
 }
 
-/* Reads the {id} path parameter; answers 404 when it is not a user id. */
+/* The {id} path parameter (http.h: req_id_or_reply). */
 static int id_or_reply(struct req *req, struct resp *resp, int64_t *id)
 {
-    const char *s = req_param(req, "id");
-    char *end;
-    long long v = s ? strtoll(s, &end, 10) : 0;
-    if (!s || !*s || *end || v <= 0)
-        return reply_error(resp, ERR_NOTFOUND, "not_found", "用户不存在", "id");
-    *id = v;
-    return 0;
+    return req_id_or_reply(req, resp, "id", "用户不存在", id);
 }
 
 /* ?q= on users and officers: a fragment of the login name or of the person's name. */

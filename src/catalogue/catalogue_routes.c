@@ -28,17 +28,10 @@
 
 int catalogue_demo_hook(struct db *w, struct demo *d);
 
-/* Reads the {id} path parameter; answers 404 when it is not a positive number (no such item
- * can exist). */
+/* The {id} path parameter (http.h: req_id_or_reply). */
 static int id_or_reply(struct req *req, struct resp *resp, int64_t *id)
 {
-    const char *s = req_param(req, "id");
-    char *end;
-    long long v = s ? strtoll(s, &end, 10) : 0;
-    if (!s || !*s || *end || v <= 0)
-        return reply_error(resp, ERR_NOTFOUND, "not_found", "未找到该服务事项", "id");
-    *id = v;
-    return 0;
+    return req_id_or_reply(req, resp, "id", "未找到该服务事项", id);
 }
 
 /* Reads item id and decides whether the caller may see it: a draft looks missing to whoever

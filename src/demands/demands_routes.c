@@ -22,7 +22,6 @@
 #include "registry/registry.h"
 
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,16 +190,10 @@ static int demand_json(struct db *db, int64_t id, const struct principal *p, jso
     return 0;
 }
 
-/* The {id} path parameter: a positive integer, else 404. */
+/* The {id} path parameter (http.h: req_id_or_reply). */
 static int id_or_reply(struct req *req, struct resp *resp, int64_t *id)
 {
-    const char *s = req_param(req, "id");
-    char *end;
-    long long v = s && *s >= '1' && *s <= '9' ? strtoll(s, &end, 10) : 0;
-    if (v <= 0 || *end || v == LLONG_MAX)
-        return reply_error(resp, ERR_NOTFOUND, "not_found", "未找到该诉求", NULL);
-    *id = v;
-    return 0;
+    return req_id_or_reply(req, resp, "id", "未找到该诉求", id);
 }
 
 static int refuse_unseen(struct resp *resp, int rc)

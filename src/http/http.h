@@ -122,6 +122,11 @@ void *req_alloc(struct req *req, size_t n);
 int req_query_int_or_reply(struct req *req, struct resp *resp, const char *name, int64_t def,
                            int64_t min, int64_t max, int64_t *out /* out */);
 
+/* Reads the path parameter name as a record id: a positive decimal number, nothing else. No
+ * record can have any other id, so otherwise answers 404 with message (field name) and returns
+ * ERR_NOTFOUND. */
+int req_id_or_reply(struct req *req, struct resp *resp, const char *name, const char *message,
+                    int64_t *out /* out */);
 /* Answers with a JSON error body; returns err so a handler can `return reply_error(...)`.
  * code is a stable English word, message Chinese, field may be NULL. */
 int reply_error(struct resp *resp, int err, const char *code, const char *message,

@@ -129,6 +129,19 @@ int req_query_int_or_reply(struct req *req, struct resp *resp, const char *name,
     return 0;
 }
 
+int req_id_or_reply(struct req *req, struct resp *resp, const char *name, const char *message,
+                    int64_t *out)
+{
+    const char *s = req_param(req, name);
+    char *end = NULL;
+    errno = 0;
+    long long v = s && *s >= '1' && *s <= '9' ? strtoll(s, &end, 10) : 0;
+    if (v <= 0 || errno || !end || *end)
+        return reply_error(resp, ERR_NOTFOUND, "not_found", message, name);
+    *out = v;
+    return 0;
+}
+
 int http_status_of(int err)
 {
     switch (err) {

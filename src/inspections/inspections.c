@@ -237,13 +237,19 @@ static void fixed_free(struct fixed *f)
     json_decref(f->task);
 }
 
+/* Makes room in array p of *cap elements of size bytes for one more after the n it holds. */
+static void *room(void *p, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return p;
+    *cap = *cap ? 2 * *cap : 256;
+    return xrealloc(p, *cap * size);
+}
+
 static int add_member(void *arg, const char *uscc, const char *credit, const char *region)
 {
     struct fixed *f = arg;
-    if (f->n == f->cap) {
-        f->cap = f->cap ? 2 * f->cap : 4096;
-        f->m = xrealloc(f->m, f->cap * sizeof *f->m);
-    }
+    f->m = room(f->m, f->n, &f->cap, sizeof *f->m);
     struct member *m = &f->m[f->n++];
     snprintf(m->uscc, sizeof m->uscc, "%s", uscc);
     snprintf(m->credit, sizeof m->credit, "%s", credit);
@@ -255,20 +261,14 @@ static int add_member(void *arg, const char *uscc, const char *credit, const cha
 static int add_inspector(void *arg, int64_t id, int64_t department)
 {
     struct fixed *f = arg;
-    if (f->npool == f->cap_pool) {
-        f->cap_pool = f->cap_pool ? 2 * f->cap_pool : 64;
-        f->pool = xrealloc(f->pool, f->cap_pool * sizeof *f->pool);
-    }
+    f->pool = room(f->pool, f->npool, &f->cap_pool, sizeof *f->pool);
     f->pool[f->npool++] = (struct draw_inspector){id, department};
     return 0;
 }
 
 static void add_relation(struct fixed *f, int64_t pos, int64_t pool_pos, int kind)
 {
-    if (f->nrel == f->cap_rel) {
-        f->cap_rel = f->cap_rel ? 2 * f->cap_rel : 256;
-        f->rel = xrealloc(f->rel, f->cap_rel * sizeof *f->rel);
-    }
+    f->rel = room(f->rel, f->nrel, &f->cap_rel, sizeof *f->rel);
     f->rel[f->nrel++] = (struct relation){pos, pool_pos, kind};
 }
 

@@ -22,7 +22,6 @@
 #include "refdata/refdata.h"
 
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,15 +173,10 @@ static const struct list_def tasks_list = {
     .prepare = tasks_prepare,
 };
 
+/* The {id} path parameter (http.h: req_id_or_reply). */
 static int id_or_reply(struct req *req, struct resp *resp, int64_t *id)
 {
-    const char *s = req_param(req, "id");
-    char *end = NULL;
-    long long v = s && *s >= '1' && *s <= '9' ? strtoll(s, &end, 10) : 0;
-    if (v <= 0 || !end || *end || v == LLONG_MAX)
-        return reply_error(resp, ERR_NOTFOUND, "not_found", "未找到该抽查任务", NULL);
-    *id = v;
-    return 0;
+    return req_id_or_reply(req, resp, "id", "未找到该抽查任务", id);
 }
 
 /* Reads task id on db if p may see it (county staff: their county); answers 404/403. */
