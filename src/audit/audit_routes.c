@@ -37,35 +37,12 @@ struct record audit_row = {
     .fields = fields,
 };
 
-/* "2026-01-31" as the Unix second its day starts (China Standard Time); past is added for
- * an exclusive end ("to" includes its whole day). */
-static int parse_day(const char *text, json_t **out, char *msg, size_t cap, int past)
-{
-    int32_t day;
-    if (date_parse(text, strlen(text), &day)) {
-        snprintf(msg, cap, "日期须为 YYYY-MM-DD 格式");
-        return ERR_INVALID;
-    }
-    *out = json_integer((int64_t)(day + past) * 86400 - TIME_CST_OFFSET);
-    return 0;
-}
-
-static int parse_from(const char *text, json_t **out, char *msg, size_t cap)
-{
-    return parse_day(text, out, msg, cap, 0);
-}
-
-static int parse_to(const char *text, json_t **out, char *msg, size_t cap)
-{
-    return parse_day(text, out, msg, cap, 1);
-}
-
 static const struct list_filter filters[] = {
     {"object"},
     {"action"},
     {"actor", " AND a.actor = ?", "id"},
-    {"from", " AND a.at >= ?", NULL, parse_from},
-    {"to", " AND a.at < ?", NULL, parse_to},
+    {"from", " AND a.at >= ?", NULL, list_parse_from},
+    {"to", " AND a.at < ?", NULL, list_parse_to},
     {NULL},
 };
 

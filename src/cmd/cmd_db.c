@@ -122,8 +122,8 @@ static int verify_draw(int argc, char **argv)
     }
     if (cmd_open_db(v[0], 0))
         return 1;
-    int match = 0;
-    rc = inspections_verify(db_read(), task, &match);
+    struct inspections_check c;
+    rc = inspections_verify(db_read(), task, NULL, &c);
     db_global_shutdown();
     if (rc == ERR_NOTFOUND || rc == ERR_CONFLICT) {
         fprintf(stderr, "任务 %lld %s\n", task, rc == ERR_NOTFOUND ? "不存在" : "尚未抽取");
@@ -133,10 +133,15 @@ static int verify_draw(int argc, char **argv)
         fprintf(stderr, "无法读取任务 %lld\n", task);
         return 1;
     }
-    printf(match ? "任务 %lld 的抽取结果与重新计算一致\n"
-                 : "任务 %lld 的抽取结果与重新计算不一致\n",
-           task);
-    return match ? 0 : 1;
+    if (c.match) {
+        printf("任务 %lld 的抽取结果与重新计算一致\n", task);
+        return 0;
+    }
+    printf("任务 %lld 的抽取结果与重新计算不一致：%s%s%s\n", task,
+           c.seed_hash ? "" : "种子与公布的种子哈希不符；",
+           c.population_hash ? "" : "名录与公布的名录哈希不符；",
+           c.draw ? "" : "重新抽取的对象或检查组与公布的不同");
+    return 1;
 }
 
 int cmd_verify(int argc, char **argv)

@@ -98,10 +98,20 @@ int date_weekday(int32_t days)
     return (w + 3) % 7 + 1;
 }
 
+int32_t date_of(int64_t t)
+{
+    t += TIME_CST_OFFSET;
+    return (int32_t)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
+}
+
 int32_t date_today(void)
 {
-    int64_t t = time_now() + TIME_CST_OFFSET;
-    return (int32_t)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
+    return date_of(time_now());
+}
+
+int64_t date_start(int32_t day)
+{
+    return (int64_t)day * 86400 - TIME_CST_OFFSET;
 }
 
 void time_format_rfc3339(int64_t t, char out[RFC3339_LEN + 1])

@@ -33,5 +33,9 @@ void date_format(int32_t days, char out[DATE_LEN + 1]);
 int date_weekday(int32_t days);
 /* Returns today's date in China Standard Time. */
 int32_t date_today(void);
+/* Returns the Unix second at which day starts in China Standard Time. */
+int64_t date_start(int32_t day);
+/* Returns the day (China Standard Time) of Unix time t. */
+int32_t date_of(int64_t t);
 
 #endif

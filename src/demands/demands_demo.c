@@ -130,17 +130,11 @@ static int demo_accounts(struct db *w, int64_t dept_user[32], int64_t *chain_cit
     return rc;
 }
 
-static int32_t day_of(int64_t t)
-{
-    return (int32_t)((t + TIME_CST_OFFSET) / 86400);
-}
-
 /* A working moment i working days after the instant t, at a random hour of the day. */
 static int64_t later(struct rng *r, int64_t t, int days)
 {
-    int32_t day = refdata_add_workdays(day_of(t), days);
-    return (int64_t)day * 86400 - TIME_CST_OFFSET + (8 + (int)rng_below(r, 9)) * 3600 +
-           (int)rng_below(r, 3600);
+    int32_t day = refdata_add_workdays(date_of(t), days);
+    return date_start(day) + (8 + (int)rng_below(r, 9)) * 3600 + (int)rng_below(r, 3600);
 }
 
 int demands_demo(struct db *w, struct demo *d)
@@ -208,7 +202,7 @@ int demands_demo(struct db *w, struct demo *d)
         }
         const char *status = ev[shown - 1].to;
         char due[DATE_LEN + 1];
-        date_format(refdata_add_workdays(day_of(ev[1].at), days), due);
+        date_format(refdata_add_workdays(date_of(ev[1].at), days), due);
         int rating = (int)rng_below(&r, 100);
         rating = rating < 80 ? 5 : rating < 95 ? 4 : rating < 99 ? 3 : 2;
         struct db_stmt *st;
@@ -269,10 +263,11 @@ int demands_demo(struct db *w, struct demo *d)
         if (!rc)
             rc = closed ? db_bind_int(st, k++, ev[nev - 1].at) : db_bind_null(st, k++);
         if (!rc)
-            rc = closed
-                     ? db_bind_int(st, k++,
-                                   refdata_workdays_between(day_of(filed), day_of(ev[nev - 1].at)))
-                     : db_bind_null(st, k++);
+            rc =
+                closed
+                    ? db_bind_int(st, k++,
+                                  refdata_workdays_between(date_of(filed), date_of(ev[nev - 1].at)))
+                    : db_bind_null(st, k++);
         if (!rc)
             rc = closed ? db_bind_int(st, k++, rating) : db_bind_null(st, k++);
         if (!rc)

@@ -226,66 +226,6 @@ static int demand_get(struct req *req, struct resp *resp)
 
 /* ---- the list ---- */
 
-/* Dates of the period filters as instants: from the start of `from`, to the end of `to`. */
-static int parse_day(const char *text, int32_t *day, char *msg, size_t cap)
-{
-    if (date_parse(text, strlen(text), day)) {
-        snprintf(msg, cap, "日期格式应为 YYYY-MM-DD");
-        return ERR_INVALID;
-    }
-    return 0;
-}
-
-static int64_t day_start(int32_t day)
-{
-    return (int64_t)day * 86400 - TIME_CST_OFFSET;
-}
-
-static int parse_from(const char *text, json_t **out, char *msg, size_t cap)
-{
-    int32_t day;
-    int rc = parse_day(text, &day, msg, cap);
-    if (!rc && out)
-        *out = json_integer(day_start(day));
-    return rc;
-}
-
-static int parse_to(const char *text, json_t **out, char *msg, size_t cap)
-{
-    int32_t day;
-    int rc = parse_day(text, &day, msg, cap);
-    if (!rc && out)
-        *out = json_integer(day_start(day + 1));
-    return rc;
-}
-
-static int parse_date(const char *text, json_t **out, char *msg, size_t cap)
-{
-    int32_t day;
-    int rc = parse_day(text, &day, msg, cap);
-    if (!rc && out)
-        *out = json_string(text);
-    return rc;
-}
-
-/* ?overdue=1|0: the one value binds both `?` of the fragment below, "<today>:<1|0>". */
-static int parse_overdue(const char *text, json_t **out, char *msg, size_t cap)
-{
-    int yes = !strcmp(text, "1") || !strcmp(text, "true");
-    if (!yes && strcmp(text, "0") && strcmp(text, "false")) {
-        snprintf(msg, cap, "overdue 只能是 1 或 0");
-        return ERR_INVALID;
-    }
-    char v[DATE_LEN + 3];
-    date_format(date_today(), v);
-    v[DATE_LEN] = ':';
-    v[DATE_LEN + 1] = yes ? '1' : '0';
-    v[DATE_LEN + 2] = '\0';
-    if (out)
-        *out = json_string(v);
-    return 0;
-}
-
 static int demands_prepare(struct req *req, struct resp *resp, struct list_query *q)
 {
     (void)resp;
@@ -314,10 +254,10 @@ static const struct list_filter filters[] = {
     {"overdue",
      " AND (CASE WHEN d.due < substr(?, 1, 10) AND d.status IN " OPEN_STATES
      " THEN '1' ELSE '0' END) = substr(?, 12, 1)",
-     NULL, parse_overdue},
-    {"from", " AND d.filed_at >= ?", NULL, parse_from},
-    {"to", " AND d.filed_at < ?", NULL, parse_to},
-    {"due_by", " AND d.due <= ? AND d.status IN " OPEN_STATES, NULL, parse_date},
+     NULL, list_parse_today_flag},
+    {"from", " AND d.filed_at >= ?", NULL, list_parse_from},
+    {"to", " AND d.filed_at < ?", NULL, list_parse_to},
+    {"due_by", " AND d.due <= ? AND d.status IN " OPEN_STATES, NULL, list_parse_date},
     {NULL},
 };
 
@@ -463,9 +403,9 @@ static int demands_stats(struct req *req, struct resp *resp)
     date_format(t, b);
     json_object_set_new(o, "from", json_string(a));
     json_object_set_new(o, "to", json_string(b));
-    int rc = stats_query(db_read(), req->user, -1, day_start(f), day_start(t + 1), o);
+    int rc = stats_query(db_read(), req->user, -1, date_start(f), date_start(t + 1), o);
     if (!rc && g >= 0)
-        rc = stats_query(db_read(), req->user, g, day_start(f), day_start(t + 1), o);
+        rc = stats_query(db_read(), req->user, g, date_start(f), date_start(t + 1), o);
     if (rc) {
         json_decref(o);
         return rc;

@@ -427,7 +427,7 @@ int list_reply(struct req *req, struct resp *resp, const struct list_def *def, c
     int format;
     strbuf_init(&q.where, 1u << 16);
     strbuf_init(&order, 1u << 12);
-    int rc = export_format_or_reply(req, resp, &format);
+    int rc = def->feed ? (format = EXPORT_CSV, 0) : export_format_or_reply(req, resp, &format);
     if (!rc && format && def->no_export)
         rc = reply_error(resp, ERR_INVALID, "validation_failed", "该列表不支持导出", "format");
     if (!rc && format && !list_may_export(def, req->user))
@@ -452,4 +452,61 @@ int list_reply(struct req *req, struct resp *resp, const struct list_def *def, c
     strbuf_dispose(&q.where);
     strbuf_dispose(&order);
     return rc;
+}
+
+/* ---- the shared filter parsers ---- */
+
+static int parse_day(const char *text, int32_t *day, char *msg, size_t cap)
+{
+    if (date_parse(text, strlen(text), day)) {
+        snprintf(msg, cap, "日期须为 YYYY-MM-DD 格式");
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+/* The instant day + past starts at, in China time. */
+static int parse_instant(const char *text, json_t **out, char *msg, size_t cap, int past)
+{
+    int32_t day;
+    int rc = parse_day(text, &day, msg, cap);
+    if (!rc && out)
+        *out = json_integer(date_start(day + past));
+    return rc;
+}
+
+int list_parse_from(const char *text, json_t **out, char *msg, size_t cap)
+{
+    return parse_instant(text, out, msg, cap, 0);
+}
+
+int list_parse_to(const char *text, json_t **out, char *msg, size_t cap)
+{
+    return parse_instant(text, out, msg, cap, 1);
+}
+
+int list_parse_date(const char *text, json_t **out, char *msg, size_t cap)
+{
+    int32_t day;
+    int rc = parse_day(text, &day, msg, cap);
+    if (!rc && out)
+        *out = json_string(text);
+    return rc;
+}
+
+int list_parse_today_flag(const char *text, json_t **out, char *msg, size_t cap)
+{
+    int yes = !strcmp(text, "1") || !strcmp(text, "true");
+    if (!yes && strcmp(text, "0") && strcmp(text, "false")) {
+        snprintf(msg, cap, "只能是 1 或 0");
+        return ERR_INVALID;
+    }
+    char v[DATE_LEN + 3];
+    date_format(date_today(), v);
+    v[DATE_LEN] = ':';
+    v[DATE_LEN + 1] = yes ? '1' : '0';
+    v[DATE_LEN + 2] = '\0';
+    if (out)
+        *out = json_string(v);
+    return 0;
 }

@@ -52,6 +52,7 @@ struct list_def {
     const struct list_sort *sorts;     /* NULL-key-terminated, may be NULL */
     int64_t count_cap;                 /* 0: LIST_DEFAULT_CAP; -1: always exact */
     int no_export;                     /* ?format= is refused (rows a file must not carry) */
+    int feed; /* an open-data file: always answered as CSV, named after filename alone */
     unsigned export_roles; /* who may export (role bits; admin always): 0 = whoever may list */
     /* Called after the filters are read: narrows to the caller's data scope and adds the
      * module's searches through the list_* calls below. Answers and returns an error to
@@ -86,5 +87,17 @@ int list_bind_int(struct list_query *q, int64_t v);
  * to it), and the default order. count_base, when not NULL, is the index alone: the count runs
  * on it when no filter is in use, as the search's own conditions name only the index. */
 void list_drive(struct list_query *q, const char *base, const char *count_base, const char *order);
+
+/* Parsers for list_filter.parse, shared by the modules' date and flag filters. */
+/* ?from=YYYY-MM-DD on an instant column: the Unix second the day starts (China time). */
+int list_parse_from(const char *text, json_t **out, char *msg, size_t cap);
+/* ?to=YYYY-MM-DD on an instant column, the whole day included: the second after it ends. */
+int list_parse_to(const char *text, json_t **out, char *msg, size_t cap);
+/* A day kept as text, for a date column (YYYY-MM-DD sorts as it reads). */
+int list_parse_date(const char *text, json_t **out, char *msg, size_t cap);
+/* A yes/no filter judged against today (overdue, late): "1"|"true"|"0"|"false" becomes
+ * "YYYY-MM-DD:1" (today, the flag), so that one value binds both `?` of a fragment such as
+ * " AND (CASE WHEN x.due < substr(?, 1, 10) THEN '1' ELSE '0' END) = substr(?, 12, 1)". */
+int list_parse_today_flag(const char *text, json_t **out, char *msg, size_t cap);
 
 #endif

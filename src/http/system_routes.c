@@ -90,7 +90,7 @@ static json_t *lists_json(const struct principal *p)
     for (int i = 0; i < router_count(); i++) {
         const struct route *r = router_get(i);
         const struct list_def *l = r->list;
-        if (!l || !router_may_call(r, p))
+        if (!l || l->feed || !router_may_call(r, p)) /* a feed is a file, not a page */
             continue;
         json_t *filters = json_array(), *sorts = json_array();
         for (const struct list_filter *f = l->filters; f && f->name; f++)

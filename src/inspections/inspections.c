@@ -5,9 +5,11 @@
 #include "core/alloc.h"
 #include "core/err.h"
 #include "core/timeutil.h"
+#include "refdata/refdata.h"
 #include "registry/registry.h"
 
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +70,8 @@ static const struct field task_fields[] = {
     {"drawn_at", FIELD_TIME, FIELD_INTERNAL | FIELD_NULLABLE, 0, "抽取时间", "t.drawn_at"},
     {"completed_at", FIELD_TIME, FIELD_INTERNAL | FIELD_NULLABLE, 0, "完成时间", "t.completed_at"},
     {"published_at", FIELD_TIME, FIELD_INTERNAL | FIELD_NULLABLE, 0, "公示时间", "t.published_at"},
+    {"publish_due", FIELD_DATE, FIELD_INTERNAL | FIELD_NULLABLE, 10, "公示期限", "t.publish_due"},
+    {"published_late", FIELD_BOOL, FIELD_INTERNAL, 0, "逾期公示", "t.published_late", "0"},
     {NULL, 0, 0, 0, NULL, NULL},
 };
 
@@ -107,6 +111,112 @@ struct record inspections_item = {
     .key_expr = "i.id",
     .stamp = "updated_at",
     .fields = inspections_item_fields,
+};
+
+const struct enum_value inspections_outcomes[] = {
+    {"pass", "未发现问题"}, {"rectify", "责令整改"}, {"interview", "约谈"}, {"case", "立案查处"},
+    {NULL, NULL},
+};
+
+/* GET /api/v1/inspection-assignments: one row per inspector and target. */
+static const struct field assignment_fields[] = {
+    {"task", FIELD_INT, FIELD_READONLY, 0, "任务编号", "a.task"},
+    {"title", FIELD_STRING, FIELD_READONLY, 0, "任务名称", "k.title"},
+    {"task_status", FIELD_STRING, FIELD_READONLY, 0, "任务状态", "k.status", NULL, statuses},
+    {"uscc", FIELD_STRING, FIELD_READONLY, 0, "统一社会信用代码", "a.uscc"},
+    {"name", FIELD_STRING, FIELD_READONLY, 0, "企业名称", "e.name"},
+    {"address", FIELD_STRING, FIELD_READONLY, 0, "地址", "e.address"},
+    {"credit", FIELD_STRING, FIELD_READONLY, 0, "信用等级", "t.credit"},
+    {"region", FIELD_STRING, FIELD_READONLY, 0, "区划代码", "t.region"},
+    {"inspector", FIELD_INT, FIELD_READONLY, 0, "检查人员编号", "a.inspector"},
+    {"inspectors", FIELD_ARRAY, FIELD_READONLY, 0, "检查组", "t.team"},
+    {"outcome", FIELD_STRING, FIELD_READONLY | FIELD_NULLABLE, 0, "检查结果", "t.outcome", NULL,
+     inspections_outcomes},
+    {"note", FIELD_STRING, FIELD_READONLY | FIELD_NULLABLE, 0, "检查情况", "t.note"},
+    {"rectify_by", FIELD_DATE, FIELD_READONLY | FIELD_NULLABLE, 0, "整改期限", "t.rectify_by"},
+    {"inspected_on", FIELD_DATE, FIELD_READONLY | FIELD_NULLABLE, 0, "检查日期", "t.inspected_on"},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+struct record inspections_assignment = {
+    .name = "inspection_assignment",
+    .label = "检查任务分配",
+    .table = "inspection_assignments",
+    .from = " FROM inspection_assignments a",
+    .joins = " JOIN inspection_targets t ON t.task = a.task AND t.uscc = a.uscc"
+             " JOIN inspection_tasks k ON k.id = a.task JOIN entities e ON e.uscc = a.uscc",
+    .key = "task",
+    .key_expr = "a.task",
+    .fields = assignment_fields,
+};
+
+/* 一公开 as open data, in the LIVES layout (Local Inspector Value-Entry Specification,
+ * https://www.yelp.com/healthscores): businesses, inspections and violations, the column
+ * names and dates (YYYYMMDD) as it gives them; only published tasks. */
+#define OUTCOME_TEXT                                                                               \
+    "CASE t.outcome WHEN 'pass' THEN '未发现问题' WHEN 'rectify' THEN '责令整改' WHEN "   \
+    "'interview' THEN '约谈' ELSE '立案查处' END"
+
+static const struct field lives_business_fields[] = {
+    {"business_id", FIELD_STRING, FIELD_READONLY, 0, "统一社会信用代码", "e.uscc"},
+    {"name", FIELD_STRING, FIELD_READONLY, 0, "名称", "e.name"},
+    {"address", FIELD_STRING, FIELD_READONLY, 0, "地址", "e.address"},
+    {"city", FIELD_STRING, FIELD_READONLY, 0, "城市", "'聊城市'"},
+    {"state", FIELD_STRING, FIELD_READONLY, 0, "省份", "'山东省'"},
+    {"postal_code", FIELD_STRING, FIELD_READONLY, 0, "邮政编码", "''"},
+    {"latitude", FIELD_STRING, FIELD_READONLY, 0, "纬度", "''"},
+    {"longitude", FIELD_STRING, FIELD_READONLY, 0, "经度", "''"},
+    {"phone_number", FIELD_STRING, FIELD_READONLY, 0, "电话", "''"},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+struct record inspections_lives_business = {
+    .name = "lives_business",
+    .label = "公示检查对象",
+    .table = "entities",
+    .from = " FROM entities e",
+    .key = "business_id",
+    .key_expr = "e.uscc",
+    .fields = lives_business_fields,
+};
+
+static const struct field lives_inspection_fields[] = {
+    {"business_id", FIELD_STRING, FIELD_READONLY, 0, "统一社会信用代码", "t.uscc"},
+    {"score", FIELD_STRING, FIELD_READONLY, 0, "评分", "''"},
+    {"date", FIELD_STRING, FIELD_READONLY, 0, "检查日期", "replace(t.inspected_on, '-', '')"},
+    {"description", FIELD_STRING, FIELD_READONLY, 0, "检查结果",
+     OUTCOME_TEXT " || CASE WHEN t.note IS NULL OR t.note = '' THEN '' ELSE '：' || t.note END"},
+    {"type", FIELD_STRING, FIELD_READONLY, 0, "检查类型", "'routine'"},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+struct record inspections_lives_inspection = {
+    .name = "lives_inspection",
+    .label = "公示检查结果",
+    .table = "inspection_targets",
+    .from = " FROM inspection_targets t",
+    .key = "business_id",
+    .key_expr = "t.uscc",
+    .fields = lives_inspection_fields,
+};
+
+static const struct field lives_violation_fields[] = {
+    {"business_id", FIELD_STRING, FIELD_READONLY, 0, "统一社会信用代码", "t.uscc"},
+    {"date", FIELD_STRING, FIELD_READONLY, 0, "检查日期", "replace(t.inspected_on, '-', '')"},
+    {"code", FIELD_STRING, FIELD_READONLY, 0, "处理方式代码", "t.outcome"},
+    {"description", FIELD_STRING, FIELD_READONLY, 0, "问题及处理",
+     OUTCOME_TEXT " || CASE WHEN t.note IS NULL OR t.note = '' THEN '' ELSE '：' || t.note END"},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+struct record inspections_lives_violation = {
+    .name = "lives_violation",
+    .label = "公示违法行为",
+    .table = "inspection_targets",
+    .from = " FROM inspection_targets t",
+    .key = "business_id",
+    .key_expr = "t.uscc",
+    .fields = lives_violation_fields,
 };
 
 int inspections_stratum(const char *credit)
@@ -411,24 +521,105 @@ static int find_relations(struct db *w, struct fixed *f, int64_t task)
     return rc;
 }
 
-/* The shortfall of a pool for a task, in msg: 0 when the pool can staff every team. */
-static int shortfall(const struct fixed *f, json_t *task, char *msg, size_t cap)
+/* A committed task's counts per credit stratum (A-D). */
+struct strata {
+    size_t population[4], excluded[4], eligible[4], expected[4];
+    size_t lacking[4]; /* eligible members who could not be given a full team (回避) */
+};
+
+/* Whether inspector i of the pool may inspect member pos: not a conflict of interest. */
+static int conflicted(const struct fixed *f, size_t pos, size_t i);
+
+/* Whether the pool as a whole can staff a team: need inspectors, one of each department of a
+ * joint task among them (nd departments deps). */
+static int pool_staffs(const struct fixed *f, size_t need, json_t *deps, size_t nd)
 {
-    size_t need = (size_t)json_integer_value(json_object_get(task, "inspectors_per_target"));
-    size_t per[4] = {0};
-    double ratios[4];
-    ratios_of(task, ratios);
-    for (size_t i = 0; i < f->n; i++)
-        if (!f->m[i].excluded && inspections_stratum(f->m[i].credit) >= 0)
-            per[inspections_stratum(f->m[i].credit)]++;
-    int n = 0;
     if (f->npool < need)
-        n = snprintf(msg, cap,
-                     "检查人员不足：每户需 %zu 名检查人员，人员库仅 %zu 名；预计抽取 A 级 %zu 户、"
-                     "B 级 %zu 户、C 级 %zu 户、D 级 %zu 户均无法派员",
-                     need, f->npool, draw_quota(per[0], ratios[0]), draw_quota(per[1], ratios[1]),
-                     draw_quota(per[2], ratios[2]), draw_quota(per[3], ratios[3]));
-    json_t *deps = json_object_get(task, "departments");
+        return 0;
+    for (size_t d = 0; d < nd; d++) {
+        size_t have = 0;
+        for (size_t i = 0; i < f->npool && !have; i++)
+            have = f->pool[i].department == json_integer_value(json_array_get(deps, d));
+        if (!have)
+            return 0;
+    }
+    return 1;
+}
+
+static void count_strata(const struct fixed *f, size_t need, struct strata *s)
+{
+    *s = (struct strata){0};
+    double ratios[4];
+    ratios_of(f->task, ratios);
+    for (size_t m = 0; m < f->n; m++) {
+        int g = inspections_stratum(f->m[m].credit);
+        if (g < 0)
+            continue;
+        s->population[g]++;
+        s->excluded[g] += f->m[m].excluded;
+        s->eligible[g] += !f->m[m].excluded;
+    }
+    for (int g = 0; g < 4; g++)
+        s->expected[g] = draw_quota(s->eligible[g], ratios[g]);
+    /* With a pool that can staff a team, only a member with conflicts of interest can be left
+     * without one: count, per member with any, the inspectors free to go (relations are in
+     * member order). */
+    json_t *deps = json_object_get(f->task, "departments");
+    size_t nd = json_array_size(deps) > 1 ? json_array_size(deps) : 0;
+    if (!pool_staffs(f, need, deps, nd))
+        return;
+    for (size_t r = 0; r < f->nrel;) {
+        size_t pos = (size_t)f->rel[r].pos, any = 0;
+        for (; r < f->nrel && (size_t)f->rel[r].pos == pos; r++)
+            any |= f->rel[r].kind == 2;
+        int g = inspections_stratum(f->m[pos].credit);
+        if (!any || g < 0 || f->m[pos].excluded)
+            continue;
+        size_t free = 0, depts = 0;
+        for (size_t i = 0; i < f->npool; i++)
+            free += !conflicted(f, pos, i);
+        for (size_t d = 0; d < nd; d++)
+            for (size_t i = 0; i < f->npool; i++)
+                if (f->pool[i].department == json_integer_value(json_array_get(deps, d)) &&
+                    !conflicted(f, pos, i)) {
+                    depts++;
+                    break;
+                }
+        s->lacking[g] += free < need || depts < nd;
+    }
+}
+
+static void add_short(json_t *a, const char *key, json_t *value, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void add_short(json_t *a, const char *key, json_t *value, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_array_append_new(a, json_pack("{so ss}", key, value, "message", msg));
+}
+
+/* The shortfalls that stop a commit, each {"grade" | "department", "message"}: per stratum
+ * whose expected draws a pool smaller than a team cannot staff, or with members whom the
+ * conflicts of interest leave without a full team; per department of a joint task with no
+ * inspector in the pool. Empty when the task can be drawn. */
+static json_t *shortfalls(const struct fixed *f, const struct strata *s, size_t need)
+{
+    json_t *a = json_array();
+    for (int g = 0; g < 4; g++) {
+        if (s->expected[g] && f->npool < need)
+            add_short(a, "grade", json_string(grades[g]),
+                      "%s 级预计抽取 %zu 户，每户需 %zu 名检查人员，人员库仅 %zu 名，缺 %zu 名",
+                      grades[g], s->expected[g], need, f->npool, need - f->npool);
+        else if (s->lacking[g])
+            add_short(a, "grade", json_string(grades[g]),
+                      "%s 级有 %zu 户因回避可派检查人员不足 %zu 名", grades[g], s->lacking[g],
+                      need);
+    }
+    json_t *deps = json_object_get(f->task, "departments");
     size_t i;
     json_t *d;
     if (json_array_size(deps) > 1)
@@ -437,12 +628,13 @@ static int shortfall(const struct fixed *f, json_t *task, char *msg, size_t cap)
             size_t have = 0;
             for (size_t p = 0; p < f->npool; p++)
                 have += f->pool[p].department == json_integer_value(d);
-            if (!have && n >= 0 && (size_t)n < cap)
-                n += snprintf(msg + n, cap - (size_t)n,
-                              "%s联合检查的部门 %lld 在人员库中没有检查人员", n ? "；" : "",
-                              (long long)json_integer_value(d));
+            const char *name = refdata_department_name(json_integer_value(d));
+            if (!have)
+                add_short(a, "department", json_integer(json_integer_value(d)),
+                          "联合检查的部门「%s」在人员库中没有检查人员",
+                          name ? name : "（未知部门）");
         }
-    return n > 0;
+    return a;
 }
 
 static int load_fixed(struct db *db, int64_t id, struct fixed *f)
@@ -491,37 +683,134 @@ static int load_fixed(struct db *db, int64_t id, struct fixed *f)
     return rc;
 }
 
+static int conflicted(const struct fixed *f, size_t pos, size_t i)
+{
+    struct relation key = {(int64_t)pos, (int64_t)i, 0};
+    const struct relation *r =
+        f->nrel ? bsearch(&key, f->rel, f->nrel, sizeof *f->rel, cmp_relation) : NULL;
+    return r && r->kind == 2;
+}
+
+/* Gathers what a commit of f->task fixes: the population in scope in code order (those
+ * inspected in the period marked when the task says so), the inspector pool, and the
+ * relations between them; before is the task's id (previous teams come from older tasks). */
+static int gather(struct db *db, struct fixed *f, int64_t before)
+{
+    json_t *scope = json_object_get(f->task, "scope"),
+           *pool = json_object_get(f->task, "inspector_pool");
+    int rc = registry_population(db, json_object_get(scope, "regions"),
+                                 json_object_get(scope, "chains"), json_object_get(scope, "kinds"),
+                                 json_object_get(scope, "tiers"), add_member, f);
+    if (!rc && json_is_true(json_object_get(f->task, "exclude_inspected")))
+        rc = mark_inspected(db, f, json_object_get(f->task, "period"));
+    if (!rc)
+        rc = accounts_each_of_role(db, ROLE_INSPECTOR, json_object_get(pool, "departments"),
+                                   json_object_get(pool, "regions"), add_inspector, f);
+    if (!rc)
+        rc = find_relations(db, f, before);
+    return rc;
+}
+
+static size_t team_size(json_t *task)
+{
+    return (size_t)json_integer_value(json_object_get(task, "inspectors_per_target"));
+}
+
+int inspections_preview(struct db *db, json_t *task, json_t **out)
+{
+    struct fixed f = {.task = json_incref(task)};
+    int rc = gather(db, &f, INT64_MAX);
+    if (rc) {
+        fixed_free(&f);
+        return rc;
+    }
+    size_t need = team_size(task), sum[4] = {0};
+    struct strata s;
+    count_strata(&f, need, &s);
+    double ratios[4];
+    ratios_of(task, ratios);
+    json_t *strata = json_array(), *depts = json_array();
+    for (int g = 0; g < 4; g++) {
+        json_array_append_new(strata, json_pack("{ss sI sI sI sf sI}", "grade", grades[g],
+                                                "population", (json_int_t)s.population[g],
+                                                "excluded", (json_int_t)s.excluded[g], "eligible",
+                                                (json_int_t)s.eligible[g], "ratio", ratios[g],
+                                                "expected", (json_int_t)s.expected[g]));
+        sum[0] += s.population[g];
+        sum[1] += s.excluded[g];
+        sum[2] += s.expected[g];
+    }
+    size_t i;
+    json_t *d;
+    json_t *deps = json_object_get(task, "departments");
+    json_array_foreach(deps, i, d)
+    {
+        size_t have = 0;
+        for (size_t p = 0; p < f.npool; p++)
+            have += f.pool[p].department == json_integer_value(d);
+        const char *name = refdata_department_name(json_integer_value(d));
+        json_array_append_new(depts, json_pack("{sI ss sI sI}", "id", json_integer_value(d), "name",
+                                               name ? name : "", "pool", (json_int_t)have, "needed",
+                                               json_array_size(deps) > 1 ? 1 : 0));
+    }
+    *out = json_pack("{sI sI sI so s{sI sI so} so}", "population", (json_int_t)sum[0], "excluded",
+                     (json_int_t)sum[1], "expected", (json_int_t)sum[2], "strata", strata,
+                     "inspectors", "pool", (json_int_t)f.npool, "needed", (json_int_t)need,
+                     "departments", depts, "shortfall", shortfalls(&f, &s, need));
+    fixed_free(&f);
+    return 0;
+}
+
+/* SHA-256 over the population lines of the members in the draw (inspections.h). */
+static void population_hash(const struct fixed *f, unsigned char out[DRAW_HASH_LEN])
+{
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    for (size_t i = 0; i < f->n; i++) {
+        const struct member *m = &f->m[i];
+        if (m->excluded || inspections_stratum(m->credit) < 0)
+            continue;
+        char line[32];
+        inspections_population_line(m->uscc, m->credit, line);
+        crypto_hash_sha256_update(&h, (const unsigned char *)line, strlen(line));
+        crypto_hash_sha256_update(&h, (const unsigned char *)"\n", 1);
+    }
+    crypto_hash_sha256_final(&h, out);
+}
+
 int inspections_commit(struct db *w, int64_t id, char *msg, size_t cap)
 {
     struct fixed f = {0};
     int rc = read_task(w, id, &f.task);
-    json_t *scope = json_object_get(f.task, "scope"),
-           *pool = json_object_get(f.task, "inspector_pool");
     if (!rc)
-        rc = registry_population(w, json_object_get(scope, "regions"),
-                                 json_object_get(scope, "chains"), json_object_get(scope, "kinds"),
-                                 json_object_get(scope, "tiers"), add_member, &f);
-    if (!rc && json_is_true(json_object_get(f.task, "exclude_inspected")))
-        rc = mark_inspected(w, &f, json_object_get(f.task, "period"));
-    size_t included = 0;
-    for (size_t i = 0; i < f.n; i++)
-        included += !f.m[i].excluded && inspections_stratum(f.m[i].credit) >= 0;
+        rc = gather(w, &f, id);
+    size_t need = team_size(f.task);
+    struct strata s;
+    count_strata(&f, need, &s);
+    size_t included = s.eligible[0] + s.eligible[1] + s.eligible[2] + s.eligible[3];
     if (!rc && !included) {
         snprintf(msg, cap, "抽查范围内没有可抽取的市场主体（范围内 %zu 户，均已排除或无信用等级）",
                  f.n);
         rc = ERR_INVALID;
     }
-    if (!rc)
-        rc = accounts_each_of_role(w, ROLE_INSPECTOR, json_object_get(pool, "departments"),
-                                   json_object_get(pool, "regions"), add_inspector, &f);
-    if (!rc && shortfall(&f, f.task, msg, cap))
+    json_t *short_list = rc ? NULL : shortfalls(&f, &s, need);
+    if (json_array_size(short_list)) { /* every shortfall, one sentence each */
+        size_t at = 0, i;
+        json_t *x;
+        msg[0] = '\0';
+        json_array_foreach(short_list, i, x)
+        {
+            int n = snprintf(msg + at, cap - at, "%s%s", i ? "；" : "",
+                             json_string_value(json_object_get(x, "message")));
+            if (n < 0 || (size_t)n >= cap - at)
+                break;
+            at += (size_t)n;
+        }
         rc = ERR_INVALID;
-    if (!rc)
-        rc = find_relations(w, &f, id);
+    }
+    json_decref(short_list);
     /* Fix it all, then the commitment. */
     struct db_stmt *load = NULL;
-    crypto_hash_sha256_state h;
-    crypto_hash_sha256_init(&h);
     if (!rc)
         rc = db_load_begin(w,
                            "INSERT INTO inspection_population(task, pos, uscc, credit, region,"
@@ -542,56 +831,54 @@ int inspections_commit(struct db *w, int64_t id, char *msg, size_t cap)
             rc = db_bind_int(load, 6, m->excluded);
         if (!rc)
             rc = db_load_row(load);
-        if (!m->excluded && inspections_stratum(m->credit) >= 0) {
-            char line[32];
-            inspections_population_line(m->uscc, m->credit, line);
-            crypto_hash_sha256_update(&h, (const unsigned char *)line, strlen(line));
-            crypto_hash_sha256_update(&h, (const unsigned char *)"\n", 1);
-        }
     }
     if (load)
         rc = db_load_end(load, rc);
+    load = NULL;
+    if (!rc && f.npool)
+        rc = db_load_begin(w,
+                           "INSERT INTO inspection_pool(task, pos, inspector, department)"
+                           " VALUES (?, ?, ?, ?)",
+                           &load);
     for (size_t i = 0; !rc && i < f.npool; i++) {
-        struct db_stmt *st = NULL;
-        rc = db_prepare(w,
-                        "INSERT INTO inspection_pool(task, pos, inspector, department)"
-                        " VALUES (?, ?, ?, ?)",
-                        &st);
+        rc = db_bind_int(load, 1, id);
         if (!rc)
-            rc = db_bind_int(st, 1, id);
+            rc = db_bind_int(load, 2, (int64_t)i);
         if (!rc)
-            rc = db_bind_int(st, 2, (int64_t)i);
+            rc = db_bind_int(load, 3, f.pool[i].id);
         if (!rc)
-            rc = db_bind_int(st, 3, f.pool[i].id);
+            rc = db_bind_int(load, 4, f.pool[i].department);
         if (!rc)
-            rc = db_bind_int(st, 4, f.pool[i].department);
-        if (!rc)
-            rc = db_run(st);
+            rc = db_load_row(load);
     }
+    if (load)
+        rc = db_load_end(load, rc);
+    load = NULL;
+    if (!rc && f.nrel)
+        rc = db_load_begin(w,
+                           "INSERT INTO inspection_relations(task, pos, pool_pos, kind)"
+                           " VALUES (?, ?, ?, ?)",
+                           &load);
     for (size_t i = 0; !rc && i < f.nrel; i++) {
-        struct db_stmt *st = NULL;
-        rc = db_prepare(w,
-                        "INSERT INTO inspection_relations(task, pos, pool_pos, kind)"
-                        " VALUES (?, ?, ?, ?)",
-                        &st);
+        rc = db_bind_int(load, 1, id);
         if (!rc)
-            rc = db_bind_int(st, 1, id);
+            rc = db_bind_int(load, 2, f.rel[i].pos);
         if (!rc)
-            rc = db_bind_int(st, 2, f.rel[i].pos);
+            rc = db_bind_int(load, 3, f.rel[i].pool_pos);
         if (!rc)
-            rc = db_bind_int(st, 3, f.rel[i].pool_pos);
+            rc = db_bind_int(load, 4, f.rel[i].kind);
         if (!rc)
-            rc = db_bind_int(st, 4, f.rel[i].kind);
-        if (!rc)
-            rc = db_run(st);
+            rc = db_load_row(load);
     }
+    if (load)
+        rc = db_load_end(load, rc);
     if (!rc) {
         unsigned char seed[DRAW_SEED_LEN], hash[DRAW_HASH_LEN], pop[DRAW_HASH_LEN];
         char seed_hex[2 * DRAW_SEED_LEN + 1], hash_hex[2 * DRAW_HASH_LEN + 1],
             pop_hex[2 * DRAW_HASH_LEN + 1];
         randombytes_buf(seed, sizeof seed);
         draw_seed_hash(seed, hash);
-        crypto_hash_sha256_final(&h, pop);
+        population_hash(&f, pop);
         draw_hex(seed, sizeof seed, seed_hex);
         draw_hex(hash, sizeof hash, hash_hex);
         draw_hex(pop, sizeof pop, pop_hex);
@@ -704,35 +991,49 @@ int inspections_draw(struct db *w, int64_t id, char *msg, size_t cap)
                  f.m[targets[failed - 1]].uscc, k);
         rc = ERR_INVALID;
     }
+    struct db_stmt *load = NULL;
+    if (!rc && n)
+        rc = db_load_begin(w,
+                           "INSERT INTO inspection_targets(task, uscc, credit, region, team)"
+                           " VALUES (?, ?, ?, ?, ?)",
+                           &load);
     for (size_t i = 0; !rc && i < n; i++) {
         const struct member *m = &f.m[targets[i]];
         json_t *team = team_json(&f, teams + i * k, k);
         char *text = json_dumps(team, JSON_COMPACT);
-        struct db_stmt *st = NULL;
-        rc = db_prepare(w,
-                        "INSERT INTO inspection_targets(task, uscc, credit, region, team)"
-                        " VALUES (?, ?, ?, ?, ?)",
-                        &st);
+        rc = db_bind_int(load, 1, id);
         if (!rc)
-            rc = db_bind_int(st, 1, id);
+            rc = db_bind_text(load, 2, m->uscc, -1);
         if (!rc)
-            rc = db_bind_text(st, 2, m->uscc, -1);
+            rc = db_bind_text(load, 3, m->credit, -1);
         if (!rc)
-            rc = db_bind_text(st, 3, m->credit, -1);
+            rc = db_bind_text(load, 4, m->region, -1);
         if (!rc)
-            rc = db_bind_text(st, 4, m->region, -1);
+            rc = db_bind_text(load, 5, text, -1);
         if (!rc)
-            rc = db_bind_text(st, 5, text, -1);
-        if (!rc)
-            rc = db_run(st);
-        for (size_t j = 0; !rc && j < k; j++)
-            rc = exec_bind(w,
-                           "INSERT INTO inspection_assignments(task, inspector, uscc)"
-                           " VALUES (?, ?, ?)",
-                           id, f.pool[teams[i * k + j]].id, m->uscc);
+            rc = db_load_row(load);
         free(text);
         json_decref(team);
     }
+    if (load)
+        rc = db_load_end(load, rc);
+    load = NULL;
+    if (!rc && n)
+        rc = db_load_begin(w,
+                           "INSERT INTO inspection_assignments(task, uscc, inspector)"
+                           " VALUES (?, ?, ?)",
+                           &load);
+    for (size_t i = 0; !rc && i < n * k; i++) {
+        rc = db_bind_int(load, 1, id);
+        if (!rc)
+            rc = db_bind_text(load, 2, f.m[targets[i / k]].uscc, -1);
+        if (!rc)
+            rc = db_bind_int(load, 3, f.pool[teams[i]].id);
+        if (!rc)
+            rc = db_load_row(load);
+    }
+    if (load)
+        rc = db_load_end(load, rc);
     if (!rc) {
         struct db_stmt *st = NULL;
         int64_t now = time_now();
@@ -758,17 +1059,30 @@ int inspections_draw(struct db *w, int64_t id, char *msg, size_t cap)
     return rc;
 }
 
-int inspections_verify(struct db *db, int64_t id, int *match)
+int inspections_verify(struct db *db, int64_t id, const char *seed_hex,
+                       struct inspections_check *out)
 {
     struct fixed f;
-    unsigned char seed[DRAW_SEED_LEN];
-    *match = 0;
+    unsigned char seed[DRAW_SEED_LEN], hash[DRAW_HASH_LEN];
+    char hex[2 * DRAW_HASH_LEN + 1];
+    *out = (struct inspections_check){0};
     int rc = load_fixed(db, id, &f);
     if (!rc && !json_is_string(json_object_get(f.task, "drawn_at")))
         rc = ERR_CONFLICT; /* nothing drawn to compare with */
-    if (!rc)
+    if (!rc && seed_hex && draw_unhex(seed_hex, seed, DRAW_SEED_LEN))
+        rc = ERR_INVALID;
+    else if (!rc && !seed_hex)
         rc = seed_of(f.task, db, id, seed);
-    size_t k = (size_t)json_integer_value(json_object_get(f.task, "inspectors_per_target"));
+    if (!rc) {
+        draw_seed_hash(seed, hash);
+        draw_hex(hash, sizeof hash, hex);
+        out->seed_hash = !strcmp(hex, json_string_value(json_object_get(f.task, "seed_hash")));
+        population_hash(&f, hash);
+        draw_hex(hash, sizeof hash, hex);
+        out->population_hash =
+            !strcmp(hex, json_string_value(json_object_get(f.task, "population_hash")));
+    }
+    size_t k = team_size(f.task);
     size_t *targets = xmalloc((f.n ? f.n : 1) * sizeof *targets);
     size_t *teams = xmalloc((f.n ? f.n : 1) * (k ? k : 1) * sizeof *teams), n = 0;
     if (!rc && run(&f, seed, targets, &n, teams, k))
@@ -797,10 +1111,174 @@ int inspections_verify(struct db *db, int64_t id, int *match)
     if (!rc && step != DB_DONE)
         rc = step;
     db_done(st);
-    *match = !rc && same && i == n;
+    out->draw = !rc && same && i == n;
+    out->match = out->draw && out->seed_hash && out->population_hash;
     sodium_memzero(seed, sizeof seed);
     free(targets);
     free(teams);
     fixed_free(&f);
     return rc;
+}
+
+/* ---- the task's life ---- */
+
+static const struct {
+    const char *from, *action, *refusal;
+} steps[] = {
+    [INSPECTIONS_COMMIT] = {"|draft|", "inspection_task.commit", "只有草稿状态的任务可以提交承诺"},
+    [INSPECTIONS_DRAW] = {"|committed|", "inspection_task.draw",
+                          "只有已承诺且尚未抽取的任务可以抽取"},
+    [INSPECTIONS_COMPLETE] = {"|drawn|in_progress|", "inspection_task.complete",
+                              "只有已抽取或检查中的任务可以完成"},
+    [INSPECTIONS_PUBLISH] = {"|completed|", "inspection_task.publish", "只有已完成的任务可以公示"},
+};
+
+const char *inspections_step_action(enum inspections_step s)
+{
+    return steps[s].action;
+}
+
+int inspections_publication_late(int32_t due, int32_t published, int32_t today)
+{
+    if (due < 0)
+        return 0;
+    return published >= 0 ? published > due : today > due;
+}
+
+/* Runs sql, a fixed UPDATE of task id for complete or publish, binding now to its first two
+ * `?`, then text (or, when NULL, flag), then id. */
+static int stamp(struct db *w, int64_t id, const char *sql, const char *text, int64_t flag)
+{
+    struct db_stmt *st = NULL;
+    int64_t now = time_now();
+    int rc = db_prepare(w, sql, &st);
+    if (!rc)
+        rc = db_bind_int(st, 1, now);
+    if (!rc)
+        rc = db_bind_int(st, 2, now);
+    if (!rc)
+        rc = text ? db_bind_text(st, 3, text, -1) : db_bind_int(st, 3, flag);
+    if (!rc)
+        rc = db_bind_int(st, 4, id);
+    return rc ? rc : db_run(st);
+}
+
+int inspections_step(struct db *w, int64_t id, const char *status, enum inspections_step s,
+                     char *msg, size_t cap)
+{
+    char key[24];
+    snprintf(key, sizeof key, "|%s|", status);
+    if (!strstr(steps[s].from, key)) {
+        snprintf(msg, cap, "%s", steps[s].refusal);
+        return ERR_CONFLICT;
+    }
+    char due[DATE_LEN + 1];
+    switch (s) {
+    case INSPECTIONS_COMMIT: return inspections_commit(w, id, msg, cap);
+    case INSPECTIONS_DRAW: return inspections_draw(w, id, msg, cap);
+    case INSPECTIONS_COMPLETE:
+        date_format(refdata_add_workdays(date_today(), INSPECTIONS_PUBLISH_DAYS), due);
+        return stamp(w, id,
+                     "UPDATE inspection_tasks SET status = 'completed', completed_at = ?,"
+                     " updated_at = ?, publish_due = ? WHERE id = ?",
+                     due, 0);
+    case INSPECTIONS_PUBLISH: {
+        struct db_stmt *st = NULL;
+        int32_t day = -1;
+        int rc = db_prepare(w, "SELECT publish_due FROM inspection_tasks WHERE id = ?", &st);
+        if (!rc)
+            rc = db_bind_int(st, 1, id);
+        if (!rc)
+            rc = db_row(st);
+        const char *text = rc ? NULL : db_col_text(st, 0);
+        if (text && date_parse(text, strlen(text), &day))
+            day = -1;
+        db_done(st);
+        int late = inspections_publication_late(day, date_today(), date_today());
+        return rc ? rc
+                  : stamp(w, id,
+                          "UPDATE inspection_tasks SET status = 'published', published_at = ?,"
+                          " updated_at = ?, published_late = ? WHERE id = ?",
+                          NULL, late);
+    }
+    }
+    return ERR_INTERNAL;
+}
+
+/* ---- results ---- */
+
+int inspections_may_record(const char *status, int on_team, const struct principal *p)
+{
+    if (strcmp(status, "drawn") && strcmp(status, "in_progress"))
+        return ERR_CONFLICT;
+    return on_team || p->role == ROLE_BUREAU ? 0 : ERR_FORBIDDEN;
+}
+
+int inspections_on_team(struct db *db, int64_t id, const char *uscc, int64_t user, int *on_team)
+{
+    struct db_stmt *st = NULL;
+    int rc =
+        db_prepare(db,
+                   "SELECT (SELECT count(*) FROM inspection_assignments a WHERE a.task = t.task"
+                   " AND a.uscc = t.uscc AND a.inspector = ?) FROM inspection_targets t"
+                   " WHERE t.task = ? AND t.uscc = ?",
+                   &st);
+    if (!rc)
+        rc = db_bind_int(st, 1, user);
+    if (!rc)
+        rc = db_bind_int(st, 2, id);
+    if (!rc)
+        rc = db_bind_text(st, 3, uscc, -1);
+    if (!rc)
+        rc = db_row(st);
+    if (!rc)
+        *on_team = db_col_int(st, 0) > 0;
+    db_done(st);
+    return rc;
+}
+
+int inspections_record_result(struct db *w, int64_t id, const char *status, const char *uscc,
+                              json_t *body, int64_t user)
+{
+    char today[DATE_LEN + 1];
+    date_format(date_today(), today);
+    const char *on = json_string_value(json_object_get(body, "inspected_on"));
+    struct db_stmt *st = NULL;
+    int rc = db_prepare(w,
+                        "UPDATE inspection_targets SET outcome = ?, note = ?, rectify_by = ?,"
+                        " inspected_on = ?, recorded_by = ? WHERE task = ? AND uscc = ?",
+                        &st);
+    if (!rc)
+        rc = db_bind_text(st, 1, json_string_value(json_object_get(body, "outcome")), -1);
+    if (!rc)
+        rc = db_bind_text(st, 2, json_string_value(json_object_get(body, "note")), -1);
+    if (!rc)
+        rc = db_bind_text(st, 3, json_string_value(json_object_get(body, "rectify_by")), -1);
+    if (!rc)
+        rc = db_bind_text(st, 4, on ? on : today, -1);
+    if (!rc)
+        rc = db_bind_int(st, 5, user);
+    if (!rc)
+        rc = db_bind_int(st, 6, id);
+    if (!rc)
+        rc = db_bind_text(st, 7, uscc, -1);
+    if (!rc)
+        rc = db_run(st);
+    if (!rc && !strcmp(status, "drawn"))
+        rc = exec_bind(w, "UPDATE inspection_tasks SET status = 'in_progress' WHERE id = ?", id, -1,
+                       NULL);
+    return rc;
+}
+
+void inspections_decorate(json_t *task)
+{
+    const char *due = json_string_value(json_object_get(task, "publish_due"));
+    int32_t day = -1;
+    if (due && date_parse(due, strlen(due), &day))
+        day = -1;
+    int late = json_object_get(task, "published_at") &&
+                       !json_is_null(json_object_get(task, "published_at"))
+                   ? json_is_true(json_object_get(task, "published_late"))
+                   : inspections_publication_late(day, -1, date_today());
+    json_object_set_new(task, "late", json_boolean(late));
 }

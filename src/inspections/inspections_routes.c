@@ -159,9 +159,20 @@ static int tasks_prepare(struct req *req, struct resp *resp, struct list_query *
     return 0;
 }
 
+static void tasks_decorate(struct req *req, json_t *item)
+{
+    (void)req;
+    inspections_decorate(item);
+}
+
 static const struct list_filter task_filters[] = {
     {"status"},
     {"region", NULL, NULL, refdata_parse_region},
+    /* ?late=1: published after the deadline, or past it and not yet published. */
+    {"late",
+     " AND (CASE WHEN t.published_late = 1 OR (t.published_at IS NULL AND t.publish_due <"
+     " substr(?, 1, 10)) THEN '1' ELSE '0' END) = substr(?, 12, 1)",
+     NULL, list_parse_today_flag},
     {NULL},
 };
 
@@ -171,6 +182,7 @@ static const struct list_def tasks_list = {
     .filename = "双随机抽查任务",
     .filters = task_filters,
     .prepare = tasks_prepare,
+    .decorate = tasks_decorate,
 };
 
 /* The {id} path parameter (http.h: req_id_or_reply). */
@@ -245,6 +257,8 @@ static int task_get(struct req *req, struct resp *resp)
     int rc = id_or_reply(req, resp, &id);
     if (!rc)
         rc = task_or_reply(req, resp, db_read(), id, &o);
+    if (!rc)
+        inspections_decorate(o);
     return rc ? rc : reply_json(resp, 200, o);
 }
 
@@ -280,79 +294,28 @@ static int targets_json(struct db *db, int64_t id, json_t **out)
     return rc;
 }
 
-/* The steps of a task's life that take no body: commit, draw, complete, publish. */
-enum step { STEP_COMMIT, STEP_DRAW, STEP_COMPLETE, STEP_PUBLISH };
-
-static const struct {
-    const char *name, *from, *to, *action, *refusal;
-} steps[] = {
-    [STEP_COMMIT] = {"commit", "draft", "committed", "inspection_task.commit",
-                     "只有草稿状态的任务可以提交承诺"},
-    [STEP_DRAW] = {"draw", "committed", "drawn", "inspection_task.draw",
-                   "只有已承诺且尚未抽取的任务可以抽取"},
-    [STEP_COMPLETE] = {"complete", "|drawn|in_progress|", "completed", "inspection_task.complete",
-                       "只有已抽取或检查中的任务可以完成"},
-    [STEP_PUBLISH] = {"publish", "completed", "published", "inspection_task.publish",
-                      "只有已完成的任务可以公示"},
-};
-
-static int step_allowed(int s, const char *status)
-{
-    if (steps[s].from[0] != '|')
-        return !strcmp(steps[s].from, status);
-    char key[24];
-    snprintf(key, sizeof key, "|%s|", status);
-    return strstr(steps[s].from, key) != NULL;
-}
-
-static int task_step(struct req *req, struct resp *resp, int s)
+static int task_step(struct req *req, struct resp *resp, enum inspections_step s)
 {
     int64_t id;
     int rc = id_or_reply(req, resp, &id);
     if (rc)
         return rc;
-    char msg[512] = "", object[48];
+    char msg[1024] = "", object[48], key[24];
     json_t *o = NULL, *targets = NULL;
-    int refused = 0;
     struct db *w = db_write_begin();
     rc = w ? task_or_reply(req, resp, w, id, &o) : ERR_DB;
-    if (!rc && !step_allowed(s, json_string_value(json_object_get(o, "status")))) {
-        rc = ERR_CONFLICT;
-        refused = 1;
-    }
+    if (!rc)
+        rc = inspections_step(w, id, json_string_value(json_object_get(o, "status")), s, msg,
+                              sizeof msg);
     json_decref(o);
     o = NULL;
-    if (!rc && s == STEP_COMMIT)
-        rc = inspections_commit(w, id, msg, sizeof msg);
-    else if (!rc && s == STEP_DRAW)
-        rc = inspections_draw(w, id, msg, sizeof msg);
-    else if (!rc) {
-        struct db_stmt *st = NULL;
-        rc = db_prepare(w,
-                        s == STEP_COMPLETE
-                            ? "UPDATE inspection_tasks SET status = 'completed', completed_at = ?,"
-                              " updated_at = ? WHERE id = ?"
-                            : "UPDATE inspection_tasks SET status = 'published', published_at = ?,"
-                              " updated_at = ? WHERE id = ?",
-                        &st);
-        int64_t now = time_now();
-        if (!rc)
-            rc = db_bind_int(st, 1, now);
-        if (!rc)
-            rc = db_bind_int(st, 2, now);
-        if (!rc)
-            rc = db_bind_int(st, 3, id);
-        if (!rc)
-            rc = db_run(st);
-    }
     snprintf(object, sizeof object, "inspection_task:%" PRId64, id);
     if (!rc)
-        rc = audit_record_as(w, req->user, req->ip, steps[s].action, object, NULL);
-    char key[24];
+        rc = audit_record_as(w, req->user, req->ip, inspections_step_action(s), object, NULL);
     snprintf(key, sizeof key, "%" PRId64, id);
     if (!rc)
         rc = rec_get(w, &inspections_task, key, &o);
-    if (!rc && s == STEP_DRAW)
+    if (!rc && s == INSPECTIONS_DRAW)
         rc = targets_json(w, id, &targets);
     if (w)
         rc = db_write_end(w, rc);
@@ -361,13 +324,14 @@ static int task_step(struct req *req, struct resp *resp, int s)
         json_decref(targets);
         if (resp->status) /* answered by task_or_reply */
             return rc;
-        if (refused)
-            return reply_error(resp, rc, "invalid_state", steps[s].refusal, NULL);
+        if (rc == ERR_CONFLICT && *msg)
+            return reply_error(resp, rc, "invalid_state", msg, NULL);
         if (rc == ERR_INVALID)
-            return reply_error(resp, rc, s == STEP_COMMIT ? "cannot_commit" : "cannot_draw", msg,
-                               s == STEP_COMMIT ? "inspector_pool" : NULL);
+            return reply_error(resp, rc, s == INSPECTIONS_COMMIT ? "cannot_commit" : "cannot_draw",
+                               msg, s == INSPECTIONS_COMMIT ? "inspector_pool" : NULL);
         return rc;
     }
+    inspections_decorate(o);
     if (targets)
         json_object_set_new(o, "targets", targets);
     return reply_json(resp, 200, o);
@@ -375,22 +339,47 @@ static int task_step(struct req *req, struct resp *resp, int s)
 
 static int task_commit(struct req *req, struct resp *resp)
 {
-    return task_step(req, resp, STEP_COMMIT);
+    return task_step(req, resp, INSPECTIONS_COMMIT);
 }
 
 static int task_draw(struct req *req, struct resp *resp)
 {
-    return task_step(req, resp, STEP_DRAW);
+    return task_step(req, resp, INSPECTIONS_DRAW);
 }
 
 static int task_complete(struct req *req, struct resp *resp)
 {
-    return task_step(req, resp, STEP_COMPLETE);
+    return task_step(req, resp, INSPECTIONS_COMPLETE);
 }
 
 static int task_publish(struct req *req, struct resp *resp)
 {
-    return task_step(req, resp, STEP_PUBLISH);
+    return task_step(req, resp, INSPECTIONS_PUBLISH);
+}
+
+/* {"match", "seed_hash_match", "population_hash_match", "draw_match", the published values}
+ * of task o verified with seed_hex (NULL: the stored seed); answers. */
+static int verify_reply(struct resp *resp, json_t *o, int64_t id, const char *seed_hex)
+{
+    struct inspections_check c;
+    int rc = inspections_verify(db_read(), id, seed_hex, &c);
+    if (rc == ERR_CONFLICT)
+        rc = reply_error(resp, rc, "invalid_state", "任务尚未抽取，无可核验的结果", NULL);
+    else if (rc == ERR_INVALID)
+        rc = reply_error(resp, rc, "validation_failed", "种子须为 64 位十六进制数", "seed");
+    if (rc) {
+        json_decref(o);
+        return rc;
+    }
+    json_t *out = json_pack(
+        "{sI sb sb sb sb ss sO sO sO sO}", "id", (json_int_t)id, "match", c.match,
+        "seed_hash_match", c.seed_hash, "population_hash_match", c.population_hash, "draw_match",
+        c.draw, "seed", seed_hex ? seed_hex : json_string_value(json_object_get(o, "seed")),
+        "seed_hash", json_object_get(o, "seed_hash"), "population_hash",
+        json_object_get(o, "population_hash"), "population_size",
+        json_object_get(o, "population_size"), "drawn_count", json_object_get(o, "drawn_count"));
+    json_decref(o);
+    return reply_json(resp, 200, out);
 }
 
 static int task_verify(struct req *req, struct resp *resp)
@@ -400,24 +389,23 @@ static int task_verify(struct req *req, struct resp *resp)
     int rc = id_or_reply(req, resp, &id);
     if (!rc)
         rc = task_or_reply(req, resp, db_read(), id, &o);
-    if (rc)
-        return rc;
-    int match = 0;
-    rc = inspections_verify(db_read(), id, &match);
-    if (rc == ERR_CONFLICT) {
-        json_decref(o);
-        return reply_error(resp, rc, "invalid_state", "任务尚未抽取，无可核验的结果", NULL);
-    }
+    return rc ? rc : verify_reply(resp, o, id, NULL);
+}
+
+static int task_preview(struct req *req, struct resp *resp)
+{
+    const char *field = NULL;
+    char msg[256];
+    json_t *v = json_deep_copy(req->json), *out = NULL;
+    int rc = inspections_check_task(req->user, v, &field, msg, sizeof msg);
     if (rc) {
-        json_decref(o);
-        return rc;
+        json_decref(v);
+        return reply_error(resp, rc, rc == ERR_FORBIDDEN ? "forbidden" : "validation_failed", msg,
+                           field);
     }
-    json_t *out =
-        json_pack("{sI sb sO sO sO}", "id", (json_int_t)id, "match", match, "seed",
-                  json_object_get(o, "seed"), "seed_hash", json_object_get(o, "seed_hash"),
-                  "population_hash", json_object_get(o, "population_hash"));
-    json_decref(o);
-    return reply_json(resp, 200, out);
+    rc = inspections_preview(db_read(), v, &out);
+    json_decref(v);
+    return rc ? rc : reply_json(resp, 200, out);
 }
 
 static int task_targets(struct req *req, struct resp *resp)
@@ -434,13 +422,8 @@ static int task_targets(struct req *req, struct resp *resp)
     return rc ? rc : reply_json(resp, 200, json_pack("{so}", "items", a));
 }
 
-static const struct enum_value outcomes[] = {
-    {"pass", "未发现问题"}, {"rectify", "责令整改"}, {"interview", "约谈"}, {"case", "立案查处"},
-    {NULL, NULL},
-};
-
 static const struct field result_fields[] = {
-    {"outcome", FIELD_STRING, FIELD_REQUIRED, 16, "检查结果", NULL, NULL, outcomes},
+    {"outcome", FIELD_STRING, FIELD_REQUIRED, 16, "检查结果", NULL, NULL, inspections_outcomes},
     {"note", FIELD_STRING, FIELD_NULLABLE | FIELD_MULTILINE, 1000, "检查情况", NULL},
     {"rectify_by", FIELD_DATE, FIELD_NULLABLE, 10, "整改期限", NULL},
     {"inspected_on", FIELD_DATE, FIELD_NULLABLE, 10, "检查日期", NULL},
@@ -456,91 +439,76 @@ static int target_result(struct req *req, struct resp *resp)
         return rc;
     const char *uscc = req_param(req, "uscc"),
                *outcome = json_string_value(json_object_get(b, "outcome"));
-    const char *rectify_by = json_string_value(json_object_get(b, "rectify_by"));
-    if (!strcmp(outcome, "rectify") && !rectify_by)
+    if (!strcmp(outcome, "rectify") && !json_is_string(json_object_get(b, "rectify_by")))
         return reply_error(resp, ERR_INVALID, "validation_failed", "责令整改须给出整改期限",
                            "rectify_by");
-    char today[DATE_LEN + 1];
-    date_format(date_today(), today);
-    const char *on = json_string_value(json_object_get(b, "inspected_on"));
+    int on_team = 0, refusal = 0;
     struct db *w = db_write_begin();
     rc = w ? task_or_reply(req, resp, w, id, &o) : ERR_DB;
-    const char *status = json_string_value(json_object_get(o, "status"));
-    int state = !rc && (!strcmp(status, "drawn") || !strcmp(status, "in_progress"));
-    struct db_stmt *st = NULL;
-    int64_t team = 0;
-    if (!rc && state) {
-        rc =
-            db_prepare(w,
-                       "SELECT (SELECT count(*) FROM inspection_assignments a WHERE a.task = t.task"
-                       " AND a.uscc = t.uscc AND a.inspector = ?) FROM inspection_targets t"
-                       " WHERE t.task = ? AND t.uscc = ?",
-                       &st);
-        if (!rc)
-            rc = db_bind_int(st, 1, req->user->id);
-        if (!rc)
-            rc = db_bind_int(st, 2, id);
-        if (!rc)
-            rc = db_bind_text(st, 3, uscc, -1);
-        if (!rc)
-            rc = db_row(st);
-        if (!rc)
-            team = db_col_int(st, 0);
-        db_done(st);
-    }
-    int member = team > 0 || req->user->role == ROLE_BUREAU;
-    if (!rc && state && member) {
-        rc = db_prepare(w,
-                        "UPDATE inspection_targets SET outcome = ?, note = ?, rectify_by = ?,"
-                        " inspected_on = ?, recorded_by = ? WHERE task = ? AND uscc = ?",
-                        &st);
-        if (!rc)
-            rc = db_bind_text(st, 1, outcome, -1);
-        if (!rc)
-            rc = db_bind_text(st, 2, json_string_value(json_object_get(b, "note")), -1);
-        if (!rc)
-            rc = db_bind_text(st, 3, rectify_by, -1);
-        if (!rc)
-            rc = db_bind_text(st, 4, on ? on : today, -1);
-        if (!rc)
-            rc = db_bind_int(st, 5, req->user->id);
-        if (!rc)
-            rc = db_bind_int(st, 6, id);
-        if (!rc)
-            rc = db_bind_text(st, 7, uscc, -1);
-        if (!rc)
-            rc = db_run(st);
-        if (!rc && !strcmp(status, "drawn"))
-            rc = db_prepare(w, "UPDATE inspection_tasks SET status = 'in_progress' WHERE id = ?",
-                            &st);
-        if (!rc && !strcmp(status, "drawn"))
-            rc = db_bind_int(st, 1, id);
-        if (!rc && !strcmp(status, "drawn"))
-            rc = db_run(st);
-        char object[64], *detail = json_dumps(b, JSON_COMPACT);
-        snprintf(object, sizeof object, "inspection_task:%" PRId64, id);
-        if (!rc)
-            rc = audit_record_as(w, req->user, req->ip, "inspection_task.result", object, detail);
-        free(detail);
-    }
+    const char *status = rc ? NULL : json_string_value(json_object_get(o, "status"));
+    if (!rc)
+        rc = inspections_on_team(w, id, uscc, req->user->id, &on_team);
+    if (!rc)
+        rc = refusal = inspections_may_record(status, on_team, req->user);
+    if (!rc)
+        rc = inspections_record_result(w, id, status, uscc, b, req->user->id);
+    char object[64], *detail = rc ? NULL : json_dumps(b, JSON_COMPACT);
+    snprintf(object, sizeof object, "inspection_task:%" PRId64, id);
+    if (!rc)
+        rc = audit_record_as(w, req->user, req->ip, "inspection_task.result", object, detail);
+    free(detail);
     json_decref(o);
-    int refused = !rc && (!state || !member);
     if (w)
-        rc = db_write_end(w, refused ? ERR_CONFLICT : rc);
+        rc = db_write_end(w, rc);
     if (resp->status)
         return rc;
     if (rc == ERR_NOTFOUND)
         return reply_error(resp, rc, "not_found", "该企业不是本任务的抽查对象", "uscc");
-    if (refused && !state)
-        return reply_error(resp, ERR_CONFLICT, "invalid_state", "任务不在检查阶段，不能录入结果",
-                           NULL);
-    if (refused)
-        return reply_error(resp, ERR_FORBIDDEN, "forbidden", "只有该对象的检查组成员可以录入结果",
-                           NULL);
+    if (refusal == ERR_CONFLICT)
+        return reply_error(resp, refusal, "invalid_state", "任务不在检查阶段，不能录入结果", NULL);
+    if (refusal == ERR_FORBIDDEN)
+        return reply_error(resp, refusal, "forbidden", "只有该对象的检查组成员可以录入结果", NULL);
     if (rc)
         return rc;
     return reply_json(resp, 200, json_pack("{ss ss}", "uscc", uscc, "outcome", outcome));
 }
+
+/* ---- my assignments ---- */
+
+static int assignments_prepare(struct req *req, struct resp *resp, struct list_query *q)
+{
+    (void)resp;
+    if (req->user->role == ROLE_INSPECTOR) { /* their own */
+        char *own = req_alloc(req, 24);
+        snprintf(own, 24, "%" PRId64, req->user->id);
+        list_set(q, "inspector", own);
+    }
+    const char *region = scope_region(req->user);
+    if (region && req->user->role != ROLE_INSPECTOR) {
+        list_where(q, " AND EXISTS (SELECT 1 FROM inspection_tasks k WHERE k.id = a.task"
+                      " AND k.region = ?)");
+        return list_bind_text(q, region) ? ERR_INTERNAL : 0;
+    }
+    return 0;
+}
+
+static const struct list_filter assignment_filters[] = {
+    {"inspector"},
+    {"task"},
+    {"pending",
+     " AND (CASE WHEN EXISTS (SELECT 1 FROM inspection_targets x WHERE x.task = a.task"
+     " AND x.uscc = a.uscc AND x.outcome IS NULL) THEN '1' ELSE '0' END) = substr(?, 12, 1)",
+     NULL, list_parse_today_flag},
+    {NULL},
+};
+
+static const struct list_def assignments_list = {
+    .rec = &inspections_assignment,
+    .order = "a.task DESC, a.uscc",
+    .filename = "我的检查任务",
+    .filters = assignment_filters,
+    .prepare = assignments_prepare,
+};
 
 /* ---- public ---- */
 
@@ -558,6 +526,7 @@ static const struct list_def public_list = {
     .filename = "双随机抽查结果公示",
     .filters = task_filters,
     .prepare = public_prepare,
+    .decorate = tasks_decorate,
 };
 
 static int public_get(struct req *req, struct resp *resp)
@@ -583,9 +552,63 @@ static int public_get(struct req *req, struct resp *resp)
         return rc;
     }
     json_object_del(o, "created_by");
+    inspections_decorate(o);
     json_object_set_new(o, "targets", a);
     return reply_json(resp, 200, o);
 }
+
+/* GET /api/v1/public/inspection-tasks/{id}/verify?seed=: anyone may draw a published task
+ * again, with the published seed or one they paste. */
+static int public_verify(struct req *req, struct resp *resp)
+{
+    int64_t id;
+    int rc = id_or_reply(req, resp, &id);
+    if (rc)
+        return rc;
+    char key[24];
+    snprintf(key, sizeof key, "%" PRId64, id);
+    json_t *o = NULL;
+    rc = rec_get(db_read(), &inspections_task, key, &o);
+    if (!rc && strcmp(json_string_value(json_object_get(o, "status")), "published"))
+        rc = ERR_NOTFOUND;
+    if (rc == ERR_NOTFOUND) {
+        json_decref(o);
+        return reply_error(resp, rc, "not_found", "未找到该公示任务", NULL);
+    }
+    if (rc)
+        return rc;
+    const char *seed = req_query(req, "seed");
+    return verify_reply(resp, o, id, seed && *seed ? seed : NULL);
+}
+
+/* 一公开 as open data: the published results in the LIVES layout, three CSV files. */
+#define PUBLISHED_TASKS "(SELECT id FROM inspection_tasks WHERE status = 'published')"
+
+static const struct list_def open_businesses = {
+    .rec = &inspections_lives_business,
+    .where =
+        " AND e.uscc IN (SELECT t.uscc FROM inspection_targets t WHERE t.task IN " PUBLISHED_TASKS
+        " AND t.outcome IS NOT NULL)",
+    .order = "e.uscc",
+    .filename = "businesses",
+    .feed = 1,
+};
+
+static const struct list_def open_inspections = {
+    .rec = &inspections_lives_inspection,
+    .where = " AND t.outcome IS NOT NULL AND t.task IN " PUBLISHED_TASKS,
+    .order = "t.task, t.uscc",
+    .filename = "inspections",
+    .feed = 1,
+};
+
+static const struct list_def open_violations = {
+    .rec = &inspections_lives_violation,
+    .where = " AND t.outcome IN ('rectify', 'interview', 'case') AND t.task IN " PUBLISHED_TASKS,
+    .order = "t.task, t.uscc",
+    .filename = "violations",
+    .feed = 1,
+};
 
 #define STEP_ROUTE(path, fn)                                                                       \
     {                                                                                              \
@@ -602,6 +625,8 @@ static const struct route routes[] = {
     {"GET", "/api/v1/inspection-tasks", NULL, ROLES_SEE, NULL, 0, 0, &tasks_list},
     {"POST", "/api/v1/inspection-tasks", task_create, ROLES_PLAN, inspections_task_create,
      ROUTE_BODY_JSON, 0},
+    {"POST", "/api/v1/inspection-tasks/preview", task_preview, ROLES_PLAN, inspections_task_create,
+     ROUTE_BODY_JSON | ROUTE_SLOW, 0},
     {"GET", "/api/v1/inspection-tasks/{id}", task_get, ROLES_SEE, NULL, 0, 0},
     {"POST", "/api/v1/inspection-tasks/{id}/commit", task_commit, ROLES_PLAN, NULL, ROUTE_SLOW, 0},
     {"POST", "/api/v1/inspection-tasks/{id}/draw", task_draw, ROLES_PLAN, NULL, ROUTE_SLOW, 0},
@@ -613,10 +638,27 @@ static const struct route routes[] = {
      ROLE_INSPECTOR | ROLE_BUREAU, result_fields, ROUTE_BODY_JSON, 0},
     {"GET", "/api/v1/public/inspection-tasks", NULL, ROLES_PUBLIC, NULL, 0, 0, &public_list},
     {"GET", "/api/v1/public/inspection-tasks/{id}", public_get, ROLES_PUBLIC, NULL, 0, 0},
+    {"GET", "/api/v1/public/inspection-tasks/{id}/verify", public_verify, ROLES_PUBLIC, NULL,
+     ROUTE_SLOW, 0},
+    {"GET", "/api/v1/inspection-assignments", NULL, ROLES_SEE, NULL, 0, 0, &assignments_list},
+    {"GET", "/api/v1/public/open-data/businesses.csv", NULL, ROLES_PUBLIC, NULL, ROUTE_SLOW, 0,
+     &open_businesses},
+    {"GET", "/api/v1/public/open-data/inspections.csv", NULL, ROLES_PUBLIC, NULL, ROUTE_SLOW, 0,
+     &open_inspections},
+    {"GET", "/api/v1/public/open-data/violations.csv", NULL, ROLES_PUBLIC, NULL, ROUTE_SLOW, 0,
+     &open_violations},
     {NULL, NULL, NULL, 0, NULL, 0, 0},
 };
 
-static struct record *const records[] = {&inspections_task, &inspections_item, NULL};
+static struct record *const records[] = {
+    &inspections_task,
+    &inspections_item,
+    &inspections_assignment,
+    &inspections_lives_business,
+    &inspections_lives_inspection,
+    &inspections_lives_violation,
+    NULL,
+};
 
 static const struct audit_action actions[] = {
     {"inspection_item.create", "新增抽查事项"},

@@ -47,6 +47,14 @@ int refdata_parse_region(const char *text, json_t **out, char *msg, size_t cap)
     return 0;
 }
 
+const char *refdata_department_name(int64_t id)
+{
+    for (const struct department_row *d = refdata_departments; d->id; d++)
+        if (d->id == id)
+            return d->name;
+    return NULL;
+}
+
 int refdata_load(struct db *w)
 {
     static const char region_sql[] = "INSERT INTO regions(code, name, level, parent, sort)"

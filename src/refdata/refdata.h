@@ -37,6 +37,9 @@ extern const struct chain_row refdata_chains[];   /* ends with id 0 */
 extern const struct department_row refdata_departments[];
 extern const struct holiday_row refdata_holidays[];
 
+/* The name of department id (refdata_departments), or NULL. */
+const char *refdata_department_name(int64_t id);
+
 /* Inserts the reference rows that are missing (existing rows are kept). Returns 0 or an
  * error. Runs on the write connection w inside the caller's transaction. */
 int refdata_load(struct db *w);

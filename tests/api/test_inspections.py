@@ -205,3 +205,215 @@ def test_county_scope_results_and_publication(town):
     n = town.task(scope={"regions": ["371502"]})
     c = town.post(f"{TASKS}/{n['id']}/commit", None, town.city, 200)
     assert c["population_size"] == 59
+
+
+# -- preview, per-stratum shortfalls ------------------------------------------------------------
+
+PREVIEW = f"{TASKS}/preview"
+BODY_2025 = {"title": "预览", "departments": [10], "scope": {"regions": ["371502"]},
+             "period": {"from": "2025-01-01", "to": "2025-12-31"}}
+
+
+def test_preview_counts_strata_and_names_shortfalls(town):
+    before = town.s.scalar("SELECT count(*) FROM inspection_tasks")
+    body = dict(BODY_2025, ratios={"A": 0.1, "B": 0.1, "C": 0.2, "D": 0.5})
+    p = town.post(PREVIEW, body, town.city, 200)
+    strata = {x["grade"]: x for x in p["strata"]}
+    assert [x["grade"] for x in p["strata"]] == ["A", "B", "C", "D"]
+    assert {g: x["population"] for g, x in strata.items()} == {"A": 20, "B": 20, "C": 10, "D": 10}
+    assert all(x["excluded"] == 0 and x["eligible"] == x["population"] for x in p["strata"])
+    assert {g: x["expected"] for g, x in strata.items()} == {"A": 2, "B": 2, "C": 2, "D": 5}
+    assert strata["D"]["ratio"] == 0.5 and p["expected"] == 11 and p["population"] == 60
+    pool = town.s.scalar("SELECT count(*) FROM users WHERE role = 'inspector' AND department = 10"
+                         " AND disabled = 0")
+    assert p["inspectors"]["pool"] == pool and p["inspectors"]["needed"] == 2
+    assert p["inspectors"]["departments"] == [{"id": 10, "name": p["inspectors"]["departments"][0]
+                                               ["name"], "pool": pool, "needed": 0}]
+    assert p["shortfall"] == []
+    # Defaults: the bureau's ratios, worse credit drawn more often.
+    d = town.post(PREVIEW, BODY_2025, town.city, 200)
+    assert [x["ratio"] for x in d["strata"]] == [0.03, 0.05, 0.1, 0.3]
+    assert [x["expected"] for x in d["strata"]] == [1, 1, 1, 3]
+    # Too few inspectors for a team of 8: one sentence per stratum with draws expected.
+    short = town.post(PREVIEW, dict(body, inspectors_per_target=8), town.city, 200)
+    assert [x["grade"] for x in short["shortfall"]] == ["A", "B", "C", "D"]
+    d_short = short["shortfall"][3]["message"]
+    assert "D 级预计抽取 5 户" in d_short and "每户需 8 名" in d_short and f"缺 {8 - pool} 名" \
+        in d_short
+    # A joint task with a department that has no inspector in the pool.
+    joint = town.post(PREVIEW, dict(body, departments=[10, 7]), town.city, 200)
+    assert [x.get("department") for x in joint["shortfall"]] == [7]
+    assert "没有检查人员" in joint["shortfall"][0]["message"]
+    # Nothing stored, whatever was previewed.
+    assert town.s.scalar("SELECT count(*) FROM inspection_tasks") == before
+    # Who may, and bad input.
+    assert_refused(town.s.req("POST", PREVIEW, dict(BODY_2025, scope={"regions": ["371521"]}),
+                              token=town.county), 403)
+    assert_refused(town.s.req("POST", PREVIEW, dict(BODY_2025, ratios={"A": 2}),
+                              token=town.city), 422, field="ratios")
+    assert_refused(town.s.req("POST", PREVIEW, BODY_2025, token=town.s.tokens["inspector"]), 403)
+    assert_refused(town.s.req("POST", PREVIEW, BODY_2025), 401)
+    r = town.s.req("POST", PREVIEW, raw=b'{"title": [', token=town.city,
+                   headers={"Content-Type": "application/json"})
+    assert_refused(r, 400, "malformed_json")
+    assert_refused(town.s.req("POST", PREVIEW, dict(BODY_2025, title=7), token=town.city), 422,
+                   field="title")
+
+
+def test_conflicts_leaving_a_member_without_a_team_stop_the_commit(town):
+    # A D-grade entity with conflicts of interest with both department-9 inspectors: a joint
+    # 10 + 9 task cannot give it a team.
+    code = valid_uscc("KX000001")
+    town.post("/api/v1/entities", {"uscc": code, "name": "回避测试企业有限公司",
+                                   "kind": "enterprise", "region": "371502", "credit": "D"})
+    for i in town.inspectors[4:]:
+        town.post("/api/v1/inspection-conflicts", {"inspector": i, "uscc": code,
+                                                   "reason": "曾在该企业任职"})
+    body = dict(BODY_2025, departments=[10, 9])
+    p = town.post(PREVIEW, body, town.city, 200)
+    assert p["shortfall"] == [{"grade": "D", "message": "D 级有 1 户因回避可派检查人员不足 2 名"}]
+    t = town.task(departments=[10, 9], period=BODY_2025["period"])
+    err = assert_refused(town.s.req("POST", f"{TASKS}/{t['id']}/commit", token=town.city), 422,
+                         "cannot_commit")
+    assert "D 级有 1 户因回避" in err["message"]
+    got = town.s.req("GET", f"{TASKS}/{t['id']}", token=town.city).body
+    assert got["status"] == "draft" and got["seed_hash"] is None
+    town.s.sql("DELETE FROM inspection_conflicts WHERE uscc = ?", (code,))
+    town.s.sql("UPDATE entities SET status = 'deregistered' WHERE uscc = ?", (code,))
+
+
+# -- publication deadline, public verify, open data, assignments --------------------------------
+
+def _run_task(town, **extra):
+    """A task of the town committed, drawn, with every target's result recorded by the bureau
+    (rectify for the first, case for the second, pass for the rest), and completed."""
+    t = town.task(period={"from": "2024-01-01", "to": "2024-12-31"}, **extra)
+    town.post(f"{TASKS}/{t['id']}/commit", None, town.city, 200)
+    d = town.post(f"{TASKS}/{t['id']}/draw", None, town.city, 200)
+    for n, x in enumerate(d["targets"]):
+        body = [{"outcome": "rectify", "rectify_by": "2024-06-30", "note": "台账不全"},
+                {"outcome": "case", "note": "销售过期食品"}][n] if n < 2 else {"outcome": "pass"}
+        town.post(f"{TASKS}/{t['id']}/targets/{x['uscc']}/result",
+                  dict(body, inspected_on="2024-05-0%d" % (n % 9 + 1)), town.city, 200)
+    c = town.post(f"{TASKS}/{t['id']}/complete", None, town.city, 200)
+    return t["id"], d, c
+
+
+def test_publication_due_in_20_working_days_and_late_marks(town):
+    tid, _, c = _run_task(town, ratios={"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1})
+    import datetime
+    china = datetime.timezone(datetime.timedelta(hours=8))
+    today = datetime.datetime.now(china).date().isoformat()
+    assert c["publish_due"] > today and c["late"] is False
+    # 20 working days are at least 4 calendar weeks.
+    due = datetime.date.fromisoformat(c["publish_due"])
+    assert (due - datetime.date.fromisoformat(today)).days >= 28
+    late = lambda: {x["id"] for x in town.s.req("GET", f"{TASKS}?late=1&page_size=200",  # noqa
+                                                token=town.city).body["items"]}
+    assert tid not in late()
+    town.s.sql("UPDATE inspection_tasks SET publish_due = '2024-01-31' WHERE id = ?", (tid,))
+    assert tid in late()
+    assert town.s.req("GET", f"{TASKS}/{tid}", token=town.city).body["late"] is True
+    p = town.post(f"{TASKS}/{tid}/publish", None, town.city, 200)
+    assert p["late"] is True and p["published_late"] is True and tid in late()
+    on_time, _, _ = _run_task(town, ratios={"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1})
+    p = town.post(f"{TASKS}/{on_time}/publish", None, town.city, 200)
+    assert p["late"] is False and on_time not in late()
+    assert_refused(town.s.req("GET", f"{TASKS}?late=maybe", token=town.city), 422, field="late")
+
+
+def test_anyone_verifies_a_published_draw(town):
+    tid, d, _ = _run_task(town, ratios={"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1})
+    path = f"/api/v1/public/inspection-tasks/{tid}/verify"
+    assert_refused(town.s.req("GET", path), 404)  # not published yet
+    town.post(f"{TASKS}/{tid}/publish", None, town.city, 200)
+    v = town.s.req("GET", path).body
+    assert v["match"] is v["seed_hash_match"] is v["population_hash_match"] is v["draw_match"] \
+        is True
+    assert v["seed"] == d["seed"] and v["drawn_count"] == len(d["targets"])
+    pasted = town.s.req("GET", f"{path}?seed={d['seed']}").body
+    assert pasted["match"] is True
+    other = "ab" * 32
+    w = town.s.req("GET", f"{path}?seed={other}").body
+    assert w["match"] is False and w["seed_hash_match"] is False and w["seed"] == other
+    assert w["population_hash_match"] is True
+    assert_refused(town.s.req("GET", f"{path}?seed=xyz"), 422, field="seed")
+    # A population changed after the commitment shows in its hash.
+    town.s.sql("UPDATE inspection_population SET credit = 'A' WHERE task = ? AND credit = 'D'",
+               (tid,))
+    x = town.s.req("GET", path).body
+    assert x["match"] is False and x["population_hash_match"] is False
+    assert_refused(town.s.req("GET", "/api/v1/public/inspection-tasks/999999/verify"), 404)
+
+
+def _csv(town, name):
+    import csv
+    import io
+    r = town.s.req("GET", f"/api/v1/public/open-data/{name}.csv")
+    assert r.status == 200 and r.headers["Content-Type"].startswith("text/csv"), r.raw[:200]
+    return list(csv.reader(io.StringIO(r.raw.decode("utf-8-sig"))))
+
+
+def test_open_data_in_the_lives_layout(town):
+    tid, d, _ = _run_task(town, ratios={"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1})
+    hidden, dh, _ = _run_task(town, ratios={"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1})
+    town.post(f"{TASKS}/{tid}/publish", None, town.city, 200)
+    biz = _csv(town, "businesses")
+    assert biz[0] == ["business_id", "name", "address", "city", "state", "postal_code",
+                      "latitude", "longitude", "phone_number"]
+    ids = {row[0] for row in biz[1:]}
+    assert {x["uscc"] for x in d["targets"]} <= ids
+    assert all(row[3] == "聊城市" and row[4] == "山东省" for row in biz[1:])
+    published = {r[0] for r in town.s.sql(
+        "SELECT t.uscc FROM inspection_targets t JOIN inspection_tasks k ON k.id = t.task"
+        " WHERE k.status = 'published' AND t.outcome IS NOT NULL")}
+    assert ids == published  # nothing of an unpublished task
+    ins = _csv(town, "inspections")
+    assert ins[0] == ["business_id", "score", "date", "description", "type"]
+    dated = {(row[0], row[2]) for row in ins[1:]}
+    for n, x in enumerate(d["targets"]):
+        assert (x["uscc"], "2024050%d" % (n % 9 + 1)) in dated, x
+    assert all(len(row[2]) == 8 and row[4] == "routine" for row in ins[1:])
+    vio = _csv(town, "violations")
+    assert vio[0] == ["business_id", "date", "code", "description"]
+    first, second = d["targets"][0]["uscc"], d["targets"][1]["uscc"]
+    codes = {(row[0], row[2]) for row in vio[1:]}
+    assert (first, "rectify") in codes and (second, "case") in codes
+    assert any(row[0] == first and row[3] == "责令整改：台账不全" for row in vio[1:])
+    assert all(row[2] in ("rectify", "interview", "case") for row in vio[1:])
+    only_hidden = {x["uscc"] for x in dh["targets"]} - published
+    assert only_hidden and not only_hidden & {row[0] for row in biz[1:] + ins[1:] + vio[1:]}
+
+
+def test_my_assignments(town):
+    tid, d, _ = _run_task(town, ratios={"A": 0.2, "B": 0.2, "C": 0.2, "D": 0.2})
+    me = d["targets"][0]["inspectors"][0]
+    mine = {x["uscc"] for x in d["targets"] if me in x["inspectors"]}
+    b = town.s.req("GET", f"/api/v1/inspection-assignments?task={tid}&page_size=200",
+                   token=town.tok[me]).body
+    assert {i["uscc"] for i in b["items"]} == mine and b["total"] == len(mine)
+    for i in b["items"]:
+        assert i["inspector"] == me and me in i["inspectors"] and i["task"] == tid
+        assert i["title"] and i["name"] and i["outcome"] in ("pass", "rectify", "case")
+    # An inspector sees their own, whoever they ask for.
+    other = next(i for i in town.inspectors if i != me)
+    b = town.s.req("GET", f"/api/v1/inspection-assignments?inspector={other}&page_size=200",
+                   token=town.tok[me]).body
+    assert all(i["inspector"] == me for i in b["items"])
+    # Pending: a drawn task without results.
+    t = town.task(period={"from": "2023-01-01", "to": "2023-12-31"},
+                  ratios={"A": 0.2, "B": 0.2, "C": 0.2, "D": 0.2})
+    town.post(f"{TASKS}/{t['id']}/commit", None, town.city, 200)
+    d2 = town.post(f"{TASKS}/{t['id']}/draw", None, town.city, 200)
+    who = d2["targets"][0]["inspectors"][0]
+    p = town.s.req("GET", "/api/v1/inspection-assignments?pending=1&page_size=200",
+                   token=town.tok[who]).body
+    assert p["items"] and all(i["outcome"] is None and i["inspector"] == who for i in p["items"])
+    assert t["id"] in {i["task"] for i in p["items"]}
+    # The bureau sees everyone's; nobody else does.
+    b = town.s.req("GET", f"/api/v1/inspection-assignments?task={tid}&page_size=200",
+                   token=town.city).body
+    assert b["total"] == sum(len(x["inspectors"]) for x in d["targets"])
+    assert_refused(town.s.req("GET", "/api/v1/inspection-assignments"), 401)
+    assert_refused(town.s.req("GET", "/api/v1/inspection-assignments?pending=2",
+                              token=town.city), 422, field="pending")

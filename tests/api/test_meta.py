@@ -179,14 +179,16 @@ def test_meta_for_every_role(fresh_server):
         expected.add("/api/v1/services")  # 服务清单: public, so every role's
         expected.add("/api/v1/public/inspection-tasks")  # 一公开: public too
         if role in ("bureau", "inspector"):
-            expected |= {"/api/v1/inspection-items", "/api/v1/inspection-tasks"}
+            expected |= {"/api/v1/inspection-items", "/api/v1/inspection-tasks",
+                         "/api/v1/inspection-assignments"}
         if role == "admin":
             expected = set(expect["lists"])
         assert set(lists) == expected, role
     assert set(expect["lists"]) == {"/api/v1/entities", "/api/v1/officers", "/api/v1/users",
                                     "/api/v1/audit", "/api/v1/login-log", "/api/v1/demands",
                                     "/api/v1/services", "/api/v1/inspection-items",
-                                    "/api/v1/inspection-tasks", "/api/v1/public/inspection-tasks"}
+                                    "/api/v1/inspection-tasks", "/api/v1/public/inspection-tasks",
+                                    "/api/v1/inspection-assignments"}
 
 
 # -- enumerations -------------------------------------------------------------------------------

@@ -83,8 +83,9 @@ SERVICES = "/api/v1/services"  # public: every role's, and anyone's
 ITEMS = "/api/v1/inspection-items"
 TASKS = "/api/v1/inspection-tasks"
 PUBLIC_TASKS = "/api/v1/public/inspection-tasks"  # public, as the catalogue
+ASSIGNMENTS = "/api/v1/inspection-assignments"
 LIST_PATHS = {ENT, USERS, AUDIT, LOGIN_LOG, OFFICERS, DEMANDS, SERVICES, ITEMS, TASKS,
-              PUBLIC_TASKS}
+              PUBLIC_TASKS, ASSIGNMENTS}
 
 
 def _officer_id(s):
@@ -101,9 +102,19 @@ def _first_demand(column):
 FILTER_SAMPLES = {
     ITEMS: {"department": ("10", lambda i, v: i["department"] == 10)},
     TASKS: {"status": ("published", lambda i, v: i["status"] == v),
-            "region": ("371502", lambda i, v: i["region"] == v)},
+            "region": ("371502", lambda i, v: i["region"] == v),
+            "late": ("0", lambda i, v: i["late"] is False)},
     PUBLIC_TASKS: {"status": ("published", lambda i, v: i["status"] == v),
-                   "region": ("371502", lambda i, v: i["region"] == v)},
+                   "region": ("371502", lambda i, v: i["region"] == v),
+                   "late": ("0", lambda i, v: i["late"] is False)},
+    ASSIGNMENTS: {
+        "inspector": (lambda s: str(s.scalar("SELECT inspector FROM inspection_assignments"
+                                             " ORDER BY task, uscc LIMIT 1")),
+                      lambda i, v: i["inspector"] == int(v) and int(v) in i["inspectors"]),
+        "task": (lambda s: str(s.scalar("SELECT min(task) FROM inspection_assignments")),
+                 lambda i, v: i["task"] == int(v)),
+        "pending": ("0", lambda i, v: i["outcome"] is not None),
+    },
     SERVICES: {
         "list": ("lenient", lambda i, v: i["list"] == v),
         "department": ("10", lambda i, v: i["department"] == 10),
@@ -169,10 +180,12 @@ def test_meta_lists_for_admin(ui):
     assert set(lists) == LIST_PATHS
     records = {ENT: "entity", USERS: "user", AUDIT: "audit", LOGIN_LOG: "audit",
                OFFICERS: "officer", DEMANDS: "demand", SERVICES: "service",
-               ITEMS: "inspection_item", TASKS: "inspection_task", PUBLIC_TASKS: "inspection_task"}
+               ITEMS: "inspection_item", TASKS: "inspection_task", PUBLIC_TASKS: "inspection_task",
+               ASSIGNMENTS: "inspection_assignment"}
     titles = {ENT: "市场主体", USERS: "用户", AUDIT: "操作日志", LOGIN_LOG: "登录日志",
               OFFICERS: "驻企服务员", DEMANDS: "企业诉求", SERVICES: "服务清单",
-              ITEMS: "抽查事项清单", TASKS: "双随机抽查任务", PUBLIC_TASKS: "双随机抽查结果公示"}
+              ITEMS: "抽查事项清单", TASKS: "双随机抽查任务", PUBLIC_TASKS: "双随机抽查结果公示",
+              ASSIGNMENTS: "我的检查任务"}
     for path, l in lists.items():
         assert set(l) == {"record", "title", "filters", "sorts", "export"}, (path, l)
         assert l["record"] == records[path] and l["title"] == titles[path], (path, l)
@@ -189,9 +202,10 @@ def test_meta_lists_for_admin(ui):
 
 def test_meta_lists_follow_the_role(ui):
     lists = ok(get(ui, META, "county"))["lists"]
-    assert set(lists) == {ENT, OFFICERS, DEMANDS, SERVICES, ITEMS, TASKS, PUBLIC_TASKS}
+    assert set(lists) == {ENT, OFFICERS, DEMANDS, SERVICES, ITEMS, TASKS, PUBLIC_TASKS,
+                          ASSIGNMENTS}
     assert ok(get(ui, META, "inspector"))["lists"].keys() == {ENT, OFFICERS, SERVICES, ITEMS,
-                                                              TASKS, PUBLIC_TASKS}
+                                                              TASKS, PUBLIC_TASKS, ASSIGNMENTS}
     token = ui.login("enterprise", ui.cred["enterprise"])
     r = ui.req("GET", META, token=token)
     assert r.status == 200 and r.body["lists"].keys() == {DEMANDS, SERVICES, PUBLIC_TASKS}
@@ -234,7 +248,8 @@ def test_listed_filters_are_accepted(ui, path):
     bad = {ENT: ("chain", "x"), USERS: ("department", "x"), AUDIT: ("from", "2020-13-45"),
            LOGIN_LOG: ("actor", "me"), OFFICERS: ("region", "3" * 17),
            DEMANDS: ("overdue", "maybe"), SERVICES: ("department", "x"),
-           ITEMS: ("department", "x"), TASKS: ("region", "9"), PUBLIC_TASKS: ("status", "lost")}[path]
+           ITEMS: ("department", "x"), TASKS: ("late", "maybe"), PUBLIC_TASKS: ("status", "lost"),
+           ASSIGNMENTS: ("task", "x")}[path]
     assert_refused(get(ui, path, **{bad[0]: bad[1]}), 422, "validation_failed", bad[0])
 
 
