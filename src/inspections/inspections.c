@@ -255,11 +255,19 @@ int inspections_check_task(const struct principal *p, json_t *v, const char **fi
     json_t *scope = json_object_get(v, "scope");
     if (!scope || json_is_null(scope))
         json_object_set_new(v, "scope", scope = json_object());
-    static const char *const lists[] = {"regions", "chains", "kinds", "tiers"};
-    for (int i = 0; i < 4; i++)
+    static const char *const lists[] = {"regions", "chains", "kinds", "tiers", "industries"};
+    for (int i = 0; i < 5; i++)
         if (!array_of(json_object_get(scope, lists[i]), i == 1))
             return BAD("scope", "抽查范围的 %s 须为%s的数组（至多 %d 个）", lists[i],
                        i == 1 ? "整数" : "字符串", REGISTRY_SCOPE_MAX);
+    size_t k;
+    json_t *code;
+    json_array_foreach(json_object_get(scope, "industries"), k, code)
+    {
+        if (!registry_industry_prefix_ok(json_string_value(code)))
+            return BAD("scope", "行业须为国民经济行业分类代码或其前缀（如 H62、F5221）：%s",
+                       json_string_value(code));
+    }
     /* A county user's task stays in its county. */
     const char *own = scope_region(p);
     json_t *regions = json_object_get(scope, "regions");
@@ -698,9 +706,7 @@ static int gather(struct db *db, struct fixed *f, int64_t before)
 {
     json_t *scope = json_object_get(f->task, "scope"),
            *pool = json_object_get(f->task, "inspector_pool");
-    int rc = registry_population(db, json_object_get(scope, "regions"),
-                                 json_object_get(scope, "chains"), json_object_get(scope, "kinds"),
-                                 json_object_get(scope, "tiers"), add_member, f);
+    int rc = registry_population(db, scope, add_member, f);
     if (!rc && json_is_true(json_object_get(f->task, "exclude_inspected")))
         rc = mark_inspected(db, f, json_object_get(f->task, "period"));
     if (!rc)

@@ -241,27 +241,58 @@ int registry_each_served(struct db *db, registry_served_fn fn, void *arg)
     return rc;
 }
 
-int registry_population(struct db *db, json_t *in_regions, json_t *in_chains, json_t *in_kinds,
-                        json_t *in_tiers, registry_member_fn fn, void *arg)
+int registry_industry_prefix_ok(const char *text)
 {
+    size_t n = strlen(text);
+    if (n < 1 || n > 5 || text[0] < 'A' || text[0] > 'T')
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (text[i] < '0' || text[i] > '9')
+            return 0;
+    return 1;
+}
+
+int registry_population(struct db *db, json_t *scope, registry_member_fn fn, void *arg)
+{
+    static const char *const columns[] = {"region", "chain", "kind", "tier"}, *const names[] = {
+                                                                                  "regions",
+                                                                                  "chains", "kinds",
+                                                                                  "tiers"};
+    json_t *industries = json_object_get(scope, "industries");
     struct strbuf sql;
     strbuf_init(&sql, 1u << 16);
     strbuf_puts(&sql, "SELECT uscc, credit, region FROM entities WHERE status = 'active'");
-    int rc = rec_sql_in(&sql, "region", in_regions, 0, REGISTRY_SCOPE_MAX);
-    if (!rc)
-        rc = rec_sql_in(&sql, "chain", in_chains, 1, REGISTRY_SCOPE_MAX);
-    if (!rc)
-        rc = rec_sql_in(&sql, "kind", in_kinds, 0, REGISTRY_SCOPE_MAX);
-    if (!rc)
-        rc = rec_sql_in(&sql, "tier", in_tiers, 0, REGISTRY_SCOPE_MAX);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < 4; i++)
+        rc = rec_sql_in(&sql, columns[i], json_object_get(scope, names[i]), i == 1,
+                        REGISTRY_SCOPE_MAX);
+    size_t i;
+    json_t *v;
+    if (industries &&
+        (!json_is_array(industries) || json_array_size(industries) > REGISTRY_SCOPE_MAX))
+        rc = ERR_INVALID;
+    json_array_foreach(industries, i, v)
+    {
+        if (!json_is_string(v) || !registry_industry_prefix_ok(json_string_value(v)))
+            rc = ERR_INVALID;
+        strbuf_puts(&sql, i ? " OR industry LIKE ?" : " AND (industry LIKE ?");
+    }
+    if (json_array_size(industries))
+        strbuf_putc(&sql, ')');
     strbuf_puts(&sql, " ORDER BY uscc");
     struct db_stmt *st = NULL;
     if (!rc)
         rc = db_prepare_once(db, strbuf_get(&sql), &st);
     int k = 1, step = DB_DONE;
-    json_t *all[] = {in_regions, in_chains, in_kinds, in_tiers};
-    for (size_t i = 0; !rc && i < 4; i++)
-        rc = rec_bind_values(st, &k, all[i]);
+    for (size_t j = 0; !rc && j < 4; j++)
+        rc = rec_bind_values(st, &k, json_object_get(scope, names[j]));
+    json_array_foreach(industries, i, v)
+    {
+        char like[8];
+        snprintf(like, sizeof like, "%s%%", json_string_value(v));
+        if (!rc)
+            rc = db_bind_text(st, k++, like, -1);
+    }
     if (!rc)
         db_stream(st);
     while (!rc && (step = db_step(st)) == DB_ROW)
@@ -270,5 +301,50 @@ int registry_population(struct db *db, json_t *in_regions, json_t *in_chains, js
         rc = step;
     db_finalize(st);
     strbuf_dispose(&sql);
+    return rc;
+}
+
+int registry_each_of_industry(struct db *db, const char *industry, registry_member_fn fn, void *arg)
+{
+    struct db_stmt *st;
+    int rc = db_prepare(db,
+                        "SELECT uscc, credit, region FROM entities WHERE industry = ?"
+                        " AND status = 'active' ORDER BY uscc",
+                        &st),
+        step = DB_DONE;
+    if (!rc)
+        rc = db_bind_text(st, 1, industry, -1);
+    if (!rc)
+        db_stream(st);
+    while (!rc && (step = db_step(st)) == DB_ROW)
+        rc = fn(arg, db_col_text(st, 0), db_col_text(st, 1), db_col_text(st, 2));
+    if (!rc && step != DB_DONE)
+        rc = step;
+    db_done(st);
+    return rc;
+}
+
+int registry_count_active(struct db *db, int by_industry, const char *region, registry_count_fn fn,
+                          void *arg)
+{
+    static const char *const sql[2][2] = {
+        {"SELECT region, count(*) FROM entities WHERE status = 'active'"
+         " GROUP BY region ORDER BY region",
+         "SELECT region, count(*) FROM entities WHERE region = ? AND status = 'active'"
+         " GROUP BY region ORDER BY region"},
+        {"SELECT industry, count(*) FROM entities WHERE status = 'active'"
+         " GROUP BY industry ORDER BY industry",
+         "SELECT industry, count(*) FROM entities WHERE region = ? AND status = 'active'"
+         " GROUP BY industry ORDER BY industry"},
+    };
+    struct db_stmt *st;
+    int rc = db_prepare(db, sql[by_industry != 0][region != NULL], &st), step = DB_DONE;
+    if (!rc && region)
+        rc = db_bind_text(st, 1, region, -1);
+    while (!rc && (step = db_step(st)) == DB_ROW)
+        rc = fn(arg, db_col_text(st, 0), db_col_int(st, 1));
+    if (!rc && step != DB_DONE)
+        rc = step;
+    db_done(st);
     return rc;
 }

@@ -244,6 +244,17 @@ def test_preview_counts_strata_and_names_shortfalls(town):
     joint = town.post(PREVIEW, dict(body, departments=[10, 7]), town.city, 200)
     assert [x.get("department") for x in joint["shortfall"]] == [7]
     assert "没有检查人员" in joint["shortfall"][0]["message"]
+    # By trade: GB/T 4754 codes or their prefixes.
+    town.s.sql("UPDATE entities SET industry = 'H6210' WHERE uscc IN (?, ?)",
+               tuple(sorted(town.codes)[i][0] for i in (0, 1)))
+    town.s.sql("UPDATE entities SET industry = 'H6291' WHERE uscc = ?", (sorted(town.codes)[2][0],))
+    trade = town.post(PREVIEW, dict(BODY_2025, scope={"regions": ["371502"],
+                                                      "industries": ["H621", "H6291"]}),
+                      town.city, 200)
+    assert trade["population"] == 3
+    for bad in (["h62"], ["H62%"], "H62", [62]):
+        assert_refused(town.s.req("POST", PREVIEW, dict(BODY_2025, scope={"industries": bad}),
+                                  token=town.city), 422, field="scope")
     # Nothing stored, whatever was previewed.
     assert town.s.scalar("SELECT count(*) FROM inspection_tasks") == before
     # Who may, and bad input.

@@ -260,15 +260,28 @@ static void test_data_scope(void **state)
     assert_int_equal(off, 3);
 }
 
+/* A draw's scope by trade: GB/T 4754 codes and their prefixes. */
+static void test_industry_prefix(void **state)
+{
+    (void)state;
+    static const char *const good[] = {"H", "H62", "H6210", "F5221", "A0141", "T"};
+    static const char *const bad[] = {"", "h62", "U", "H62100", "H6x", "6210", "H 62", "H62%"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        assert_true(registry_industry_prefix_ok(good[i]));
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(registry_industry_prefix_ok(bad[i]));
+}
+
 int main(void)
 {
     alloc_tune();
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_uscc_policy),  cmocka_unit_test(test_check_required),
-        cmocka_unit_test(test_check_values), cmocka_unit_test(test_search_mode),
-        cmocka_unit_test(test_data_scope),   cmocka_unit_test(test_demo_deterministic),
+        cmocka_unit_test(test_uscc_policy),     cmocka_unit_test(test_check_required),
+        cmocka_unit_test(test_check_values),    cmocka_unit_test(test_search_mode),
+        cmocka_unit_test(test_data_scope),      cmocka_unit_test(test_demo_deterministic),
+        cmocka_unit_test(test_industry_prefix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
