@@ -133,6 +133,9 @@ int reply_error(struct resp *resp, int err, const char *code, const char *messag
                 const char *field);
 /* Answers with obj encoded (the reference is stolen); returns 0. */
 int reply_json(struct resp *resp, int status, json_t *obj);
+/* How answers encode JSON: compact, and numbers to 15 significant digits, so that 0.03 reads
+ * 0.03 (every decimal of up to 15 digits a client sent comes back as it was). */
+#define JSON_REPLY_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 /* Answers with bytes already encoded as JSON (copied); returns 0. */
 int reply_raw(struct resp *resp, int status, const char *content_type, const char *bytes,
               size_t len);

@@ -339,7 +339,7 @@ static int page_json(struct req *req, struct resp *resp, const struct list_def *
     while (!rc && (step = db_step(st)) == DB_ROW) {
         json_t *item = rec_row_json(def->rec, st);
         def->decorate(req, item);
-        char *text = json_dumps(item, JSON_COMPACT);
+        char *text = json_dumps(item, JSON_REPLY_FLAGS);
         json_decref(item);
         rc = n++ ? strbuf_putc(&resp->body, ',') : 0;
         if (!rc)

@@ -189,7 +189,7 @@ static int dump_to_strbuf(const char *buffer, size_t size, void *data)
 int reply_json(struct resp *resp, int status, json_t *obj)
 {
     strbuf_reset(&resp->body);
-    int rc = json_dump_callback(obj, dump_to_strbuf, &resp->body, JSON_COMPACT);
+    int rc = json_dump_callback(obj, dump_to_strbuf, &resp->body, JSON_REPLY_FLAGS);
     json_decref(obj);
     if (rc)
         return reply_error(resp, ERR_TOOLARGE, "response_too_large", "结果过大，请缩小查询范围",

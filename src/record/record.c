@@ -377,7 +377,8 @@ static int col_write(const struct field *f, struct db_stmt *st, int i, struct st
     switch (f->type) {
     case FIELD_INT: return strbuf_printf(out, "%lld", (long long)db_col_int(st, i));
     case FIELD_BOOL: return strbuf_puts(out, db_col_int(st, i) ? "true" : "false");
-    case FIELD_NUMBER: return strbuf_printf(out, "%.17g", db_col_double(st, i));
+    case FIELD_NUMBER: /* as answers give numbers (http.h, JSON_REPLY_FLAGS) */
+        return strbuf_printf(out, "%.15g", db_col_double(st, i));
     case FIELD_OBJECT:
     case FIELD_ARRAY: {
         /* Stored by rec_insert as JSON text; anything else is shown as null, as
