@@ -65,6 +65,8 @@ struct demand_state {
     int64_t assignee;       /* the officer of a small demand; 0: none */
     int64_t department;     /* the (lead) department; 0: none */
     int assisted;           /* the caller's department is one of the assisting ones */
+    int32_t due;            /* the deadline (days since 1970); -1: none */
+    int32_t filed;          /* the day it was filed */
 };
 
 /* Whether p may read d: the enterprise its own, an officer the demands of the enterprises it
@@ -119,5 +121,28 @@ struct demand_scope {
     const char *texts[2];
 };
 void demands_scope(const struct principal *p, struct demand_scope *out /* out */);
+
+/* ---- steps, inside the write transaction (demands_steps.c) ---- */
+
+/* Reads demand id as the rules see it on db (p's department decides `assisted`) and the
+ * state it was returned from ("" when not returned). Returns 0, ERR_NOTFOUND or an error. */
+int demands_state(struct db *db, int64_t id, const struct principal *p, struct demand_state *d,
+                  char returned_from[16]);
+/* A refusal decided inside the transaction, answered after it is rolled back. */
+struct demands_refusal {
+    int err;
+    const char *code, *message, *field;
+};
+/* Decides the changes of action on demand id (state d, checked by demands_may_act) with body
+ * b into v (the demand's new values) and the event's detail, writing what belongs to other
+ * rows (assisting departments, a merge's event on its target), or refuses into r (and
+ * returns r->err). p and ip are the actor's, for the audit. Runs on the write connection w. */
+int demands_plan(struct db *w, const struct principal *p, const char *ip, int64_t id,
+                 const struct demand_state *d, const char *returned_from, int action, json_t *b,
+                 json_t *v, json_t *detail, struct demands_refusal *r);
+/* Appends an event (action, status from -> to, detail or NULL) to demand id on w, with its
+ * audit row by p from ip (p NULL: the system). Returns 0 or an error. */
+int demands_record_event(struct db *w, const struct principal *p, const char *ip, int64_t id,
+                         const char *action, const char *from, const char *to, json_t *detail);
 
 #endif
