@@ -12,11 +12,17 @@
 #                        5× the reference city, and bench/growth.svg; its first run builds the
 #                        databases in bench/tmp, about 15 minutes; measuring, three rounds of
 #                        short runs each after a wait for a quiet machine, takes up to an hour)
+#        BENCH_CYLINDERS 0 skips the cylinders benchmark (bench/cylinders.sh: the filling check at
+#                        city scale beside nginx and a Flask peer, and durable fillings per
+#                        second; its first run builds bench/tmp/cylinders-city.db, a few minutes)
 #        BENCH_DRAW      0 skips the draw over 710,000 members (bench/draw.sh, bench/draw.c)
 #        BENCH_DEMANDS   0 skips the demands benchmark (bench/demands.sh: filing demands and an
 #                        officer's inbox, plain and filtered, at 100,000 demands; its first run
 #                        builds bench/tmp/demands-100k.db, about 5 minutes; measuring 2, up to 6
 #                        when it waits for a quiet machine)
+#        BENCH_EQUIPMENT 0 skips the special-equipment benchmark (bench/equipment.sh: the overdue and
+#                        due-within-30-days lists and the 定检率 at the city's 76,000 units; its
+#                        first run builds bench/tmp/equipment-city.db, a few minutes)
 # Writes bench/RESULTS.md (keeping everything from the `<!-- registry -->` marker onward) and
 # prints the table. Loopback only; every server is stopped by the EXIT trap, even on failure.
 set -euo pipefail
@@ -240,8 +246,20 @@ if [[ ${BENCH_DEMANDS:-1} != 0 ]]; then
     "$HERE/demands.sh" "$ORIG_BIN"
 fi
 
+# ---- 11b. cylinders: the filling check and durable fillings at city scale (its own section) -----
+if [[ ${BENCH_CYLINDERS:-1} != 0 ]]; then
+    echo
+    "$HERE/cylinders.sh" "$ORIG_BIN"
+fi
+
 # ---- 12. the random draw at city scale (its own section of RESULTS.md) -----------------------
 if [[ ${BENCH_DRAW:-1} != 0 ]]; then
     echo
     "$HERE/draw.sh" "$(dirname "$ORIG_BIN")"
+fi
+
+# ---- 13. special equipment at city scale (its own section of RESULTS.md) -----------------------
+if [[ ${BENCH_EQUIPMENT:-1} != 0 ]]; then
+    echo
+    "$HERE/equipment.sh" "$ORIG_BIN"
 fi

@@ -8,11 +8,24 @@ extern const struct module system_module, exports_module, refdata_module, audit_
     accounts_module, registry_module;
 extern const struct module catalogue_module;
 
-extern const struct module demands_module, inspections_module;
+extern const struct module demands_module, inspections_module, enforcement_module;
+extern const struct module cylinders_module;
+extern const struct module equipment_module;
 
 const struct module *const modules[] = {
-    &system_module,   &exports_module,   &refdata_module, &audit_module,       &accounts_module,
-    &registry_module, &catalogue_module, &demands_module, &inspections_module, NULL,
+    &system_module,
+    &exports_module,
+    &refdata_module,
+    &audit_module,
+    &accounts_module,
+    &registry_module,
+    &catalogue_module,
+    &demands_module,
+    &inspections_module,
+    &enforcement_module,
+    &cylinders_module,
+    &equipment_module,
+    NULL,
 };
 
 int modules_init(void)

@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "db/db.h"
 #include "http/export_jobs.h"
+#include "http/module.h"
 #include "http/server.h"
 #include "http/static.h"
 #include "refdata/refdata.h"
@@ -155,6 +156,9 @@ int cmd_serve(int argc, char **argv)
     sigwait(&stop, &sig);
     log_info("stopping", "signal %d: draining connections", sig);
     server_stop();
+    for (const struct module *const *m = modules; *m; m++)
+        if ((*m)->stop)
+            (*m)->stop();
     export_jobs_shutdown();
     static_free();
     refdata_cache_free();

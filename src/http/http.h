@@ -27,6 +27,9 @@
 #define ROUTE_SLOW                                                                                 \
     8u /* may take more than about a millisecond (argon2id, a file, a walk of the                  \
         * audit chain): runs on the slow pool, never on an event thread */
+#define ROUTE_READ_ONLY                                                                            \
+    32u /* a POST that only reads (a question such as a filling check): runs on the event          \
+         * thread like a GET, not on the write pool */
 
 struct req;
 struct resp;

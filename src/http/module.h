@@ -56,6 +56,9 @@ struct module {
     /* Writes the module's part of the reference city on w, inside demo's one transaction;
      * a function of d->seed and d->scale. 0 or an error. May be NULL. */
     int (*demo)(struct db *w, struct demo *d);
+    /* Finishes the module's background work when the server stops, after the last request and
+     * before the database closes (a queue written to the database). May be NULL. */
+    void (*stop)(void);
 };
 
 /* Every module, in dependency order, NULL-terminated (src/modules.c). */

@@ -133,6 +133,8 @@ int router_placement(const struct req *req)
     const char *format = r->list ? req_query(req, "format") : NULL;
     if ((r->flags & ROUTE_SLOW) || (format && *format && strcmp(format, "json")))
         return PLACE_SLOW;
+    if (r->flags & ROUTE_READ_ONLY)
+        return PLACE_INLINE;
     return strcmp(r->method, "GET") ? PLACE_WRITE : PLACE_INLINE;
 }
 

@@ -5,6 +5,7 @@
 #include "core/alloc.h"
 #include "core/err.h"
 #include "core/timeutil.h"
+#include "enforcement/enforcement.h"
 #include "refdata/refdata.h"
 #include "registry/registry.h"
 
@@ -1243,23 +1244,26 @@ int inspections_on_team(struct db *db, int64_t id, const char *uscc, int64_t use
     return rc;
 }
 
-int inspections_record_result(struct db *w, int64_t id, const char *status, const char *uscc,
-                              json_t *body, int64_t user)
+int inspections_record_result(struct db *w, int64_t id, int64_t department, const char *status,
+                              const char *uscc, json_t *body, int64_t user)
 {
     char today[DATE_LEN + 1];
     date_format(date_today(), today);
-    const char *on = json_string_value(json_object_get(body, "inspected_on"));
+    const char *on = json_string_value(json_object_get(body, "inspected_on")),
+               *outcome = json_string_value(json_object_get(body, "outcome")),
+               *note = json_string_value(json_object_get(body, "note")),
+               *rectify_by = json_string_value(json_object_get(body, "rectify_by"));
     struct db_stmt *st = NULL;
     int rc = db_prepare(w,
                         "UPDATE inspection_targets SET outcome = ?, note = ?, rectify_by = ?,"
                         " inspected_on = ?, recorded_by = ? WHERE task = ? AND uscc = ?",
                         &st);
     if (!rc)
-        rc = db_bind_text(st, 1, json_string_value(json_object_get(body, "outcome")), -1);
+        rc = db_bind_text(st, 1, outcome, -1);
     if (!rc)
-        rc = db_bind_text(st, 2, json_string_value(json_object_get(body, "note")), -1);
+        rc = db_bind_text(st, 2, note, -1);
     if (!rc)
-        rc = db_bind_text(st, 3, json_string_value(json_object_get(body, "rectify_by")), -1);
+        rc = db_bind_text(st, 3, rectify_by, -1);
     if (!rc)
         rc = db_bind_text(st, 4, on ? on : today, -1);
     if (!rc)
@@ -1273,6 +1277,11 @@ int inspections_record_result(struct db *w, int64_t id, const char *status, cons
     if (!rc && !strcmp(status, "drawn"))
         rc = exec_bind(w, "UPDATE inspection_tasks SET status = 'in_progress' WHERE id = ?", id, -1,
                        NULL);
+    /* M5 keeps every inspection: the result is its record (and a case opens its case). */
+    int64_t record;
+    if (!rc)
+        rc = enforcement_record_random(w, id, department, uscc, outcome, note, rectify_by,
+                                       on ? on : today, user, &record);
     return rc;
 }
 

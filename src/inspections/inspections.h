@@ -104,9 +104,10 @@ int inspections_may_record(const char *status, int on_team, const struct princip
  * ERR_NOTFOUND when uscc is not a target of the task, or an error. */
 int inspections_on_team(struct db *db, int64_t id, const char *uscc, int64_t user, int *on_team);
 /* Records the result body ({"outcome", "note", "rectify_by", "inspected_on"}, checked) of
- * target uscc of task id (in status) by user on w; the first result starts the inspection
- * (drawn -> in_progress). Returns 0 or an error. */
-int inspections_record_result(struct db *w, int64_t id, const char *status, const char *uscc,
-                              json_t *body, int64_t user);
-
+ * target uscc of task id (in status, led by department) by user on w; the first result starts
+ * the inspection (drawn -> in_progress). The result is also M5's inspection record of the
+ * entity (enforcement_record_random: a case result opens a case). Returns 0, ERR_CONFLICT when
+ * the case an earlier result opened has been decided, or an error. */
+int inspections_record_result(struct db *w, int64_t id, int64_t department, const char *status,
+                              const char *uscc, json_t *body, int64_t user);
 #endif

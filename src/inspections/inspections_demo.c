@@ -129,7 +129,8 @@ static const char *const findings[] = {
 
 /* Records a result for every target of task id (all of them, or about two in three when
  * partial) on days within the 60 days from day. */
-static int results(struct db *w, struct rng *r, int64_t id, int32_t day, int partial, int64_t by)
+static int results(struct db *w, struct rng *r, int64_t id, int64_t department, int32_t day,
+                   int partial, int64_t by)
 {
     struct db_stmt *st = NULL;
     json_t *codes = json_array();
@@ -152,6 +153,8 @@ static int results(struct db *w, struct rng *r, int64_t id, int32_t day, int par
             continue;
         const char *o = outcome(r);
         int32_t on = day + 3 + (int32_t)rng_below(r, 50);
+        if (on > date_today()) /* not visited yet */
+            continue;
         char inspected[DATE_LEN + 1], by_day[DATE_LEN + 1];
         date_format(on, inspected);
         date_format(on + 15 + (int32_t)rng_below(r, 16), by_day);
@@ -159,7 +162,8 @@ static int results(struct db *w, struct rng *r, int64_t id, int32_t day, int par
         json_t *b = json_pack("{ss ss ss* ss}", "outcome", o, "note",
                               strcmp(o, "pass") ? finding : "未发现问题", "rectify_by",
                               strcmp(o, "rectify") ? NULL : by_day, "inspected_on", inspected);
-        rc = inspections_record_result(w, id, "in_progress", json_string_value(c), b, by);
+        rc = inspections_record_result(w, id, department, "in_progress", json_string_value(c), b,
+                                       by);
         json_decref(b);
     }
     json_decref(codes);
@@ -260,7 +264,7 @@ int inspections_demo(struct db *w, struct demo *d)
             continue;
         }
         if (!rc && p->stage >= IN_PROGRESS)
-            rc = results(w, &people, id, day, p->stage == IN_PROGRESS, bureau);
+            rc = results(w, &people, id, p->department, day, p->stage == IN_PROGRESS, bureau);
         if (!rc && p->stage >= DRAWN)
             rc = stamp(w, id, p->stage, day);
     }

@@ -451,7 +451,9 @@ static int target_result(struct req *req, struct resp *resp)
     if (!rc)
         rc = refusal = inspections_may_record(status, on_team, req->user);
     if (!rc)
-        rc = inspections_record_result(w, id, status, uscc, b, req->user->id);
+        rc = inspections_record_result(
+            w, id, json_integer_value(json_array_get(json_object_get(o, "departments"), 0)), status,
+            uscc, b, req->user->id);
     char object[64], *detail = rc ? NULL : json_dumps(b, JSON_COMPACT);
     snprintf(object, sizeof object, "inspection_task:%" PRId64, id);
     if (!rc)
@@ -464,6 +466,9 @@ static int target_result(struct req *req, struct resp *resp)
         return rc;
     if (rc == ERR_NOTFOUND)
         return reply_error(resp, rc, "not_found", "该企业不是本任务的抽查对象", "uscc");
+    if (rc == ERR_CONFLICT && !refusal)
+        return reply_error(resp, rc, "case_decided",
+                           "此前结果所立案件已作出处理决定，不能再更改检查结果", "outcome");
     if (refusal == ERR_CONFLICT)
         return reply_error(resp, refusal, "invalid_state", "任务不在检查阶段，不能录入结果", NULL);
     if (refusal == ERR_FORBIDDEN)

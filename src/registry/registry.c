@@ -324,6 +324,32 @@ int registry_each_of_industry(struct db *db, const char *industry, registry_memb
     return rc;
 }
 
+int registry_each_in_industries(struct db *db, json_t *industries, registry_trade_fn fn, void *arg)
+{
+    struct strbuf sql;
+    strbuf_init(&sql, 1u << 16);
+    strbuf_puts(&sql, "SELECT uscc, region, industry FROM entities WHERE status = 'active'");
+    int rc = json_array_size(industries)
+                 ? rec_sql_in(&sql, "industry", industries, 0, REGISTRY_SCOPE_MAX)
+                 : ERR_INVALID;
+    strbuf_puts(&sql, " ORDER BY id");
+    struct db_stmt *st = NULL;
+    if (!rc)
+        rc = db_prepare_once(db, strbuf_get(&sql), &st);
+    int k = 1, step = DB_DONE;
+    if (!rc)
+        rc = rec_bind_values(st, &k, industries);
+    if (!rc)
+        db_stream(st);
+    while (!rc && (step = db_step(st)) == DB_ROW)
+        rc = fn(arg, db_col_text(st, 0), db_col_text(st, 1), db_col_text(st, 2));
+    if (!rc && step != DB_DONE)
+        rc = step;
+    db_finalize(st);
+    strbuf_dispose(&sql);
+    return rc;
+}
+
 int registry_count_active(struct db *db, int by_industry, const char *region, registry_count_fn fn,
                           void *arg)
 {

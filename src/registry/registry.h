@@ -83,6 +83,14 @@ int registry_industry_prefix_ok(const char *text);
  * Streamed: fn must not use db. Returns 0 or an error. */
 int registry_each_of_industry(struct db *db, const char *industry, registry_member_fn fn,
                               void *arg);
+/* Active entities whose industry (a GB/T 4754 code) is one of industries (a JSON array of at
+ * most REGISTRY_SCOPE_MAX codes), for samples by trade: fn gets each one in id order with its
+ * region and industry, until it returns non-zero (returned). One scan of the registry (about
+ * a second at the city's 710,000 entities). Streamed: fn must not use db. Returns 0,
+ * ERR_INVALID for a bad array, or an error. */
+typedef int (*registry_trade_fn)(void *arg, const char *uscc, const char *region,
+                                 const char *industry);
+int registry_each_in_industries(struct db *db, json_t *industries, registry_trade_fn fn, void *arg);
 /* Counts the active entities, grouped by region or, when by_industry is set, by industry; of
  * region only when region is not NULL. fn gets each group's key and count, in key order, until
  * it returns non-zero (returned). Streamed: fn must not use db. Returns 0 or an error. (A

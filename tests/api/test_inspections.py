@@ -428,3 +428,43 @@ def test_my_assignments(town):
     assert_refused(town.s.req("GET", "/api/v1/inspection-assignments"), 401)
     assert_refused(town.s.req("GET", "/api/v1/inspection-assignments?pending=2",
                               token=town.city), 422, field="pending")
+
+
+def test_results_are_the_entities_inspection_records(town):
+    """M5 keeps every inspection: a target's result is its record of kind random, a case
+    result opens a case, and a result whose case was decided can no longer change."""
+    tid, d, _ = _run_task(town, ratios={"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1})
+    got = town.s.req("GET", f"/api/v1/inspections?task={tid}&page_size=200", token=town.city)
+    assert got.status == 200, got.raw[:300]
+    records = {i["uscc"]: i for i in got.body["items"]}
+    assert set(records) == {x["uscc"] for x in d["targets"]}
+    assert all(i["kind"] == "random" and i["task"] == tid and i["department"] == 10
+               for i in records.values())
+    first, second = d["targets"][0]["uscc"], d["targets"][1]["uscc"]
+    assert records[first]["outcome"] == "rectify" and records[first]["rectify_by"] == "2024-06-30"
+    assert records[second]["outcome"] == "case" and records[second]["case_id"]
+    case = town.s.req("GET", f"/api/v1/cases/{records[second]['case_id']}", token=town.city).body
+    assert case["uscc"] == second and case["status"] == "open"
+    # Recorded again (the task reopened for it): one record still, the case withdrawn.
+    town.s.sql("UPDATE inspection_tasks SET status = 'in_progress' WHERE id = ?", (tid,))
+    path = f"{TASKS}/{tid}/targets/{second}/result"
+    town.post(path, {"outcome": "pass", "inspected_on": "2024-05-02"}, town.city, 200)
+    again = town.s.req("GET", f"/api/v1/inspections?task={tid}&uscc={second}",
+                       token=town.city).body["items"]
+    assert len(again) == 1 and again[0]["outcome"] == "pass" and again[0]["case_id"] is None
+    assert_refused(town.s.req("GET", f"/api/v1/cases/{case['id']}", token=town.city), 404)
+    # A case decided: the result that opened it stands.
+    town.post(path, {"outcome": "case", "note": "无证经营", "inspected_on": "2024-05-02"},
+              town.city, 200)
+    cid = town.s.req("GET", f"/api/v1/inspections?task={tid}&uscc={second}",
+                     token=town.city).body["items"][0]["case_id"]
+    r = town.s.req("POST", f"/api/v1/cases/{cid}/decision",
+                   {"decision": "penalty", "fine": 500000, "decided_on": "2024-06-01"},
+                   token=town.city)
+    assert r.status == 200, r.raw[:300]
+    before = town.s.scalar("SELECT outcome FROM inspection_targets WHERE task = ? AND uscc = ?",
+                           (tid, second))
+    assert_refused(town.s.req("POST", path, {"outcome": "pass"}, token=town.city), 409,
+                   "case_decided")
+    assert town.s.scalar("SELECT outcome FROM inspection_targets WHERE task = ? AND uscc = ?",
+                         (tid, second)) == before == "case"

@@ -84,12 +84,30 @@ ITEMS = "/api/v1/inspection-items"
 TASKS = "/api/v1/inspection-tasks"
 PUBLIC_TASKS = "/api/v1/public/inspection-tasks"  # public, as the catalogue
 ASSIGNMENTS = "/api/v1/inspection-assignments"
+CAMPAIGNS = "/api/v1/campaigns"  # 检查执法
+INSPECTIONS = "/api/v1/inspections"
+CASES = "/api/v1/cases"
+ENFORCEMENT = {CAMPAIGNS, INSPECTIONS, CASES}
+CYL_TYPES = "/api/v1/cylinder-types"  # 气瓶充装: every role's
+STATIONS = "/api/v1/stations"
+FILLERS = "/api/v1/fillers"
+CYLINDERS = "/api/v1/cylinders"
+FILLINGS = "/api/v1/fillings"
+FILLING_CHECKS = "/api/v1/filling-checks"
+CYLINDER_LISTS = {STATIONS, FILLERS, CYLINDERS, FILLINGS, FILLING_CHECKS}
+EQUIPMENT = "/api/v1/equipment"  # 特种设备: bureau, inspectors, an enterprise its own
 LIST_PATHS = {ENT, USERS, AUDIT, LOGIN_LOG, OFFICERS, DEMANDS, SERVICES, ITEMS, TASKS,
-              PUBLIC_TASKS, ASSIGNMENTS}
+              PUBLIC_TASKS, ASSIGNMENTS} | ENFORCEMENT | CYLINDER_LISTS | {CYL_TYPES} | {EQUIPMENT}
 
 
 def _officer_id(s):
     return s.scalar("SELECT officer FROM entities WHERE officer IS NOT NULL ORDER BY id LIMIT 1")
+
+
+def _first_of(table, column):
+    """The column's value in the first row of table that has one (the demo's), as query text."""
+    return lambda s: str(s.scalar(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL"
+                                  " ORDER BY 1 LIMIT 1"))
 
 
 def _first_demand(column):
@@ -100,6 +118,91 @@ def _first_demand(column):
 
 # path -> filter -> (value (or a function of the server), check of each item)
 FILTER_SAMPLES = {
+    CYL_TYPES: {"medium": ("LPG", lambda i, v: i["medium"] == v)},
+    STATIONS: {
+        "region": (_first_of("cylinder_stations", "region"), lambda i, v: i["region"] == v),
+        "medium": ("LPG", lambda i, v: v in i["media"]),
+        "expired": ("0", lambda i, v: i["licence_expired"] is False),
+    },
+    FILLERS: {
+        "station": (_first_of("cylinder_fillers", "station"), lambda i, v: i["station"] == v),
+        "region": (_first_of("cylinder_fillers", "region"), lambda i, v: i["region"] == v),
+        "active": ("true", lambda i, v: i["active"] is True),
+        "expired": ("0", lambda i, v: i["cert_expired"] is False),
+    },
+    CYLINDERS: {
+        "station": (_first_of("cylinders", "station"), lambda i, v: i["station"] == v),
+        "region": (_first_of("cylinders", "region"), lambda i, v: i["region"] == v),
+        "type": ("YSP", lambda i, v: i["type"] == v),
+        "status": ("in_service", lambda i, v: i["status"] == v),
+        "ownership": ("custody", lambda i, v: i["ownership"] == v),
+        "due": ("1", lambda i, v: i["inspection_overdue"] is True),
+        "life_exceeded": ("1", lambda i, v: i["service_life_exceeded"] is True),
+        "due_by": ("2099-12-31", lambda i, v: i["next_inspection"] <= v),
+    },
+    FILLINGS: {
+        "station": (_first_of("cylinder_fillings", "station"), lambda i, v: i["station"] == v),
+        "region": (_first_of("cylinder_fillings", "region"), lambda i, v: i["region"] == v),
+        "cylinder": (_first_of("cylinder_fillings", "cylinder"), lambda i, v: i["cylinder"] == v),
+        "filler": (_first_of("cylinder_fillings", "filler"), lambda i, v: i["filler"] == int(v)),
+        "medium": ("LPG", lambda i, v: i["medium"] == v),
+        "overfill": ("false", lambda i, v: i["overfill"] is False),
+        "source": ("online", lambda i, v: i["source"] == v),
+        "from": ("2020-01-01", lambda i, v: True),
+        "to": ("2099-12-31", lambda i, v: True),
+    },
+    EQUIPMENT: {
+        "category": ("elevator", lambda i, v: i["category"] == v),
+        "region": (OWN, lambda i, v: i["region"] == v),
+        "status": ("idle", lambda i, v: i["status"] == v),
+        "owner": (_first_of("equipment", "owner"), lambda i, v: i["owner"] == v),
+        "due_within": ("30", lambda i, v: i["status"] == "in_use" and 0 <= i["days_left"] <= 30),
+        "overdue": ("1", lambda i, v: i["overdue"] is True and i["days_left"] < 0),
+        "q": ("梯", lambda i, v: i["registration_no"].startswith(v)),
+    },
+    FILLING_CHECKS: {
+        "station": (_first_of("cylinder_checks", "station"), lambda i, v: i["station"] == v),
+        "region": (_first_of("cylinder_checks", "region"), lambda i, v: i["region"] == v),
+        "cylinder": (_first_of("cylinder_checks", "cylinder"), lambda i, v: i["cylinder"] == v),
+        "allowed": ("false", lambda i, v: i["allowed"] is False),
+        "reason": ("filler_not_certified", lambda i, v: v in i["reasons"]),
+        "source": ("check", lambda i, v: i["source"] == v),
+        "from": ("2020-01-01", lambda i, v: True),
+        "to": ("2099-12-31", lambda i, v: True),
+    },
+    CAMPAIGNS: {
+        "status": ("active", lambda i, v: i["status"] == v),
+        "region": ("371500", lambda i, v: i["region"] == v),
+        "department": ("10", lambda i, v: i["department"] == 10),
+        "sector": ("学校食堂", lambda i, v: i["sector"] == v),
+    },
+    INSPECTIONS: {
+        "kind": ("routine", lambda i, v: i["kind"] == v),
+        "campaign": (_first_of("enforcement_inspections", "campaign"),
+                     lambda i, v: i["campaign"] == int(v)),
+        "task": (_first_of("enforcement_inspections", "task"), lambda i, v: i["task"] == int(v)),
+        "outcome": ("interview", lambda i, v: i["outcome"] == v),
+        "region": (OWN, lambda i, v: i["region"] == v),
+        "department": ("10", lambda i, v: i["department"] == 10),
+        "uscc": (_first_of("enforcement_inspections", "uscc"), lambda i, v: i["uscc"] == v),
+        "inspector": (_first_of("enforcement_inspectors", "inspector"),
+                      lambda i, v: int(v) in i["inspectors"]),
+        "rectification": ("done", lambda i, v: i["rectification"] == v),
+        "from": ("2026-04-01", lambda i, v: i["inspected_on"] >= v),
+        "to": ("2026-03-31", lambda i, v: i["inspected_on"] <= v),
+    },
+    CASES: {
+        "status": ("closed", lambda i, v: i["status"] == v),
+        "decision": ("penalty", lambda i, v: i["decision"] == v),
+        "harm": ("slight", lambda i, v: i["harm"] == v),
+        "region": (_first_of("enforcement_cases", "region"), lambda i, v: i["region"] == v),
+        "department": ("10", lambda i, v: i["department"] == 10),
+        "uscc": (_first_of("enforcement_cases", "uscc"), lambda i, v: i["uscc"] == v),
+        "inspection": (_first_of("enforcement_cases", "inspection"),
+                       lambda i, v: i["inspection"] == int(v)),
+        "from": ("2026-01-01", lambda i, v: i["opened_on"] >= v),
+        "to": ("2026-12-31", lambda i, v: i["opened_on"] <= v),
+    },
     ITEMS: {"department": ("10", lambda i, v: i["department"] == 10)},
     TASKS: {"status": ("published", lambda i, v: i["status"] == v),
             "region": ("371502", lambda i, v: i["region"] == v),
@@ -181,11 +284,17 @@ def test_meta_lists_for_admin(ui):
     records = {ENT: "entity", USERS: "user", AUDIT: "audit", LOGIN_LOG: "audit",
                OFFICERS: "officer", DEMANDS: "demand", SERVICES: "service",
                ITEMS: "inspection_item", TASKS: "inspection_task", PUBLIC_TASKS: "inspection_task",
-               ASSIGNMENTS: "inspection_assignment"}
+               ASSIGNMENTS: "inspection_assignment", CAMPAIGNS: "campaign",
+               INSPECTIONS: "inspection", CASES: "case", CYL_TYPES: "cylinder_type",
+               STATIONS: "station", FILLERS: "filler", CYLINDERS: "cylinder", FILLINGS: "filling",
+               FILLING_CHECKS: "filling_check", EQUIPMENT: "equipment"}
     titles = {ENT: "市场主体", USERS: "用户", AUDIT: "操作日志", LOGIN_LOG: "登录日志",
               OFFICERS: "驻企服务员", DEMANDS: "企业诉求", SERVICES: "服务清单",
               ITEMS: "抽查事项清单", TASKS: "双随机抽查任务", PUBLIC_TASKS: "双随机抽查结果公示",
-              ASSIGNMENTS: "我的检查任务"}
+              ASSIGNMENTS: "我的检查任务", CAMPAIGNS: "专项行动", INSPECTIONS: "检查记录",
+              CASES: "案件", CYL_TYPES: "气瓶型号", STATIONS: "充装单位", FILLERS: "充装人员",
+              CYLINDERS: "气瓶", FILLINGS: "充装记录", FILLING_CHECKS: "充装查验记录",
+              EQUIPMENT: "特种设备"}
     for path, l in lists.items():
         assert set(l) == {"record", "title", "filters", "sorts", "export"}, (path, l)
         assert l["record"] == records[path] and l["title"] == titles[path], (path, l)
@@ -203,12 +312,19 @@ def test_meta_lists_for_admin(ui):
 def test_meta_lists_follow_the_role(ui):
     lists = ok(get(ui, META, "county"))["lists"]
     assert set(lists) == {ENT, OFFICERS, DEMANDS, SERVICES, ITEMS, TASKS, PUBLIC_TASKS,
-                          ASSIGNMENTS}
+                          ASSIGNMENTS, CYL_TYPES, EQUIPMENT} | ENFORCEMENT | CYLINDER_LISTS
     assert ok(get(ui, META, "inspector"))["lists"].keys() == {ENT, OFFICERS, SERVICES, ITEMS,
-                                                              TASKS, PUBLIC_TASKS, ASSIGNMENTS}
+                                                              TASKS, PUBLIC_TASKS,
+                                                              ASSIGNMENTS, CYL_TYPES,
+                                                              EQUIPMENT} | ENFORCEMENT
     token = ui.login("enterprise", ui.cred["enterprise"])
     r = ui.req("GET", META, token=token)
-    assert r.status == 200 and r.body["lists"].keys() == {DEMANDS, SERVICES, PUBLIC_TASKS}
+    assert r.status == 200 and r.body["lists"].keys() == {DEMANDS, SERVICES, PUBLIC_TASKS,
+                                                          CYL_TYPES, EQUIPMENT}
+    token = ui.login("station", ui.cred["station"])
+    r = ui.req("GET", META, token=token)
+    assert r.status == 200 and r.body["lists"].keys() == {SERVICES, PUBLIC_TASKS,
+                                                          CYL_TYPES} | CYLINDER_LISTS
     # The public list is in every role's meta; only staff may have it as a file.
     assert r.body["lists"][SERVICES]["export"] is False
 
@@ -249,7 +365,11 @@ def test_listed_filters_are_accepted(ui, path):
            LOGIN_LOG: ("actor", "me"), OFFICERS: ("region", "3" * 17),
            DEMANDS: ("overdue", "maybe"), SERVICES: ("department", "x"),
            ITEMS: ("department", "x"), TASKS: ("late", "maybe"), PUBLIC_TASKS: ("status", "lost"),
-           ASSIGNMENTS: ("task", "x")}[path]
+           ASSIGNMENTS: ("task", "x"), CAMPAIGNS: ("department", "x"),
+           INSPECTIONS: ("rectification", "late"), CASES: ("harm", "tiny"),
+           CYL_TYPES: ("medium", "H2O"), STATIONS: ("expired", "maybe"), FILLERS: ("active", "x"),
+           CYLINDERS: ("status", "lost"), FILLINGS: ("overfill", "x"),
+           FILLING_CHECKS: ("reason", "bogus"), EQUIPMENT: ("due_within", "x")}[path]
     assert_refused(get(ui, path, **{bad[0]: bad[1]}), 422, "validation_failed", bad[0])
 
 

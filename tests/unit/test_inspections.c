@@ -116,13 +116,45 @@ static void test_county_scope(void **state)
     json_decref(v);
 }
 
+/* 一公开: due within 20 working days of completion; late when published after it, or past it
+ * and not published. */
+static void test_publication_late(void **state)
+{
+    (void)state;
+    int32_t due = 20000;
+    assert_false(inspections_publication_late(-1, -1, due + 100)); /* not completed */
+    assert_false(inspections_publication_late(due, -1, due - 1));
+    assert_false(inspections_publication_late(due, -1, due)); /* the last day */
+    assert_true(inspections_publication_late(due, -1, due + 1));
+    assert_false(inspections_publication_late(due, due, due + 30)); /* published in time */
+    assert_true(inspections_publication_late(due, due + 1, due + 1));
+    assert_true(inspections_publication_late(due, due + 1, due - 5)); /* whatever today is */
+}
+
+/* Results: only while the task is being inspected, by its team or bureau staff. */
+static void test_may_record(void **state)
+{
+    (void)state;
+    struct principal b = bureau("371500"), i = {.id = 9, .role = ROLE_INSPECTOR},
+                     o = {.id = 3, .role = ROLE_OFFICER};
+    assert_int_equal(inspections_may_record("drawn", 1, &i), 0);
+    assert_int_equal(inspections_may_record("in_progress", 1, &i), 0);
+    assert_int_equal(inspections_may_record("in_progress", 0, &i), ERR_FORBIDDEN);
+    assert_int_equal(inspections_may_record("in_progress", 0, &b), 0);
+    assert_int_equal(inspections_may_record("in_progress", 0, &o), ERR_FORBIDDEN);
+    static const char *const closed[] = {"draft", "committed", "completed", "published"};
+    for (size_t k = 0; k < 4; k++) { /* the state is judged first */
+        assert_int_equal(inspections_may_record(closed[k], 1, &i), ERR_CONFLICT);
+        assert_int_equal(inspections_may_record(closed[k], 0, &o), ERR_CONFLICT);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_strata),
-        cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_county_scope),
+        cmocka_unit_test(test_strata),           cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_refusals),         cmocka_unit_test(test_county_scope),
+        cmocka_unit_test(test_publication_late), cmocka_unit_test(test_may_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,295 @@
+#!/usr/bin/env bash
+# jianguan M7 at city scale (100,000 cylinders, ~60 stations): wrk from 64 connections on
+#   (a) the check      POST /api/v1/fillings/check as the demo scanner `station`, cycling through
+#                      a mix of cylinder codes (9 in 10 its own station's, the rest other
+#                      stations' and unknown codes), each answered 200 allowed or refused
+#   (b) nginx          its fixed reply, measured in the same run (bench/lib.sh), the ceiling
+#   (c) Flask          the same check written as a small Flask service over the same SQLite file
+#                      (bench/flask_check.py), under gunicorn with one worker per core when
+#                      Debian's gunicorn is installed, else Flask's own threaded server (said so)
+#   (d) fillings       POST /api/v1/fillings, each to a cylinder not filled before, counted by its
+#                      201s: sustained durable writes per second (SQLite synchronous=FULL, group
+#                      commit)
+# Goals: the check at >= 50% of nginx's rate and >= 10x Flask's.
+# Usage: bench/cylinders.sh build/jianguan   (bench/run.sh calls it unless BENCH_CYLINDERS=0)
+# Env:   BENCH_DURATION (10s), BENCH_WARMUP (2s), BENCH_CYLINDERS_CONNS (64), BENCH_REBUILD=1,
+#        BENCH_RESULTS (bench/RESULTS.md)
+# The database is `jianguan demo --scale city --seed 1`, built once and cached at
+# bench/tmp/cylinders-city.db (with a .stamp), rebuilt when the binary's schema version
+# changes; each run works on a copy. Replaces the section after `<!-- cylinders -->` in
+# bench/RESULTS.md. Loopback only; every server is stopped by the EXIT trap. Needs wrk, nginx,
+# sqlite3, curl, python3-flask (gunicorn optional).
+set -euo pipefail
+
+BIN=${1:?usage: bench/cylinders.sh path/to/jianguan}
+[[ -x $BIN ]] || { echo "cylinders bench: $BIN is not an executable" >&2; exit 1; }
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+RESULTS=${BENCH_RESULTS:-$HERE/RESULTS.md}
+MARKER='<!-- cylinders -->'
+CACHE=$HERE/tmp
+CDB=$CACHE/cylinders-city.db
+CSTAMP=$CDB.stamp
+DURATION=${BENCH_DURATION:-10s}
+WARMUP=${BENCH_WARMUP:-2s}
+CONNS=${BENCH_CYLINDERS_CONNS:-64}
+
+BENCH_NAME=cylinders
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
+WRK_LIMIT=$(($(secs "$DURATION") + 30))
+WARM_LIMIT=$(($(secs "$WARMUP") + 30))
+for tool in wrk nginx sqlite3 curl; do
+    command -v "$tool" >/dev/null 2>&1 || [[ -x /usr/sbin/$tool ]] ||
+        { echo "cylinders bench: $tool missing" >&2; exit 1; }
+done
+/usr/bin/python3 -c 'import flask' 2>/dev/null ||
+    { echo "cylinders bench: Flask missing (apt-get install -y python3-flask)" >&2; exit 1; }
+
+cp "$BIN" "$T/jianguan"
+BIN=$T/jianguan
+
+# ---- 1. the city database, cached ------------------------------------------------------------
+"$BIN" init --db "$T/probe.db" >/dev/null
+WANT=$(sqlite3 "$T/probe.db" 'SELECT max(version) FROM schema_migrations')
+HAVE=
+[[ -f $CDB && -f $CSTAMP ]] &&
+    HAVE=$(sqlite3 -readonly "$CDB" 'SELECT max(version) FROM schema_migrations' 2>/dev/null || true)
+if [[ ${BENCH_REBUILD:-0} == 1 || $HAVE != "$WANT" ]]; then
+    echo "== building the city database at $CDB (schema $WANT); a minute or two" >&2
+    mkdir -p "$CACHE"
+    rm -f "$CDB" "$CDB-wal" "$CDB-shm" "$CDB.audit-key" "$CSTAMP"
+    "$BIN" init --db "$CDB" >/dev/null
+    t0=$(date +%s.%N)
+    timeout 1200 "$BIN" demo --db "$CDB" --scale city --seed 1 \
+        --credentials "$CACHE/cylinders-cred.txt" >"$T/demo.log"
+    t1=$(date +%s.%N)
+    {
+        echo "built=$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+        echo "demo_secs=$(sed -n 's/.*用时 \([0-9.]*\) 秒.*/\1/p' "$T/demo.log" | head -n1)"
+        echo "wall_secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')"
+    } >"$CSTAMP"
+fi
+cp "$CDB" "$T/c.db"
+cp "$CDB.audit-key" "$T/c.db.audit-key"
+DB=$T/c.db
+CYLS=$(sqlite3 "$DB" 'SELECT count(*) FROM cylinders')
+STATIONS=$(sqlite3 "$DB" 'SELECT count(*) FROM cylinder_stations')
+FILLINGS0=$(sqlite3 "$DB" 'SELECT count(*) FROM cylinder_fillings')
+
+# ---- 2. the scanner, its filler, the codes ----------------------------------------------------
+TOKEN=$("$BIN" user token --db "$DB" --username station)
+printf 'bench-password-1\n' | "$BIN" user add --db "$DB" --username benchcyl --role admin >/dev/null
+ADMIN=$("$BIN" user token --db "$DB" --username benchcyl)
+STATION=$(sqlite3 "$DB" "SELECT entity FROM users WHERE username = 'station'")
+FILLER=$(sqlite3 "$DB" "SELECT id FROM cylinder_fillers WHERE station = '$STATION' AND active = 1
+    AND cert_expires >= date('now', '+8 hours') ORDER BY id LIMIT 1")
+{
+    sqlite3 "$DB" "SELECT code FROM cylinders WHERE station = '$STATION' ORDER BY random() LIMIT 9000"
+    sqlite3 "$DB" "SELECT code FROM cylinders WHERE station <> '$STATION' ORDER BY random() LIMIT 800"
+    for i in $(seq 200); do printf 'LC99%08d\n' $((RANDOM * 3 + i)); done
+} | shuf --random-source=<(yes) >"$T/codes.txt"
+MIX=$(wc -l <"$T/codes.txt")
+# The answers the mix gets, asked once each before the runs (so the table can say what share of
+# the load was refused, and for which reasons).
+cat >"$T/check.lua" <<'LUA'
+local bodies, n, i = {}, 0, 0
+function init(args)
+    local f = assert(io.open(os.getenv("CODES"), "r"))
+    local filler, medium = os.getenv("FILLER"), os.getenv("MEDIUM") or "LPG"
+    for line in f:lines() do
+        if #line > 0 then
+            n = n + 1
+            bodies[n] = '{"cylinder":"' .. line .. '","filler":' .. filler .. ',"medium":"' .. medium .. '"}'
+        end
+    end
+    f:close()
+    i = math.random(n) - 1
+    -- The -H headers (the bearer token) live in wrk.headers: add to them, not instead.
+    wrk.headers["Content-Type"] = "application/json"
+end
+function request()
+    i = i % n + 1
+    return wrk.format("POST", nil, nil, bodies[i])
+end
+LUA
+
+declare -A RPS P99 NOTE
+run_wrk() { # label url script [extra env]
+    local label=$1 url=$2 script=$3 out errs
+    echo "== $label: warm-up $WARMUP, then $DURATION" >&2
+    timeout "$WARM_LIMIT" wrk -t1 -c"$CONNS" -d"$WARMUP" --latency -s "$script" \
+        -H "Authorization: Bearer $TOKEN" "$url" >/dev/null
+    out=$(timeout "$WRK_LIMIT" wrk -t1 -c"$CONNS" -d"$DURATION" --latency --timeout 30s \
+        -s "$script" -H "Authorization: Bearer $TOKEN" "$url")
+    printf '%s\n' "$out" >>"$T/wrk.out"
+    RPS[$label]=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+    P99[$label]=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+    REQS[$label]=$(awk '/requests in/ {print $1}' <<<"$out")
+    errs=$(grep -E '^ *(Non-2xx or 3xx responses|Socket errors):' <<<"$out" | sed 's/^ *//' |
+        paste -sd';' || true)
+    NOTE[$label]=$errs
+}
+declare -A REQS
+
+export CODES=$T/codes.txt FILLER=$FILLER
+
+# ---- 3. nginx, the ceiling --------------------------------------------------------------------
+await_load "${BENCH_LOAD_MAX:-1.5}" "${BENCH_LOAD_WAIT:-60}"
+LOAD_START=$LOAD_NOW
+nginx_fixed
+run_wrk nginx "http://127.0.0.1:$NGINX_PORT/" "$T/check.lua"
+stop_pid "$NGINX_PID"
+
+# ---- 4. jianguan: the check -------------------------------------------------------------------
+JG_PORT=$(free_port)
+"$BIN" serve --db "$DB" --listen "127.0.0.1:$JG_PORT" --web-root '' --access-log off 2>"$T/jg.log" &
+JG_PID=$!
+PIDS+=("$JG_PID")
+await_http "$JG_PORT" /healthz "$JG_PID" jianguan
+code=$(curl -s -o "$T/one.json" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
+    -H 'Content-Type: application/json' \
+    -d "{\"cylinder\":\"$(head -n1 "$T/codes.txt")\",\"filler\":$FILLER,\"medium\":\"LPG\"}" \
+    "http://127.0.0.1:$JG_PORT/api/v1/fillings/check")
+[[ $code == 200 ]] || { echo "cylinders bench: the check answered $code: $(cat "$T/one.json")" >&2; exit 1; }
+CHECKS0=$(sqlite3 "$DB" 'SELECT count(*) FROM cylinder_checks')
+CPU0=$(awk '{ print $14 + $15 }' "/proc/$JG_PID/stat")
+run_wrk check "http://127.0.0.1:$JG_PORT/api/v1/fillings/check" "$T/check.lua"
+drain "$JG_PID"
+CPU1=$(awk '{ print $14 + $15 }' "/proc/$JG_PID/stat")
+sleep 1.5 # the check log's writer: at most a second behind
+CHECKS1=$(sqlite3 "$DB" 'SELECT count(*) FROM cylinder_checks')
+REFUSED_SHARE=$(sqlite3 "$DB" "SELECT printf('%.0f', 100.0 * sum(allowed = 0) / count(*))
+    FROM cylinder_checks WHERE id > (SELECT max(id) - 20000 FROM cylinder_checks)")
+
+# ---- 5. jianguan: durable fillings ------------------------------------------------------------
+# 100,000 fresh cylinders of the scanner's station, none filled yet, each filled once.
+sqlite3 -cmd '.timeout 20000' "$DB" "INSERT INTO cylinders(code, type, maker, serial, manufactured, station, region,
+    ownership, last_inspection, status, next_inspection, life_ends, last_filled_at, fillings,
+    created_at, updated_at)
+    SELECT printf('BF%08d', c.id), 'YSP', c.maker, c.serial, date('now', '-100 days'), '$STATION',
+           (SELECT region FROM cylinder_stations WHERE uscc = '$STATION'), 'owned', NULL,
+           'in_service', date('now', '+1000 days'), date('now', '+2000 days'), NULL, 0, 0, 0
+    FROM cylinders c ORDER BY c.id LIMIT 100000" >/dev/null
+sqlite3 "$DB" "SELECT printf('BF%08d', id) FROM cylinders WHERE code NOT LIKE 'BF%' ORDER BY id LIMIT 100000" \
+    >"$T/fresh.txt"
+cat >"$T/fill.lua" <<'LUA'
+local codes, n, i = {}, 0, 0
+local filler = os.getenv("FILLER")
+function init(args)
+    local f = assert(io.open(os.getenv("FRESH"), "r"))
+    for line in f:lines() do if #line > 0 then n = n + 1; codes[n] = line end end
+    f:close()
+    wrk.headers["Content-Type"] = "application/json"
+end
+function request()
+    i = i + 1
+    local c = codes[(i - 1) % n + 1]
+    return wrk.format("POST", nil, nil,
+        '{"cylinder":"' .. c .. '","filler":' .. filler .. ',"medium":"LPG","weight_before":17.1,"weight_after":31.6}')
+end
+LUA
+export FRESH=$T/fresh.txt
+F0=$(sqlite3 "$DB" 'SELECT count(*) FROM cylinder_fillings')
+echo "== fillings: $DURATION (no warm-up: every cylinder is filled once)" >&2
+out=$(timeout "$WRK_LIMIT" wrk -t1 -c"$CONNS" -d"$DURATION" --latency --timeout 30s \
+    -s "$T/fill.lua" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$JG_PORT/api/v1/fillings")
+printf '%s\n' "$out" >>"$T/wrk.out"
+drain "$JG_PID"
+F1=$(sqlite3 "$DB" 'SELECT count(*) FROM cylinder_fillings')
+FILL_SECS=$(secs "$DURATION")
+FILL_RATE=$(awk -v a="$F0" -v b="$F1" -v s="$FILL_SECS" 'BEGIN { printf "%.0f", (b - a) / s }')
+FILL_P99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+FILL_NON2XX=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+BATCH_MEAN=$(curl -s -H "Authorization: Bearer $ADMIN" \
+    "http://127.0.0.1:$JG_PORT/metrics" 2>/dev/null | awk '
+        /^jianguan_commit_batch_size_sum/ {s = $2} /^jianguan_commit_batch_size_count/ {c = $2}
+        END { if (c > 0) printf "%.1f", s / c; else print "?" }')
+stop_pid "$JG_PID"
+
+# ---- 6. Flask over the same file --------------------------------------------------------------
+FL_PORT=$(free_port)
+WORKERS=$(nproc)
+if command -v gunicorn >/dev/null 2>&1; then
+    FLASK_HOW="gunicorn $(gunicorn --version 2>&1 | grep -o '[0-9][0-9.]*' | head -n1) -w $WORKERS (sync workers)"
+    (cd "$HERE" && JG_DB=$DB exec gunicorn -w "$WORKERS" -b "127.0.0.1:$FL_PORT" \
+        --log-level warning flask_check:app) 2>"$T/flask.log" &
+else
+    FLASK_HOW="Flask's own threaded server (no gunicorn installed)"
+    JG_DB=$DB /usr/bin/python3 "$HERE/flask_check.py" "$FL_PORT" 2>"$T/flask.log" &
+fi
+FL_PID=$!
+PIDS+=("$FL_PID")
+for _ in $(seq 100); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
+        -H 'Content-Type: application/json' \
+        -d "{\"cylinder\":\"$(head -n1 "$T/codes.txt")\",\"filler\":$FILLER,\"medium\":\"LPG\"}" \
+        "http://127.0.0.1:$FL_PORT/api/v1/fillings/check" || true)
+    [[ $code == 200 ]] && break
+    sleep 0.1
+done
+[[ $code == 200 ]] || { echo "cylinders bench: Flask answered '$code'" >&2; exit 1; }
+run_wrk flask "http://127.0.0.1:$FL_PORT/api/v1/fillings/check" "$T/check.lua"
+stop_pid "$FL_PID"
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---- 7. RESULTS.md ----------------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0) ? a / b : 0 }'; }
+PCT=$(awk -v a="${RPS[check]}" -v b="${RPS[nginx]}" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 0 }')
+XF=$(ratio "${RPS[check]}" "${RPS[flask]}")
+V_NGINX=$(awk -v p="$PCT" 'BEGIN { print (p >= 50) ? "MET" : "NOT MET" }')
+V_FLASK=$(awk -v x="$XF" 'BEGIN { print (x >= 10) ? "MET" : "NOT MET" }')
+CPU_US=$(awk -v a="$CPU0" -v b="$CPU1" -v n="${REQS[check]}" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { printf "%.0f", (n > 0) ? (b - a) / hz * 1e6 / n : 0 }')
+LOGGED=$((CHECKS1 - CHECKS0))
+row() { printf '| %s | %.0f | %s | %s |\n' "$1" "${RPS[$2]}" "${P99[$2]}" "$3"; }
+TABLE="| target | req/s | p99 ms | note |
+|---|---:|---:|---|
+$(row 'nginx, fixed reply (the ceiling)' nginx '100%')
+$(row 'jianguan `POST /api/v1/fillings/check`' check "${PCT}% of nginx; ${XF}× Flask; ${CPU_US} µs server CPU per check")
+$(row "Flask check over the same SQLite file" flask "$FLASK_HOW")
+| jianguan \`POST /api/v1/fillings\`, durable (201s per second) | ${FILL_RATE} | ${FILL_P99} | synchronous=FULL, mean group commit ${BATCH_MEAN} writes |"
+WARN=
+for l in nginx check flask; do
+    [[ -z ${NOTE[$l]} || $l == nginx ]] || WARN+=" ${l}: ${NOTE[$l]};"
+done
+cat >"$T/section.md" <<EOF
+## Cylinders (M7) at city scale
+
+Generated by \`bench/cylinders.sh\` (run by \`bench/run.sh\` unless \`BENCH_CYLINDERS=0\`).
+
+- Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); $(nproc) CPUs, wrk and every server on the same
+  machine over loopback; load average before / after: ${LOAD_START} / ${LOAD_END}.
+- Database: \`jianguan demo --scale city --seed 1\` ($(sed -n 's/^built=//p' "$CSTAMP")):
+  ${CYLS} cylinders, ${STATIONS} stations, ${FILLINGS0} fillings of the last three weeks;
+  demo $(sed -n 's/^demo_secs=//p' "$CSTAMP") s in all modules.
+- Command: \`wrk -t1 -c${CONNS} -d${DURATION} --latency --timeout 30s -s <script>
+  -H 'Authorization: Bearer <scanner token>'\` after a ${WARMUP} warm-up; the check's script
+  cycles through ${MIX} bodies \`{"cylinder","filler","medium":"LPG"}\` (9 in 10 of the scanner's
+  own station's cylinders, the rest other stations' and unknown codes; about ${REFUSED_SHARE}%
+  of the answers were refusals). nginx gets the same requests.
+  \`jianguan serve --access-log off\`, one event thread per core.
+
+$TABLE
+
+Goals: the check ≥ 50% of nginx — ${PCT}% — **${V_NGINX}**; ≥ 10× Flask — ${XF}× — **${V_FLASK}**.
+${WARN:+$'\n'wrk reported:${WARN}$'\n'}
+Notes: every check is answered on the event thread from the thread's read connection (one
+prepared statement joins station, filler, cylinder and type) and queued for the check log;
+${LOGGED} check records reached the database during and just after the run (the background
+writer inserts them in group-committed batches every 200 ms). The Flask peer
+(\`bench/flask_check.py\`) authenticates and judges the same way but does not log its checks. The
+check shares the machine's cores with wrk and with its own log writer, which inserts every
+answer (here more than 20,000 a second, five indexes each) in the background; that writer and
+the per-request SQLite page reads of a 100,000-cylinder, 710,000-entity database are where the
+server CPU per check goes beyond a plain point look-up.
+Fillings: each request fills a cylinder never filled before (100,000 fresh ones of the
+scanner's station), so every answer is a 201 made durable by a group commit before it is sent
+(${FILL_NON2XX:-no} non-2xx answers); the rate counts rows that reached the table.
+EOF
+results_replace "$RESULTS" "$MARKER" "$T/section.md"
+echo
+echo "$TABLE"
+echo "Goals: ≥ 50% of nginx — ${PCT}% ${V_NGINX}; ≥ 10× Flask — ${XF}× ${V_FLASK}"
+echo "(written to ${RESULTS#"$ROOT"/}, after $MARKER)"
