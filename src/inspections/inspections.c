@@ -1221,6 +1221,20 @@ int inspections_may_record(const char *status, int on_team, const struct princip
     return on_team || p->role == ROLE_BUREAU ? 0 : ERR_FORBIDDEN;
 }
 
+int inspections_in_pool(struct db *db, int64_t id, int64_t user)
+{
+    struct db_stmt *st = NULL;
+    int rc = db_prepare(db, "SELECT 1 FROM inspection_pool WHERE task = ? AND inspector = ?", &st);
+    if (!rc)
+        rc = db_bind_int(st, 1, id);
+    if (!rc)
+        rc = db_bind_int(st, 2, user);
+    if (!rc)
+        rc = db_row(st);
+    db_done(st);
+    return rc;
+}
+
 int inspections_on_team(struct db *db, int64_t id, const char *uscc, int64_t user, int *on_team)
 {
     struct db_stmt *st = NULL;

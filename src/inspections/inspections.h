@@ -100,6 +100,9 @@ void inspections_decorate(json_t *task);
  * task is not being inspected (drawn or in progress); ERR_FORBIDDEN unless p is on the
  * target's team (on_team) or bureau staff. Pure. */
 int inspections_may_record(const char *status, int on_team, const struct principal *p);
+/* Whether user is in the inspector pool task id fixed at its commit: 0, ERR_NOTFOUND or an
+ * error. (A county's inspector drawn for a city task works on it.) */
+int inspections_in_pool(struct db *db, int64_t id, int64_t user);
 /* *on_team = whether inspector user is on the team of target uscc of task id. Returns 0,
  * ERR_NOTFOUND when uscc is not a target of the task, or an error. */
 int inspections_on_team(struct db *db, int64_t id, const char *uscc, int64_t user, int *on_team);

@@ -159,8 +159,8 @@ static int results(struct db *w, struct rng *r, int64_t id, int64_t department, 
         date_format(on, inspected);
         date_format(on + 15 + (int32_t)rng_below(r, 16), by_day);
         const char *finding = findings[rng_below(r, sizeof findings / sizeof findings[0])];
-        json_t *b = json_pack("{ss ss ss* ss}", "outcome", o, "note",
-                              strcmp(o, "pass") ? finding : "未发现问题", "rectify_by",
+        json_t *b = json_pack("{ss ss* ss* ss}", "outcome", o, "note",
+                              strcmp(o, "pass") ? finding : NULL, "rectify_by",
                               strcmp(o, "rectify") ? NULL : by_day, "inspected_on", inspected);
         rc = inspections_record_result(w, id, department, "in_progress", json_string_value(c), b,
                                        by);

@@ -203,8 +203,12 @@ static int task_or_reply(struct req *req, struct resp *resp, struct db *db, int6
         return reply_error(resp, rc, "not_found", "未找到该抽查任务", NULL);
     if (rc)
         return rc;
-    if (scope_allows(req->user, json_string_value(json_object_get(o, "region")))) {
+    /* County staff see their county's tasks; an inspector also those whose pool took them. */
+    if (scope_allows(req->user, json_string_value(json_object_get(o, "region"))) &&
+        (req->user->role != ROLE_INSPECTOR || (rc = inspections_in_pool(db, id, req->user->id)))) {
         json_decref(o);
+        if (rc && rc != ERR_NOTFOUND)
+            return rc;
         return reply_error(resp, ERR_FORBIDDEN, "forbidden", "无权查看其他辖区的抽查任务", NULL);
     }
     *out = o;

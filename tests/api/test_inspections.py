@@ -468,3 +468,34 @@ def test_results_are_the_entities_inspection_records(town):
                    "case_decided")
     assert town.s.scalar("SELECT outcome FROM inspection_targets WHERE task = ? AND uscc = ?",
                          (tid, second)) == before == "case"
+
+
+def test_county_inspectors_drawn_for_a_city_task_work_on_it(town):
+    """The pool of a city task may take county inspectors: they read the task and record their
+    targets' results; a county inspector outside the pool still may not read it."""
+    ids, tok = [], {}
+    for n in range(3):
+        r = town.post("/api/v1/users", {"username": f"county-insp{n}", "password": PASSWORD,
+                                        "role": "inspector", "department": 10,
+                                        "region": "371521"})
+        ids.append(r["id"])
+        tok[r["id"]] = town.s.login(f"county-insp{n}")
+    town.s.sql("UPDATE users SET disabled = 1 WHERE id = ?", (ids[2],))  # not in the pool
+    t = town.task(period={"from": "2022-01-01", "to": "2022-12-31"},
+                  inspector_pool={"departments": [10], "regions": ["371521"]},
+                  ratios={"A": 0.1, "B": 0.1, "C": 0.1, "D": 0.1})
+    assert t["region"] == "371500"
+    town.post(f"{TASKS}/{t['id']}/commit", None, town.city, 200)
+    d = town.post(f"{TASKS}/{t['id']}/draw", None, town.city, 200)
+    town.s.sql("UPDATE users SET disabled = 0 WHERE id = ?", (ids[2],))
+    assert all(sorted(x["inspectors"]) == sorted(ids[:2]) for x in d["targets"])
+    x = d["targets"][0]
+    assert town.s.req("GET", f"{TASKS}/{t['id']}", token=tok[ids[0]]).status == 200
+    r = town.s.req("POST", f"{TASKS}/{t['id']}/targets/{x['uscc']}/result",
+                   {"outcome": "pass", "inspected_on": "2022-05-01"}, token=tok[ids[0]])
+    assert r.status == 200, r.raw[:300]
+    assert town.s.scalar("SELECT outcome FROM inspection_targets WHERE task = ? AND uscc = ?",
+                         (t["id"], x["uscc"])) == "pass"
+    assert_refused(town.s.req("GET", f"{TASKS}/{t['id']}", token=tok[ids[2]]), 403)
+    assert_refused(town.s.req("POST", f"{TASKS}/{t['id']}/targets/{x['uscc']}/result",
+                              {"outcome": "pass"}, token=tok[ids[2]]), 403)
