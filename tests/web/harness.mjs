@@ -119,6 +119,22 @@ export class Backend {
     return Number(m[0])
   }
 
+  // `jianguan user list`: Map of user id → {username, role, region}.
+  users() {
+    const out = new Map()
+    for (const line of jianguan(['user', 'list', '--db', this.db]).split('\n')) {
+      const m = /^\s*(\d+)\s+(\S+)\s+(\S+)\s+(\d{6})?/.exec(line)
+      if (m) out.set(Number(m[1]), { username: m[2], role: m[3], region: m[4] || null })
+    }
+    return out
+  }
+
+  // `jianguan user passwd`, password on stdin: lets a test log in as an account the demo made
+  // without a password (its inspectors, for one).
+  setPassword(username, password = PASSWORD) {
+    jianguan(['user', 'passwd', '--db', this.db, '--username', username], `${password}\n`)
+  }
+
   async stop() {
     if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
       this.proc.kill('SIGTERM')

@@ -26,13 +26,28 @@ const STAFF_MENU = [HOME, ['市场主体', '/entities'], ['服务清单', '/cata
 // 诉求通: the staff who handle demands (not inspectors), and the enterprise its own.
 const DEMANDS = [['诉求收件箱', '/demands'], ['诉求统计', '/demands/stats']]
 const DEMAND_STAFF_MENU = [...STAFF_MENU.slice(0, 3), ...DEMANDS, ...STAFF_MENU.slice(3)]
+// 双随机、一公开: the bureau (and the administrator) plan tasks, inspectors read them and record
+// their own targets' results.
+const INSPECTIONS = [['抽查任务', '/inspection-tasks']]
+// 检查执法: the bureau and inspectors; 气瓶充装: the bureau supervises, a station works its desk.
+const ENFORCEMENT = [['专项行动', '/enforcement/campaigns'], ['检查记录', '/enforcement/inspections'],
+  ['案件', '/enforcement/cases'], ['检查覆盖率', '/enforcement/coverage']]
+const CYLINDERS = [['气瓶充装监管', '/cylinders']]
+const BUREAU_MENU = [...DEMAND_STAFF_MENU.slice(0, 5), ...INSPECTIONS, ...ENFORCEMENT, ...CYLINDERS,
+  ...DEMAND_STAFF_MENU.slice(5)]
+const INSPECTOR_MENU = [...STAFF_MENU.slice(0, 3), ...INSPECTIONS, ['我的检查任务', '/my-inspections'],
+  ...ENFORCEMENT, ...STAFF_MENU.slice(3)]
 const OWNER_MENU = [HOME, ['我的企业', '/my-entity']]
+const STATION_MENU = [...OWNER_MENU, ['充装站工作台', '/cylinders/desk']]
 const ENTERPRISE_MENU = [...OWNER_MENU, ['我的诉求', '/my-demands']]
 const ADMIN_MENU = [
   HOME,
   ['市场主体', '/entities'],
   ['服务清单', '/catalogue'],
   ...DEMANDS,
+  ...INSPECTIONS,
+  ...ENFORCEMENT,
+  ...CYLINDERS,
   ['用户管理', '/system/users'],
   ['角色与数据范围', '/system/roles'],
   ['部门/区划/产业链', '/system/org'],
@@ -51,15 +66,15 @@ let department // department 1, from the API
 // Every role to walk through; `user` is created in before().
 const ROLES = [
   { key: 'admin', role: 'admin', display: '系统管理员', menu: ADMIN_MENU, stat: CITY_STAT },
-  { key: 'bureau-city', role: 'bureau', display: '市局 王明', menu: DEMAND_STAFF_MENU, stat: CITY_STAT },
-  { key: 'bureau-county', role: 'bureau', display: '东昌府区局 李静', region: '371502', menu: DEMAND_STAFF_MENU, stat: '东昌府区市场主体总数' },
+  { key: 'bureau-city', role: 'bureau', display: '市局 王明', menu: BUREAU_MENU, stat: CITY_STAT },
+  { key: 'bureau-county', role: 'bureau', display: '东昌府区局 李静', region: '371502', menu: BUREAU_MENU, stat: '东昌府区市场主体总数' },
   { key: 'officer', role: 'officer', display: '驻企服务员 刘洋', menu: DEMAND_STAFF_MENU, stat: '我服务的市场主体' },
-  { key: 'inspector', role: 'inspector', display: '执法人员 赵强', menu: STAFF_MENU, stat: CITY_STAT },
+  { key: 'inspector', role: 'inspector', display: '执法人员 赵强', menu: INSPECTOR_MENU, stat: CITY_STAT },
   { key: 'department', role: 'department', display: '财政局 孙丽', departmentId: 1, menu: DEMAND_STAFF_MENU, stat: CITY_STAT },
   { key: 'chain_office', role: 'chain_office', display: '链长办 陈刚', menu: DEMAND_STAFF_MENU, stat: CITY_STAT },
   { key: 'city_office', role: 'city_office', display: '市链长办 周涛', menu: DEMAND_STAFF_MENU, stat: CITY_STAT },
   { key: 'enterprise', role: 'enterprise', display: '企业联系人 张三', entity: 0, menu: ENTERPRISE_MENU },
-  { key: 'station', role: 'station', display: '充装站 钱七', entity: 1, menu: OWNER_MENU },
+  { key: 'station', role: 'station', display: '充装站 钱七', entity: 1, menu: STATION_MENU },
   { key: 'slaughterhouse', role: 'slaughterhouse', display: '屠宰场 孙八', entity: 2, menu: OWNER_MENU },
 ]
 

@@ -21,12 +21,15 @@ export function onUnauthorized(fn) {
 }
 
 export class ApiError extends Error {
-  constructor({ status = 0, code = 'error', message, field = null }) {
+  constructor({ status = 0, code = 'error', message, field = null, reasons = null }) {
     super(message || fallbackMessage(status))
     this.name = 'ApiError'
     this.status = status
     this.code = code
     this.field = field
+    // Every reason of a refusal that has several ([{code, message}]: a filling refused, a
+    // decision the 免罚轻罚 check does not allow), or null.
+    this.reasons = reasons
   }
 }
 
@@ -108,6 +111,7 @@ export async function request(method, path, { query, body, signal } = {}) {
       code: e.code || `http_${res.status}`,
       message: e.message,
       field: e.field || null,
+      reasons: Array.isArray(e.reasons) ? e.reasons : null,
     })
     if (res.status === 401 && !NO_REDIRECT_PATHS.has(path) && unauthorizedHandler) {
       unauthorizedHandler(err)

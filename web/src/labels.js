@@ -76,6 +76,24 @@ const FALLBACK = {
         status: { label: '发布状态', values: { published: '已发布', draft: '草稿' } },
       },
     },
+    // 双随机、一公开 (M4): the public pages (/inspections) read tasks without logging in.
+    inspection_task: {
+      label: '双随机抽查任务',
+      fields: {
+        status: {
+          label: '状态',
+          values: { draft: '草稿', committed: '已承诺', drawn: '已抽取', in_progress: '检查中', completed: '已完成', published: '已公示' },
+        },
+      },
+    },
+    // A drawn target's result (POST /inspection-tasks/{id}/targets/{uscc}/result): not a record
+    // of /meta, so labelled here only.
+    inspection_target: {
+      label: '抽查对象',
+      fields: {
+        outcome: { label: '检查结果', values: { pass: '未发现问题', rectify: '责令整改', interview: '约谈', case: '立案查处' } },
+      },
+    },
   },
   actions: {},
   lists: {},
@@ -226,3 +244,13 @@ export const CREDIT_TAG_TYPES = { A: 'success', B: 'primary', C: 'warning', D: '
 export const STATUS_TAG_TYPES = { active: 'success', deregistered: 'info', revoked: 'danger' }
 // How each of the four lists of the service catalogue is coloured wherever an item shows it.
 export const SERVICE_LIST_TAG_TYPES = { guidance: 'primary', policy: 'success', service: 'primary', lenient: 'warning' }
+// 双随机、一公开 (M4): a task's status and a target's result, coloured wherever they are shown.
+export const INSPECTION_STATUS_TAG_TYPES = {
+  draft: 'info',
+  committed: 'warning',
+  drawn: 'primary',
+  in_progress: 'primary',
+  completed: 'success',
+  published: 'success',
+}
+export const OUTCOME_TAG_TYPES = { pass: 'success', rectify: 'warning', interview: 'warning', case: 'danger' }

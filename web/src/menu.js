@@ -18,6 +18,17 @@ import {
   Message,
   DataAnalysis,
   ChatLineSquare,
+  Aim,
+  List,
+  DocumentChecked,
+  Checked,
+  Flag,
+  Memo,
+  Stamp,
+  PieChart,
+  Odometer,
+  Histogram,
+  Van,
 } from '@element-plus/icons-vue'
 import { ALL_ROLES, STAFF_ROLES, ENTITY_OWNER_ROLES } from './labels.js'
 
@@ -26,6 +37,12 @@ const REFERENCE_READERS = STAFF_ROLES.filter((r) => r !== 'admin')
 const ADMIN = ['admin']
 // 诉求通: staff who read demands (inspectors do not), and the enterprise its own.
 const DEMAND_STAFF = ['admin', 'bureau', 'officer', 'chain_office', 'department', 'city_office']
+// 双随机、一公开: the bureau plans tasks, inspectors read them and record their own results.
+const INSPECTION_STAFF = ['admin', 'bureau', 'inspector']
+// 检查执法: the bureau and inspectors (the API decides who may write what).
+const ENFORCEMENT_STAFF = ['admin', 'bureau', 'inspector']
+// 气瓶充装 (M7): the bureau supervises; a station account (its scanner) works its own desk.
+const CYLINDER_STAFF = ['admin', 'bureau']
 
 export const MENU = [
   { path: '/', title: '首页概览', icon: HomeFilled, roles: ALL_ROLES },
@@ -50,6 +67,38 @@ export const MENU = [
       { path: '/demands', title: '诉求收件箱', icon: Message, roles: DEMAND_STAFF },
       { path: '/demands/stats', title: '诉求统计', icon: DataAnalysis, roles: DEMAND_STAFF },
       { path: '/my-demands', title: '我的诉求', icon: ChatLineSquare, roles: ['enterprise'] },
+    ],
+  },
+  {
+    // A group, not a page (the pages are /inspection-tasks and /my-inspections).
+    path: '/inspection-center',
+    title: '双随机、一公开',
+    icon: Aim,
+    children: [
+      { path: '/inspection-tasks', title: '抽查任务', icon: List, roles: INSPECTION_STAFF },
+      { path: '/my-inspections', title: '我的检查任务', icon: DocumentChecked, roles: ['inspector'] },
+    ],
+  },
+  {
+    // A group, not a page (the pages are under /enforcement/).
+    path: '/enforcement-center',
+    title: '检查执法',
+    icon: Checked,
+    children: [
+      { path: '/enforcement/campaigns', title: '专项行动', icon: Flag, roles: ENFORCEMENT_STAFF },
+      { path: '/enforcement/inspections', title: '检查记录', icon: Memo, roles: ENFORCEMENT_STAFF },
+      { path: '/enforcement/cases', title: '案件', icon: Stamp, roles: ENFORCEMENT_STAFF },
+      { path: '/enforcement/coverage', title: '检查覆盖率', icon: PieChart, roles: ENFORCEMENT_STAFF },
+    ],
+  },
+  {
+    // A group, not a page (the pages are under /cylinders).
+    path: '/cylinder-center',
+    title: '气瓶充装',
+    icon: Van,
+    children: [
+      { path: '/cylinders', title: '气瓶充装监管', icon: Histogram, roles: CYLINDER_STAFF },
+      { path: '/cylinders/desk', title: '充装站工作台', icon: Odometer, roles: ['station'], when: (user) => !!user.entity },
     ],
   },
   { path: '/reference', title: '基础数据', icon: Collection, roles: REFERENCE_READERS },

@@ -42,6 +42,41 @@ function demandPlace(to) {
   return true
 }
 
+// 双随机、一公开: the bureau plans, inspectors read (the API decides in the end).
+const INSPECTION_STAFF = ['admin', 'bureau', 'inspector']
+const INSPECTION_PLAN = ['admin', 'bureau']
+// The breadcrumb of a page under 抽查任务 (a task's page adds its title as the tail).
+function inspectionCrumbs(title) {
+  const list = '/inspection-tasks'
+  const crumbs = [{ title: menuGroup(list) }, { title: menuTitle(list), path: list }]
+  return title ? [...crumbs, { title }] : crumbs
+}
+
+// 检查执法 (M5): the bureau and inspectors read; the API decides who writes what.
+const ENFORCEMENT_STAFF = ['admin', 'bureau', 'inspector']
+// A page under one of 检查执法's lists (list: its menu path): the breadcrumb leads back to it and
+// ends with the page's title when `titled` (a record's page adds its own name instead).
+function enforcementPage(path, name, list, title, component, titled = false) {
+  const crumbs = [{ title: menuGroup(list) }, { title: menuTitle(list), path: list }]
+  if (titled) crumbs.push({ title })
+  return { path, name, component, meta: { title, roles: ENFORCEMENT_STAFF, menu: list, crumbs } }
+}
+
+// 气瓶充装 (M7): the bureau supervises (the station account has its desk). A list of the
+// overview (kind: the view's list; the address cylinders/<segment>) sits under it in the menu.
+const CYLINDER_STAFF = ['admin', 'bureau']
+function cylinderList(kind, name, title, segment = kind) {
+  const list = '/cylinders'
+  const crumbs = [{ title: menuGroup(list) }, { title: menuTitle(list), path: list }, { title }]
+  return {
+    path: `cylinders/${segment}`,
+    name,
+    component: () => import('./views/cylinders/CylinderRecordsView.vue'),
+    props: { kind },
+    meta: { title, roles: CYLINDER_STAFF, menu: list, crumbs },
+  }
+}
+
 // The home page's count starts while its code loads (see home.js).
 function startHome() {
   if (auth.user && STAFF_ROLES.includes(auth.user.role)) prefetchEntityTotal()
@@ -68,6 +103,26 @@ const routes = [
     component: () => import('./views/PublicServiceView.vue'),
     meta: { public: true, title: '服务事项' },
   },
+  // 双随机、一公开 for everyone (M4): the published tasks, one task's plan, commitment, seed and
+  // results, the citizens' check of a draw, and the open-data files.
+  {
+    path: '/inspections',
+    name: 'public-inspections',
+    component: () => import('./views/inspections/PublicInspectionsView.vue'),
+    meta: { public: true, title: '双随机抽查结果公示' },
+  },
+  {
+    path: '/inspections/verify',
+    name: 'public-verify',
+    component: () => import('./views/inspections/PublicVerifyView.vue'),
+    meta: { public: true, title: '抽取结果核验' },
+  },
+  {
+    path: '/inspections/:id(\\d+)',
+    name: 'public-inspection',
+    component: () => import('./views/inspections/PublicInspectionView.vue'),
+    meta: { public: true, title: '抽查结果公示' },
+  },
   // The enterprise's QR page (一企一码 → {public_url}/m/entities/{uscc}/demand): phone-sized,
   // without the shell; it asks for the login itself and stays on the page.
   {
@@ -75,6 +130,13 @@ const routes = [
     name: 'm-demand',
     component: () => import('./views/demands/MobileDemandView.vue'),
     meta: { public: true, title: '一企一码 · 提交诉求' },
+  },
+  // 扫码查瓶 (M7): a cylinder's QR label ({public_url}/m/cylinders/{code}), phone-sized, no login.
+  {
+    path: '/m/cylinders/:code',
+    name: 'm-cylinder',
+    component: () => import('./views/cylinders/PublicCylinderView.vue'),
+    meta: { public: true, title: '扫码查瓶' },
   },
   {
     path: '/',
@@ -100,6 +162,54 @@ const routes = [
         component: () => import('./views/demands/DemandView.vue'),
         meta: { title: '诉求详情', roles: [...DEMAND_STAFF, 'enterprise'], menu: '/demands' },
       },
+      // 双随机、一公开 (M4): the tasks, the wizard of a new one, a task (its draw), and the
+      // inspector's own targets.
+      page('inspection-tasks', 'inspection-tasks', () => import('./views/inspections/TaskListView.vue'), { roles: INSPECTION_STAFF }),
+      {
+        path: 'inspection-tasks/new',
+        name: 'inspection-task-new',
+        component: () => import('./views/inspections/TaskWizardView.vue'),
+        meta: { title: '新建抽查任务', roles: INSPECTION_PLAN, menu: '/inspection-tasks', crumbs: inspectionCrumbs('新建抽查任务') },
+      },
+      {
+        path: 'inspection-tasks/:id(\\d+)',
+        name: 'inspection-task',
+        component: () => import('./views/inspections/TaskView.vue'),
+        meta: { title: '抽查任务详情', roles: INSPECTION_STAFF, menu: '/inspection-tasks', crumbs: inspectionCrumbs() },
+      },
+      page('my-inspections', 'my-inspections', () => import('./views/inspections/MyInspectionsView.vue'), { roles: ['inspector'] }),
+      // 检查执法 (M5): campaigns, inspection records (a new one), cases, coverage.
+      page('enforcement/campaigns', 'enforcement-campaigns', () => import('./views/enforcement/CampaignListView.vue'), { roles: ENFORCEMENT_STAFF }),
+      enforcementPage('enforcement/campaigns/:id(\\d+)', 'enforcement-campaign', '/enforcement/campaigns', '专项行动详情', () =>
+        import('./views/enforcement/CampaignView.vue'),
+      ),
+      page('enforcement/inspections', 'enforcement-inspections', () => import('./views/enforcement/InspectionListView.vue'), {
+        roles: ENFORCEMENT_STAFF,
+      }),
+      enforcementPage(
+        'enforcement/inspections/new',
+        'enforcement-inspection-new',
+        '/enforcement/inspections',
+        '新增检查记录',
+        () => import('./views/enforcement/InspectionNewView.vue'),
+        true,
+      ),
+      enforcementPage('enforcement/inspections/:id(\\d+)', 'enforcement-inspection', '/enforcement/inspections', '检查记录详情', () =>
+        import('./views/enforcement/InspectionView.vue'),
+      ),
+      page('enforcement/cases', 'enforcement-cases', () => import('./views/enforcement/CaseListView.vue'), { roles: ENFORCEMENT_STAFF }),
+      enforcementPage('enforcement/cases/:id(\\d+)', 'enforcement-case', '/enforcement/cases', '案件详情', () =>
+        import('./views/enforcement/CaseView.vue'),
+      ),
+      page('enforcement/coverage', 'enforcement-coverage', () => import('./views/enforcement/CoverageView.vue'), { roles: ENFORCEMENT_STAFF }),
+      // 气瓶充装 (M7): the bureau's overview and its lists, the station's desk.
+      page('cylinders', 'cylinders', () => import('./views/cylinders/CylinderOverviewView.vue'), { roles: CYLINDER_STAFF }),
+      page('cylinders/desk', 'cylinder-desk', () => import('./views/cylinders/StationDeskView.vue'), { roles: ['station'] }),
+      cylinderList('stations', 'cylinder-stations', '充装单位'),
+      cylinderList('fillers', 'cylinder-fillers', '充装人员'),
+      cylinderList('cylinders', 'cylinder-list', '气瓶档案', 'all'),
+      cylinderList('fillings', 'cylinder-fillings', '充装记录'),
+      cylinderList('checks', 'cylinder-checks', '充装查验记录'),
       // The administrator reads reference data in 系统管理 (部门/区划/产业链).
       page('reference', 'reference', () => import('./views/ReferenceView.vue'), { roles: STAFF_ROLES }, {
         beforeEnter: () => (auth.user && auth.user.role === 'admin' ? { name: 'system-org', replace: true } : true),
