@@ -178,6 +178,18 @@ int audit_record_as(struct db *w, const struct principal *p, const char *ip, con
     return audit_record(w, p ? p->id : 0, ip, action, object, detail);
 }
 
+int audit_update(struct db *w, const struct principal *p, const char *ip, struct record *r,
+                 const char *key, json_t *v, json_t *before, const char *action, const char *object)
+{
+    int rc = rec_update(w, r, key, v);
+    if (rc)
+        return rc;
+    char *diff = rec_diff(r, v, before);
+    rc = audit_record_as(w, p, ip, action, object, diff);
+    free(diff);
+    return rc;
+}
+
 /* Reads the chain's head: the newest id it names in *last, and in *ok whether its hash is the
  * chain's newest (last_hash) and its MAC is right. Rows deleted from the end show here. */
 static int read_head(struct db *db, const unsigned char last_hash[AUDIT_HASH_LEN], int64_t *last,

@@ -55,6 +55,13 @@ int audit_record(struct db *w, int64_t actor, const char *ip, const char *action
 /* The same for a principal (NULL: the system) calling from ip. */
 int audit_record_as(struct db *w, const struct principal *p, const char *ip, const char *action,
                     const char *object, const char *detail);
+/* A change with its audit row, the way every PATCH ends: updates row key of record r with the
+ * members of v (rec_update), then writes action on object as p from ip with the change from
+ * before (rec_diff of v against the row as it was). Returns 0 or an error as rec_update's
+ * (ERR_CONFLICT: a unique value taken) or the audit's. */
+int audit_update(struct db *w, const struct principal *p, const char *ip, struct record *r,
+                 const char *key, json_t *v, json_t *before, const char *action,
+                 const char *object);
 
 /* The audit row record (read only): GET /api/v1/audit, the login log, record histories. */
 extern struct record audit_row;

@@ -305,16 +305,13 @@ static int station_patch(struct req *req, struct resp *resp)
         return reply_error(resp, ERR_INVALID, "validation_failed", msg, "media");
     struct db *w = db_write_begin();
     rc = w ? station_read(w, req, uscc, &before, &r) : ERR_DB;
+    char object[32];
+    snprintf(object, sizeof object, "station:%s", uscc);
     if (!rc) {
-        rc = rec_update(w, &cylinder_station_rec, uscc, req->json);
+        rc = audit_update(w, req->user, req->ip, &cylinder_station_rec, uscc, req->json, before,
+                          "station.update", object);
         if (rc == ERR_CONFLICT)
             rc = refuse(&r, rc, "duplicate", "充装许可证编号已被其他单位使用", "licence_no");
-    }
-    if (!rc) {
-        char *diff = rec_diff(&cylinder_station_rec, req->json, before), object[32];
-        snprintf(object, sizeof object, "station:%s", uscc);
-        rc = audit(w, req, "station.update", object, diff);
-        free(diff);
     }
     if (!rc)
         rc = station_read(w, req, uscc, &o, &r);
@@ -465,16 +462,12 @@ static int filler_patch(struct req *req, struct resp *resp)
     snprintf(key, sizeof key, "%" PRId64, id);
     struct db *w = db_write_begin();
     rc = w ? filler_read(w, req, id, &before, &r) : ERR_DB;
+    snprintf(object, sizeof object, "filler:%s", key);
     if (!rc) {
-        rc = rec_update(w, &cylinder_filler_rec, key, req->json);
+        rc = audit_update(w, req->user, req->ip, &cylinder_filler_rec, key, req->json, before,
+                          "filler.update", object);
         if (rc == ERR_CONFLICT)
             rc = refuse(&r, rc, "duplicate", "该作业人员证编号已登记", "cert_no");
-    }
-    if (!rc) {
-        char *diff = rec_diff(&cylinder_filler_rec, req->json, before);
-        snprintf(object, sizeof object, "filler:%s", key);
-        rc = audit(w, req, "filler.update", object, diff);
-        free(diff);
     }
     if (!rc)
         rc = filler_read(w, req, id, &o, &r);
@@ -673,13 +666,10 @@ static int cylinder_patch(struct req *req, struct resp *resp)
         const char *derived[] = {"region", "next_inspection", "life_ends"};
         for (size_t i = 0; i < 3; i++)
             json_object_set(v, derived[i], json_object_get(merged, derived[i]));
-        rc = rec_update(w, &cylinder_rec, code, v);
-    }
-    if (!rc) {
-        char *diff = rec_diff(&cylinder_rec, req->json, before), object[64];
+        char object[64];
         snprintf(object, sizeof object, "cylinder:%s", code);
-        rc = audit(w, req, "cylinder.update", object, diff);
-        free(diff);
+        rc = audit_update(w, req->user, req->ip, &cylinder_rec, code, v, before, "cylinder.update",
+                          object);
     }
     if (!rc)
         rc = cylinder_read(w, req, code, &o, &r);

@@ -251,15 +251,11 @@ static int campaign_patch(struct req *req, struct resp *resp)
     json_t *dep = json_object_get(req->json, "department");
     if (!rc && dep && department_exists(w, json_integer_value(dep)))
         rc = refuse(&r, ERR_INVALID, "unknown_department", "牵头部门不存在", "department");
+    char object[48];
+    snprintf(object, sizeof object, "campaign:%s", key);
     if (!rc)
-        rc = rec_update(w, &enforcement_campaign, key, req->json);
-    if (!rc) {
-        char *diff = rec_diff(&enforcement_campaign, req->json, before);
-        char object[48];
-        snprintf(object, sizeof object, "campaign:%s", key);
-        rc = audit_record_as(w, req->user, req->ip, "campaign.update", object, diff);
-        free(diff);
-    }
+        rc = audit_update(w, req->user, req->ip, &enforcement_campaign, key, req->json, before,
+                          "campaign.update", object);
     if (!rc)
         rc = campaign_read(w, req, id, &o, &r);
     if (w)
@@ -394,6 +390,34 @@ static int inspection_read(struct db *db, struct req *req, int64_t id, json_t **
 }
 
 /* The record with its inspectors' names and its re-checks, oldest first. */
+
+/* The follow-ups of an inspection or a case (re-checks, revisits) appended to a: sql selects
+ * id, the day, the yes/no, note, recorder, recorder's name and instant for the row id, and
+ * day and flag name the second and third members. Returns 0 or an error. */
+static int follow_ups_json(struct db *db, const char *sql, int64_t id, const char *day,
+                           const char *flag, json_t *a)
+{
+    struct db_stmt *st = NULL;
+    int rc = db_prepare(db, sql, &st), step = DB_DONE;
+    if (!rc)
+        rc = db_bind_int(st, 1, id);
+    while (!rc && (step = db_step(st)) == DB_ROW) {
+        char at[RFC3339_LEN + 1];
+        time_format_rfc3339(db_col_int(st, 6), at);
+        json_array_append_new(
+            a,
+            json_pack("{sI ss sb ss so ss? ss}", "id", (json_int_t)db_col_int(st, 0), day,
+                      db_col_text(st, 1), flag, (int)db_col_int(st, 2), "note", db_col_text(st, 3),
+                      "recorded_by",
+                      db_col_type(st, 4) == DB_NULL ? json_null() : json_integer(db_col_int(st, 4)),
+                      "recorded_by_name", db_col_text(st, 5), "at", at));
+    }
+    if (!rc && step != DB_DONE)
+        rc = step;
+    db_done(st);
+    return rc;
+}
+
 static int inspection_json(struct db *db, struct req *req, int64_t id, json_t **out,
                            struct refusal *r)
 {
@@ -415,28 +439,12 @@ static int inspection_json(struct db *db, struct req *req, int64_t id, json_t **
         rc = step;
     db_done(st);
     if (!rc)
-        rc = db_prepare(db,
-                        "SELECT c.id, c.checked_on, c.passed, c.note, c.recorded_by,"
-                        " u.display_name, c.created_at FROM enforcement_rechecks c"
-                        " LEFT JOIN users u ON u.id = c.recorded_by WHERE c.inspection = ?"
-                        " ORDER BY c.id",
-                        &st);
-    if (!rc)
-        rc = db_bind_int(st, 1, id);
-    while (!rc && (step = db_step(st)) == DB_ROW) {
-        char at[RFC3339_LEN + 1];
-        time_format_rfc3339(db_col_int(st, 6), at);
-        json_array_append_new(
-            checks,
-            json_pack("{sI ss sb ss so ss? ss}", "id", (json_int_t)db_col_int(st, 0), "checked_on",
-                      db_col_text(st, 1), "passed", (int)db_col_int(st, 2), "note",
-                      db_col_text(st, 3), "recorded_by",
-                      db_col_type(st, 4) == DB_NULL ? json_null() : json_integer(db_col_int(st, 4)),
-                      "recorded_by_name", db_col_text(st, 5), "at", at));
-    }
-    if (!rc && step != DB_DONE)
-        rc = step;
-    db_done(st);
+        rc = follow_ups_json(db,
+                             "SELECT c.id, c.checked_on, c.passed, c.note, c.recorded_by,"
+                             " u.display_name, c.created_at FROM enforcement_rechecks c"
+                             " LEFT JOIN users u ON u.id = c.recorded_by WHERE c.inspection = ?"
+                             " ORDER BY c.id",
+                             id, "checked_on", "passed", checks);
     if (rc) {
         json_decref(o);
         json_decref(names);
@@ -860,33 +868,16 @@ static int case_read(struct db *db, struct req *req, int64_t id, json_t **out, s
 static int case_json(struct db *db, struct req *req, int64_t id, json_t **out, struct refusal *r)
 {
     json_t *o = NULL, *minor = NULL, *visits = json_array();
-    struct db_stmt *st = NULL;
-    int rc = case_read(db, req, id, &o, r), step = DB_DONE;
+    int rc = case_read(db, req, id, &o, r);
     if (!rc)
         rc = enforcement_case_minor(db, id, &minor);
     if (!rc)
-        rc = db_prepare(db,
-                        "SELECT v.id, v.visited_on, v.satisfied, v.note, v.recorded_by,"
-                        " u.display_name, v.created_at FROM enforcement_revisits v"
-                        " LEFT JOIN users u ON u.id = v.recorded_by WHERE v.case_id = ?"
-                        " ORDER BY v.id",
-                        &st);
-    if (!rc)
-        rc = db_bind_int(st, 1, id);
-    while (!rc && (step = db_step(st)) == DB_ROW) {
-        char at[RFC3339_LEN + 1];
-        time_format_rfc3339(db_col_int(st, 6), at);
-        json_array_append_new(
-            visits,
-            json_pack("{sI ss sb ss so ss? ss}", "id", (json_int_t)db_col_int(st, 0), "visited_on",
-                      db_col_text(st, 1), "satisfied", (int)db_col_int(st, 2), "note",
-                      db_col_text(st, 3), "recorded_by",
-                      db_col_type(st, 4) == DB_NULL ? json_null() : json_integer(db_col_int(st, 4)),
-                      "recorded_by_name", db_col_text(st, 5), "at", at));
-    }
-    if (!rc && step != DB_DONE)
-        rc = step;
-    db_done(st);
+        rc = follow_ups_json(db,
+                             "SELECT v.id, v.visited_on, v.satisfied, v.note, v.recorded_by,"
+                             " u.display_name, v.created_at FROM enforcement_revisits v"
+                             " LEFT JOIN users u ON u.id = v.recorded_by WHERE v.case_id = ?"
+                             " ORDER BY v.id",
+                             id, "visited_on", "satisfied", visits);
     if (rc) {
         json_decref(o);
         json_decref(minor);
@@ -993,15 +984,11 @@ static int case_patch(struct req *req, struct resp *resp)
         json_object_update(merged, req->json);
         rc = case_values_ok(w, merged, &r);
     }
+    char object[48];
+    snprintf(object, sizeof object, "case:%s", key);
     if (!rc)
-        rc = rec_update(w, &enforcement_case, key, req->json);
-    if (!rc) {
-        char *diff = rec_diff(&enforcement_case, req->json, before);
-        char object[48];
-        snprintf(object, sizeof object, "case:%s", key);
-        rc = audit_record_as(w, req->user, req->ip, "case.update", object, diff);
-        free(diff);
-    }
+        rc = audit_update(w, req->user, req->ip, &enforcement_case, key, req->json, before,
+                          "case.update", object);
     if (!rc)
         rc = case_json(w, req, id, &o, &r);
     if (w)

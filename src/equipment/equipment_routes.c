@@ -398,18 +398,16 @@ static int unit_patch(struct req *req, struct resp *resp)
     rc = w ? unit_read(w, req->user, id, &before, &r) : ERR_DB;
     if (!rc)
         rc = patch_judge(w, req, before, req->json, &upd, &r);
+    char object[48];
+    snprintf(object, sizeof object, "equipment:%s", key);
     if (!rc) {
-        rc = rec_update(w, &equipment_unit, key, upd);
+        rc = audit_update(w, req->user, req->ip, &equipment_unit, key, upd, before,
+                          "equipment.update", object);
         if (rc == ERR_CONFLICT)
             rc = refuse(&r, rc, "duplicate", "该使用登记证编号已登记", "registration_no");
     }
     if (!rc && (json_object_get(upd, "region") || json_object_get(upd, "category")))
         rc = equipment_sync_history(w, id);
-    if (!rc) {
-        char *diff = rec_diff(&equipment_unit, upd, before);
-        rc = audit(w, req, "equipment.update", id, diff);
-        free(diff);
-    }
     if (!rc)
         rc = unit_read(w, req->user, id, &o, &r);
     if (w)

@@ -538,24 +538,36 @@ static const struct list_def public_list = {
     .decorate = tasks_decorate,
 };
 
-static int public_get(struct req *req, struct resp *resp)
+/* The published task {id} for anyone, in *id and *out; answers 404 for anything unpublished
+ * (nothing unpublished is shown). */
+static int published_or_reply(struct req *req, struct resp *resp, int64_t *id, json_t **out)
 {
-    int64_t id;
-    int rc = id_or_reply(req, resp, &id);
+    int rc = id_or_reply(req, resp, id);
     if (rc)
         return rc;
     char key[24];
-    snprintf(key, sizeof key, "%" PRId64, id);
-    json_t *o = NULL, *a = NULL;
+    snprintf(key, sizeof key, "%" PRId64, *id);
+    json_t *o = NULL;
     rc = rec_get(db_read(), &inspections_task, key, &o);
     if (!rc && strcmp(json_string_value(json_object_get(o, "status")), "published"))
-        rc = ERR_NOTFOUND; /* nothing unpublished is shown */
-    if (!rc)
-        rc = targets_json(db_read(), id, &a);
-    if (rc == ERR_NOTFOUND) {
+        rc = ERR_NOTFOUND;
+    if (rc) {
         json_decref(o);
-        return reply_error(resp, rc, "not_found", "未找到该公示任务", NULL);
+        return rc == ERR_NOTFOUND ? reply_error(resp, rc, "not_found", "未找到该公示任务", NULL)
+                                  : rc;
     }
+    *out = o;
+    return 0;
+}
+
+static int public_get(struct req *req, struct resp *resp)
+{
+    int64_t id;
+    json_t *o = NULL, *a = NULL;
+    int rc = published_or_reply(req, resp, &id, &o);
+    if (rc)
+        return rc;
+    rc = targets_json(db_read(), id, &a);
     if (rc) {
         json_decref(o);
         return rc;
@@ -571,19 +583,8 @@ static int public_get(struct req *req, struct resp *resp)
 static int public_verify(struct req *req, struct resp *resp)
 {
     int64_t id;
-    int rc = id_or_reply(req, resp, &id);
-    if (rc)
-        return rc;
-    char key[24];
-    snprintf(key, sizeof key, "%" PRId64, id);
     json_t *o = NULL;
-    rc = rec_get(db_read(), &inspections_task, key, &o);
-    if (!rc && strcmp(json_string_value(json_object_get(o, "status")), "published"))
-        rc = ERR_NOTFOUND;
-    if (rc == ERR_NOTFOUND) {
-        json_decref(o);
-        return reply_error(resp, rc, "not_found", "未找到该公示任务", NULL);
-    }
+    int rc = published_or_reply(req, resp, &id, &o);
     if (rc)
         return rc;
     const char *seed = req_query(req, "seed");
