@@ -187,7 +187,7 @@ async function openDrawer(page) {
   await page.getByRole('button', { name: '菜单', exact: true }).click()
   await page.getByTestId('menu').waitFor()
   // Until it has slid in (taps and screenshots land where the drawer will be).
-  await page.locator('.menu-drawer').evaluate((el) => Promise.all(el.getAnimations({ subtree: true }).map((a) => a.finished)))
+  await page.locator('.menu-drawer').evaluate((el) => Promise.all(el.getAnimations({ subtree: true }).map((a) => a.finished.catch(() => {})) /* a cancelled animation rejects: it is over too */))
   await eventually(async () => (await page.locator('.menu-drawer').boundingBox()).x === 0, { what: 'drawer open' })
 }
 
