@@ -220,6 +220,69 @@ struct record inspections_lives_violation = {
     .fields = lives_violation_fields,
 };
 
+/* 行政执法证 (GET /api/v1/inspectors, PUT /api/v1/inspectors/{id}/credential). */
+const struct field inspections_credential_body[] = {
+    {"cert_no", FIELD_STRING, FIELD_REQUIRED, 32, "执法证号", NULL},
+    {"field", FIELD_STRING, FIELD_REQUIRED, 50, "执法领域", NULL},
+    {"expires", FIELD_DATE, FIELD_REQUIRED, 10, "有效期至", NULL},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+static const struct field credential_fields[] = {
+    {"inspector", FIELD_INT, FIELD_INTERNAL, 0, "用户编号", "c.inspector"},
+    {"username", FIELD_STRING, FIELD_READONLY, 0, "用户名", "u.username"},
+    {"display_name", FIELD_STRING, FIELD_READONLY | FIELD_NULLABLE, 0, "姓名", "u.display_name"},
+    {"department", FIELD_INT, FIELD_READONLY | FIELD_NULLABLE, 0, "部门编号", "u.department"},
+    {"department_name", FIELD_STRING, FIELD_READONLY | FIELD_NULLABLE, 0, "部门", "d.name"},
+    {"region", FIELD_STRING, FIELD_READONLY, 0, "区划代码", "u.region"},
+    {"cert_no", FIELD_STRING, FIELD_INTERNAL, 32, "执法证号", "c.cert_no"},
+    {"field", FIELD_STRING, FIELD_INTERNAL, 50, "执法领域", "c.field"},
+    {"expires", FIELD_DATE, FIELD_INTERNAL, 10, "有效期至", "c.expires"},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+/* GET /api/v1/inspectors: every inspector, certified or not (the page that keeps
+ * certificates lists those still without one); the certificate's fields are null then. */
+static const struct field inspector_fields[] = {
+    {"inspector", FIELD_INT, FIELD_READONLY, 0, "用户编号", "u.id"},
+    {"username", FIELD_STRING, FIELD_READONLY, 0, "用户名", "u.username"},
+    {"display_name", FIELD_STRING, FIELD_READONLY | FIELD_NULLABLE, 0, "姓名", "u.display_name"},
+    {"department", FIELD_INT, FIELD_READONLY | FIELD_NULLABLE, 0, "部门编号", "u.department"},
+    {"department_name", FIELD_STRING, FIELD_READONLY | FIELD_NULLABLE, 0, "部门", "d.name"},
+    {"region", FIELD_STRING, FIELD_READONLY, 0, "区划代码", "u.region"},
+    {"region_name", FIELD_STRING, FIELD_READONLY | FIELD_NULLABLE, 0, "行政区划", "r.name"},
+    {"disabled", FIELD_BOOL, FIELD_READONLY, 0, "已停用", "u.disabled"},
+    {"cert_no", FIELD_STRING, FIELD_READONLY | FIELD_NULLABLE, 0, "执法证号", "c.cert_no"},
+    {"field", FIELD_STRING, FIELD_READONLY | FIELD_NULLABLE, 0, "执法领域", "c.field"},
+    {"expires", FIELD_DATE, FIELD_READONLY | FIELD_NULLABLE, 0, "有效期至", "c.expires"},
+    {NULL, 0, 0, 0, NULL, NULL},
+};
+
+struct record inspections_inspector = {
+    .name = "inspector",
+    .label = "执法人员",
+    .table = "users",
+    .from = " FROM users u",
+    .joins = " LEFT JOIN inspector_credentials c ON c.inspector = u.id"
+             " LEFT JOIN departments d ON d.id = u.department"
+             " LEFT JOIN regions r ON r.code = u.region",
+    .key = "id",
+    .key_expr = "u.id",
+    .fields = inspector_fields,
+};
+
+struct record inspections_credential = {
+    .name = "inspector_credential",
+    .label = "执法人员",
+    .table = "inspector_credentials",
+    .from = " FROM inspector_credentials c",
+    .joins = " JOIN users u ON u.id = c.inspector LEFT JOIN departments d ON d.id = u.department",
+    .key = "inspector",
+    .key_expr = "c.inspector",
+    .stamp = "updated_at",
+    .fields = credential_fields,
+};
+
 int inspections_stratum(const char *credit)
 {
     return credit && credit[0] >= 'A' && credit[0] <= 'D' && !credit[1] ? credit[0] - 'A' : -1;
@@ -300,9 +363,10 @@ int inspections_check_task(const struct principal *p, json_t *v, const char **fi
     if (!pool || json_is_null(pool))
         json_object_set_new(v, "inspector_pool", pool = json_object());
     if (!array_of(json_object_get(pool, "departments"), 1) ||
-        !array_of(json_object_get(pool, "regions"), 0))
-        return BAD("inspector_pool",
-                   "检查人员库须为 {departments: [部门编号], regions: [区划代码]}");
+        !array_of(json_object_get(pool, "regions"), 0) ||
+        !array_of(json_object_get(pool, "fields"), 0))
+        return BAD("inspector_pool", "检查人员库须为 {departments: [部门编号], regions: [区划代码],"
+                                     " fields: [执法领域]}");
     if (!json_array_size(json_object_get(pool, "departments"))) /* the task's own inspectors */
         json_object_set(pool, "departments", deps);
     json_t *period = json_object_get(v, "period");
@@ -700,6 +764,57 @@ static int conflicted(const struct fixed *f, size_t pos, size_t i)
     return r && r->kind == 2;
 }
 
+/* Keeps in f's pool the inspectors whose 执法证 is valid today, of one of fields when that
+ * array is not empty, in the order they came. */
+static int keep_certified(struct db *db, struct fixed *f, json_t *fields)
+{
+    char today[DATE_LEN + 1];
+    date_format(date_today(), today);
+    struct db_stmt *st = NULL;
+    int64_t *ok = NULL;
+    size_t n = 0, cap = 0;
+    int rc = db_prepare(db,
+                        "SELECT inspector, field FROM inspector_credentials WHERE expires >= ?"
+                        " ORDER BY inspector",
+                        &st),
+        step = DB_DONE;
+    if (!rc)
+        rc = db_bind_text(st, 1, today, -1);
+    while (!rc && (step = db_step(st)) == DB_ROW) {
+        int keep = !json_array_size(fields);
+        size_t k;
+        json_t *x;
+        json_array_foreach(fields, k, x)
+        {
+            keep |= !strcmp(json_string_value(x), db_col_text(st, 1));
+        }
+        if (!keep)
+            continue;
+        ok = room(ok, n, &cap, sizeof *ok);
+        ok[n++] = db_col_int(st, 0);
+    }
+    if (!rc && step != DB_DONE)
+        rc = step;
+    db_done(st);
+    size_t out = 0;
+    for (size_t i = 0; !rc && i < f->npool; i++) {
+        size_t lo = 0, hi = n;
+        while (lo < hi) { /* ok is in id order */
+            size_t mid = (lo + hi) / 2;
+            if (ok[mid] < f->pool[i].id)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < n && ok[lo] == f->pool[i].id)
+            f->pool[out++] = f->pool[i];
+    }
+    if (!rc)
+        f->npool = out;
+    free(ok);
+    return rc;
+}
+
 /* Gathers what a commit of f->task fixes: the population in scope in code order (those
  * inspected in the period marked when the task says so), the inspector pool, and the
  * relations between them; before is the task's id (previous teams come from older tasks). */
@@ -713,6 +828,8 @@ static int gather(struct db *db, struct fixed *f, int64_t before)
     if (!rc)
         rc = accounts_each_of_role(db, ROLE_INSPECTOR, json_object_get(pool, "departments"),
                                    json_object_get(pool, "regions"), add_inspector, f);
+    if (!rc)
+        rc = keep_certified(db, f, json_object_get(pool, "fields"));
     if (!rc)
         rc = find_relations(db, f, before);
     return rc;
@@ -1310,4 +1427,84 @@ void inspections_decorate(json_t *task)
                    ? json_is_true(json_object_get(task, "published_late"))
                    : inspections_publication_late(day, -1, date_today());
     json_object_set_new(task, "late", json_boolean(late));
+}
+
+/* Puts into names each id of ids that lookup names ("10": "市场监管局"); ids may be numbers
+ * or codes. */
+static void name_each(json_t *names, json_t *ids, const char *(*lookup)(json_t *id))
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(ids, i, x)
+    {
+        char key[32];
+        if (json_is_integer(x))
+            snprintf(key, sizeof key, "%" JSON_INTEGER_FORMAT, json_integer_value(x));
+        else if (json_is_string(x))
+            snprintf(key, sizeof key, "%s", json_string_value(x));
+        else
+            continue;
+        const char *name = lookup(x);
+        if (name)
+            json_object_set_new(names, key, json_string(name));
+    }
+}
+
+static const char *department_name(json_t *id)
+{
+    return refdata_department_name(json_integer_value(id));
+}
+
+static const char *region_name(json_t *code)
+{
+    return refdata_region_name(json_string_value(code));
+}
+
+static const char *chain_name(json_t *id)
+{
+    for (const struct chain_row *c = refdata_chains; c->id; c++)
+        if (c->id == json_integer_value(id))
+            return c->name;
+    return NULL;
+}
+
+int inspections_names(struct db *db, json_t *task)
+{
+    json_t *scope = json_object_get(task, "scope"), *pool = json_object_get(task, "inspector_pool");
+    json_t *departments = json_object(), *regions = json_object(), *chains = json_object(),
+           *items = json_object();
+    name_each(departments, json_object_get(task, "departments"), department_name);
+    name_each(departments, json_object_get(pool, "departments"), department_name);
+    name_each(regions, json_object_get(scope, "regions"), region_name);
+    name_each(regions, json_object_get(pool, "regions"), region_name);
+    const char *own = json_string_value(json_object_get(task, "region"));
+    if (own && refdata_region_name(own))
+        json_object_set_new(regions, own, json_string(refdata_region_name(own)));
+    name_each(chains, json_object_get(scope, "chains"), chain_name);
+    json_object_set_new(task, "names",
+                        json_pack("{so so so so}", "departments", departments, "items", items,
+                                  "regions", regions, "chains", chains));
+    int rc = 0;
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(task, "items"), i, x)
+    {
+        struct db_stmt *st;
+        if (rc || !json_is_integer(x))
+            break;
+        rc = db_prepare(db, "SELECT name FROM inspection_items WHERE id = ?", &st);
+        if (!rc)
+            rc = db_bind_int(st, 1, json_integer_value(x));
+        if (!rc)
+            rc = db_row(st);
+        if (!rc) {
+            char key[32];
+            snprintf(key, sizeof key, "%" JSON_INTEGER_FORMAT, json_integer_value(x));
+            json_object_set_new(items, key, json_string(db_col_text(st, 0)));
+        }
+        db_done(st);
+        if (rc == ERR_NOTFOUND) /* an item deleted since: no name */
+            rc = 0;
+    }
+    return rc;
 }

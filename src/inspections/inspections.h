@@ -22,6 +22,10 @@
 #include "record/record.h"
 
 extern struct record inspections_task, inspections_item, inspections_assignment;
+/* 行政执法证: an inspector's certificate number, field and expiry; only inspectors holding a
+ * valid one (of one of the pool's fields, when it names some) enter a task's pool. */
+extern struct record inspections_credential, inspections_inspector;
+extern const struct field inspections_credential_body[];
 /* 一公开 as open data in the LIVES layout: the entities, results and violations of published
  * tasks. */
 extern struct record inspections_lives_business, inspections_lives_inspection,
@@ -95,6 +99,10 @@ int inspections_publication_late(int32_t due, int32_t published, int32_t today);
 
 /* Adds "late" to a task's JSON: published after its deadline, or past it and not published. */
 void inspections_decorate(json_t *task);
+/* Adds "names" to a task's JSON, for readers who cannot look them up (the public pages):
+ * {"departments":{id:name}, "items":{id:name}, "regions":{code:name}, "chains":{id:name}}
+ * for the ids its departments, items, scope and inspector pool name. */
+int inspections_names(struct db *db, json_t *task);
 
 /* Whether p may record the result of a target of a task in status: 0; ERR_CONFLICT when the
  * task is not being inspected (drawn or in progress); ERR_FORBIDDEN unless p is on the

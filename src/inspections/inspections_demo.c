@@ -57,6 +57,30 @@ static const int inspector_departments[] = {10, 10, 10, 10, 10, 10, 9, 14, 7, 10
 static const char *const counties[] = {"371502", "371503", "371521", "371522", "371524", "371525",
                                        "371526", "371581", "371571", "371572", "371573"};
 
+/* The field (执法领域) of a department's law-enforcement certificates. */
+static const char *field_of(int department)
+{
+    switch (department) {
+    case 9: return "生态环境保护综合执法";
+    case 14: return "住房和城乡建设综合执法";
+    case 7: return "劳动保障监察";
+    default: return "市场监管综合执法";
+    }
+}
+
+/* Gives inspector id certificate number seq of department's field, valid days from today. */
+static int credential(struct db *w, int64_t id, size_t seq, int department, int days)
+{
+    char cert[24], expires[DATE_LEN + 1];
+    snprintf(cert, sizeof cert, "1537%06zu", seq);
+    date_format(date_today() + days, expires);
+    json_t *v = json_pack("{sI ss ss ss}", "inspector", (json_int_t)id, "cert_no", cert, "field",
+                          field_of(department), "expires", expires);
+    int rc = rec_insert(w, &inspections_credential, v);
+    json_decref(v);
+    return rc;
+}
+
 /* A year of tasks, oldest first: the county, what it covers (GB/T 4754 industry prefixes, or a
  * chain), the departments (a second one makes a joint task), when it started (days ago) and
  * how far it has gone. */
@@ -243,8 +267,14 @@ int inspections_demo(struct db *w, struct demo *d)
         const char *field;
         int64_t id;
         rc = accounts_create(w, NULL, &u, &id, &field);
+        if (!rc) /* every 40th certificate has lapsed: that inspector stays out of pools */
+            rc = credential(w, id, i + 1, dept, i % 40 == 39 ? -30 : 400 + (int)(i % 700));
     }
-    int64_t bureau = 0;
+    int64_t bureau = 0, login = 0;
+    if (!rc)
+        rc = accounts_find(w, "inspector", &login);
+    if (!rc)
+        rc = credential(w, login, n + 1, 10, 500);
     if (!rc)
         rc = accounts_find(w, "bureau", &bureau);
     char msg[1024];

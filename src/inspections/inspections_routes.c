@@ -14,6 +14,7 @@
  *   GET  /api/v1/public/inspection-tasks[/{id}]  published tasks, no login
  */
 #include "inspections/inspections.h"
+#include "accounts/accounts.h"
 #include "audit/audit.h"
 #include "core/err.h"
 #include "core/timeutil.h"
@@ -148,6 +149,80 @@ static int conflicts_get(struct req *req, struct resp *resp)
     return reply_json(resp, 200, json_pack("{so}", "items", a));
 }
 
+/* ---- inspectors: 行政执法证 ---- */
+
+static const struct list_filter inspector_filters[] = {
+    {"department", " AND u.department = ?", "department"},
+    {"region", " AND u.region = ?", "region", refdata_parse_region},
+    /* Counts run on users alone: the certificate is asked for in subqueries. */
+    {"field", " AND u.id IN (SELECT inspector FROM inspector_credentials WHERE field = ?)",
+     "field"},
+    /* ?valid=1: a certificate valid today; 0: none, or expired. */
+    {"valid",
+     " AND (CASE WHEN EXISTS (SELECT 1 FROM inspector_credentials x WHERE x.inspector = u.id"
+     " AND x.expires >= substr(?, 1, 10)) THEN '1' ELSE '0' END) = substr(?, 12, 1)",
+     NULL, list_parse_today_flag},
+    {NULL},
+};
+
+static const struct list_def inspectors_list = {
+    .rec = &inspections_inspector,
+    .where = " AND u.role = 'inspector'",
+    .order = "u.id",
+    .filename = "执法人员",
+    .filters = inspector_filters,
+};
+
+/* PUT /api/v1/inspectors/{id}/credential: records or renews an inspector's certificate. */
+static int credential_put(struct req *req, struct resp *resp)
+{
+    int64_t id;
+    int rc = req_id_or_reply(req, resp, "id", "未找到该执法人员", &id);
+    if (rc)
+        return rc;
+    char key[24], object[48];
+    snprintf(key, sizeof key, "%" PRId64, id);
+    snprintf(object, sizeof object, "user:%s", key);
+    json_t *v = json_deep_copy(req->json), *o = NULL, *before = NULL;
+    json_object_set_new(v, "inspector", json_integer(id));
+    struct db *w = db_write_begin();
+    json_t *user = NULL;
+    rc = w ? accounts_get(w, id, &user) : ERR_DB;
+    /* Someone else's inspector is not found: a county keeps its own inspectors' papers. */
+    int not_inspector =
+        rc == ERR_NOTFOUND ||
+        (!rc && (strcmp(json_string_value(json_object_get(user, "role")), "inspector") ||
+                 scope_allows(req->user, json_string_value(json_object_get(user, "region")))));
+    json_decref(user);
+    if (not_inspector)
+        rc = ERR_NOTFOUND;
+    if (!rc) {
+        rc = rec_get(w, &inspections_credential, key, &before);
+        rc = rc == ERR_NOTFOUND ? rec_insert(w, &inspections_credential, v)
+             : rc               ? rc
+                                : rec_update(w, &inspections_credential, key, v);
+    }
+    if (!rc)
+        rc = rec_get(w, &inspections_credential, key, &o);
+    char *detail = rc ? NULL : rec_diff(&inspections_credential, o, before);
+    if (!rc)
+        rc = audit_record_as(w, req->user, req->ip, "inspector.credential", object, detail);
+    free(detail);
+    if (w)
+        rc = db_write_end(w, rc);
+    json_decref(v);
+    json_decref(before);
+    if (not_inspector)
+        return reply_error(resp, ERR_NOTFOUND, "not_found", "未找到该执法人员", NULL);
+    if (rc == ERR_CONFLICT)
+        return reply_error(resp, rc, "duplicate", "该执法证号已登记给其他人员", "cert_no");
+    if (rc) {
+        json_decref(o);
+        return rc;
+    }
+    return reply_json(resp, 200, o);
+}
+
 /* ---- tasks ---- */
 
 static int tasks_prepare(struct req *req, struct resp *resp, struct list_query *q)
@@ -263,6 +338,8 @@ static int task_get(struct req *req, struct resp *resp)
         rc = task_or_reply(req, resp, db_read(), id, &o);
     if (!rc)
         inspections_decorate(o);
+    if (!rc && (rc = inspections_names(db_read(), o)))
+        json_decref(o);
     return rc ? rc : reply_json(resp, 200, o);
 }
 
@@ -575,6 +652,10 @@ static int public_get(struct req *req, struct resp *resp)
     json_object_del(o, "created_by");
     inspections_decorate(o);
     json_object_set_new(o, "targets", a);
+    if ((rc = inspections_names(db_read(), o))) {
+        json_decref(o);
+        return rc;
+    }
     return reply_json(resp, 200, o);
 }
 
@@ -630,6 +711,9 @@ static const struct route routes[] = {
     {"POST", "/api/v1/inspection-items", item_create, ROLES_PLAN, inspections_item_fields,
      ROUTE_BODY_JSON, 0},
     {"GET", "/api/v1/inspection-conflicts", conflicts_get, ROLES_PLAN, NULL, 0, 0},
+    {"GET", "/api/v1/inspectors", NULL, ROLES_SEE, NULL, 0, 0, &inspectors_list},
+    {"PUT", "/api/v1/inspectors/{id}/credential", credential_put, ROLES_PLAN,
+     inspections_credential_body, ROUTE_BODY_JSON, 0},
     {"POST", "/api/v1/inspection-conflicts", conflict_create, ROLES_PLAN, conflict_fields,
      ROUTE_BODY_JSON, 0},
     {"GET", "/api/v1/inspection-tasks", NULL, ROLES_SEE, NULL, 0, 0, &tasks_list},
@@ -662,6 +746,8 @@ static const struct route routes[] = {
 
 static struct record *const records[] = {
     &inspections_task,
+    &inspections_credential,
+    &inspections_inspector,
     &inspections_item,
     &inspections_assignment,
     &inspections_lives_business,
@@ -673,6 +759,7 @@ static struct record *const records[] = {
 static const struct audit_action actions[] = {
     {"inspection_item.create", "新增抽查事项"},
     {"inspection_conflict.create", "登记回避关系"},
+    {"inspector.credential", "登记执法证"},
     {"inspection_task.create", "创建抽查任务"},
     {"inspection_task.commit", "抽查任务承诺（公布种子哈希）"},
     {"inspection_task.draw", "双随机抽取"},

@@ -1,9 +1,11 @@
 """双随机、一公开 (M4): tasks committed, drawn and verified; refusals before anything is
 committed; results by the team; publication with nothing unpublished public. Both engines."""
+import datetime
 import hashlib
 import itertools
 
 import pytest
+from urllib.parse import quote
 
 from conftest import PASSWORD, assert_refused, serving, valid_uscc
 
@@ -41,6 +43,15 @@ class Town:
                                             "display_name": f"执法人员{i}"})
             self.inspectors.append(r["id"])
             self.tok[r["id"]] = s.login(name)
+            self.certify(r["id"], f"3715{i:06d}")
+
+    def certify(self, uid, cert_no, expires="2099-12-31"):
+        """Gives inspector uid a law-enforcement certificate (only the certified are drawn)."""
+        r = self.s.req("PUT", f"/api/v1/inspectors/{uid}/credential",
+                       {"cert_no": cert_no, "field": "市场监管综合执法", "expires": expires},
+                       token=self.admin)
+        assert r.status == 200, r.raw[:300]
+        return r.body
 
     def post(self, path, body, token=None, status=201):
         r = self.s.req("POST", path, body, token=token or self.admin)
@@ -168,7 +179,10 @@ def test_refusals_change_nothing(town):
 
 
 def test_county_scope_results_and_publication(town):
-    t = town.task(token=town.county, scope={}, ratios={"A": 0.05, "B": 0.05, "C": 0.1, "D": 0.2})
+    item = town.post("/api/v1/inspection-items", {"name": "食品经营许可情况的检查",
+                                                  "department": 10}, town.city)
+    t = town.task(token=town.county, scope={}, ratios={"A": 0.05, "B": 0.05, "C": 0.1, "D": 0.2},
+                  items=[item["id"]])
     assert t["region"] == "371502" and t["scope"]["regions"] == ["371502"]
     town.post(f"{TASKS}/{t['id']}/commit", None, town.county, 200)
     d = town.post(f"{TASKS}/{t['id']}/draw", None, town.county, 200)
@@ -197,6 +211,11 @@ def test_county_scope_results_and_publication(town):
     assert p["status"] == "published" and p["published_at"]
     got = town.s.req("GET", f"/api/v1/public/inspection-tasks/{t['id']}").body
     assert got["seed"] == d["seed"] and "created_by" not in got
+    # The public page names what the ids stand for (a citizen cannot look them up).
+    assert got["names"] == {"departments": {"10": got["names"]["departments"]["10"]},
+                            "items": {str(item["id"]): "食品经营许可情况的检查"},
+                            "regions": {"371502": "东昌府区"}, "chains": {}}
+    assert got["names"]["departments"]["10"]
     mine = next(g for g in got["targets"] if g["uscc"] == x["uscc"])
     assert mine["outcome"] == "rectify" and mine["rectify_by"] == "2026-12-31"
     public = town.s.req("GET", "/api/v1/public/inspection-tasks").body
@@ -480,6 +499,7 @@ def test_county_inspectors_drawn_for_a_city_task_work_on_it(town):
                                         "region": "371521"})
         ids.append(r["id"])
         tok[r["id"]] = town.s.login(f"county-insp{n}")
+        town.certify(r["id"], f"3715C{n:05d}")
     town.s.sql("UPDATE users SET disabled = 1 WHERE id = ?", (ids[2],))  # not in the pool
     t = town.task(period={"from": "2022-01-01", "to": "2022-12-31"},
                   inspector_pool={"departments": [10], "regions": ["371521"]},
@@ -499,3 +519,74 @@ def test_county_inspectors_drawn_for_a_city_task_work_on_it(town):
     assert_refused(town.s.req("GET", f"{TASKS}/{t['id']}", token=tok[ids[2]]), 403)
     assert_refused(town.s.req("POST", f"{TASKS}/{t['id']}/targets/{x['uscc']}/result",
                               {"outcome": "pass"}, token=tok[ids[2]]), 403)
+
+
+INSPECTORS = "/api/v1/inspectors"
+
+
+def test_only_certified_inspectors_are_drawn(town):
+    """行政执法证: the pool takes the inspectors whose certificate is valid on the day of the
+    commit (and of one of its fields, when it names some)."""
+    uid = town.post("/api/v1/users", {"username": "uncertified", "password": PASSWORD,
+                                      "role": "inspector", "department": 10})["id"]
+    body = dict(BODY_2025, inspector_pool={"departments": [10], "regions": ["371500"]})
+    before = town.post(PREVIEW, body, town.city, 200)["inspectors"]["pool"]
+    c = town.certify(uid, "3715X00001", expires="2020-01-01")  # lapsed
+    assert c["inspector"] == uid and c["cert_no"] == "3715X00001" and c["username"] == "uncertified"
+    assert town.post(PREVIEW, body, town.city, 200)["inspectors"]["pool"] == before
+    town.certify(uid, "3715X00001", expires="2099-01-01")  # renewed
+    assert town.post(PREVIEW, body, town.city, 200)["inspectors"]["pool"] == before + 1
+    fields = dict(body, inspector_pool=dict(body["inspector_pool"], fields=["生态环境保护综合执法"]))
+    assert town.post(PREVIEW, fields, town.city, 200)["inspectors"]["pool"] == 0
+    # The list, with its filters; the bureau and inspectors read it.
+    got = town.s.req("GET", f"{INSPECTORS}?page_size=200", token=town.city).body
+    mine = [i for i in got["items"] if i["inspector"] == uid]
+    assert len(mine) == 1 and mine[0]["expires"] == "2099-01-01" and mine[0]["department"] == 10
+    assert mine[0]["field"] == "市场监管综合执法" and mine[0]["department_name"]
+    # Inspectors without a certificate are listed too (their page gives them one), as not valid.
+    today = datetime.date.today().isoformat()
+    lapsed = town.s.req("GET", f"{INSPECTORS}?valid=0&page_size=200",
+                        token=town.s.tokens["inspector"]).body
+    assert all(i["expires"] is None or i["expires"] < today for i in lapsed["items"])
+    bare = town.post("/api/v1/users", {"username": "bare", "password": PASSWORD,
+                                       "role": "inspector", "department": 9})["id"]
+    got = town.s.req("GET", f"{INSPECTORS}?valid=0&department=9&page_size=200",
+                     token=town.city).body
+    assert [i for i in got["items"] if i["inspector"] == bare] == [dict(
+        inspector=bare, username="bare", display_name="bare", department=9,
+        department_name=got["items"][-1]["department_name"], region="371500",
+        region_name="聊城市", disabled=False, cert_no=None, field=None, expires=None)]
+    valid = town.s.req("GET", f"{INSPECTORS}?valid=1&page_size=200", token=town.city).body
+    assert valid["total"] > 0 and all(i["expires"] >= today for i in valid["items"])
+    assert all(i["inspector"] != bare for i in valid["items"])
+    # Refusals: not an inspector, a number taken, bad input, who may.
+    assert_refused(town.s.req("PUT", f"{INSPECTORS}/{town.s.ids['city']}/credential",
+                              {"cert_no": "3715Y00001", "field": "x", "expires": "2099-01-01"},
+                              token=town.admin), 404)
+    assert_refused(town.s.req("PUT", f"{INSPECTORS}/{uid}/credential",
+                              {"cert_no": "3715000000", "field": "x", "expires": "2099-01-01"},
+                              token=town.admin), 409, "duplicate", "cert_no")
+    for bad, field in [({"cert_no": 5}, "cert_no"), ({"expires": "2099-02-30"}, "expires"),
+                       ({"field": ""}, "field")]:
+        b = dict({"cert_no": "3715Z00001", "field": "市场监管综合执法", "expires": "2099-01-01"},
+                 **bad)
+        assert_refused(town.s.req("PUT", f"{INSPECTORS}/{uid}/credential", b,
+                                  token=town.admin), 422, field=field)
+    assert_refused(town.s.req("PUT", f"{INSPECTORS}/{uid}/credential",
+                              {"cert_no": "3715Z00001", "field": "x", "expires": "2099-01-01"},
+                              token=town.tok[town.inspectors[0]]), 403)
+    assert_refused(town.s.req("GET", INSPECTORS), 401)
+    # A county keeps its own inspectors' papers: the city's inspector is not found for it; the
+    # field filter finds the certificate's field.
+    assert_refused(town.s.req("PUT", f"{INSPECTORS}/{uid}/credential",
+                              {"cert_no": "3715Z00002", "field": "x", "expires": "2099-01-01"},
+                              token=town.county), 404, "not_found")
+    assert town.s.req("GET", f"{INSPECTORS}/{uid}", token=town.city).status in (404, 405)
+    env = town.s.req("GET", f"{INSPECTORS}?field={quote('生态环境保护综合执法')}", token=town.city).body
+    assert env["total"] == 0
+    market = town.s.req("GET", f"{INSPECTORS}?field={quote('市场监管综合执法')}&page_size=100",
+                        token=town.city).body
+    assert market["total"] >= 7 and uid in {i["inspector"] for i in market["items"]}
+    assert {i["field"] for i in market["items"]} == {"市场监管综合执法"}
+    assert town.s.scalar("SELECT cert_no FROM inspector_credentials WHERE inspector = ?",
+                         (uid,)) == "3715X00001"

@@ -182,7 +182,7 @@ def test_meta_for_every_role(fresh_server):
         expected.add("/api/v1/public/inspection-tasks")  # 一公开: public too
         if role in ("bureau", "inspector"):
             expected |= {"/api/v1/inspection-items", "/api/v1/inspection-tasks",
-                         "/api/v1/inspection-assignments"}
+                         "/api/v1/inspection-assignments", "/api/v1/inspectors"}
             # 检查执法: campaigns, inspection records and cases
             expected |= {"/api/v1/campaigns", "/api/v1/inspections", "/api/v1/cases"}
         expected.add("/api/v1/cylinder-types")  # 气瓶充装: the types are every role's
@@ -197,7 +197,8 @@ def test_meta_for_every_role(fresh_server):
                                     "/api/v1/audit", "/api/v1/login-log", "/api/v1/demands",
                                     "/api/v1/services", "/api/v1/inspection-items",
                                     "/api/v1/inspection-tasks", "/api/v1/public/inspection-tasks",
-                                    "/api/v1/inspection-assignments", "/api/v1/campaigns",
+                                    "/api/v1/inspection-assignments", "/api/v1/inspectors",
+                                    "/api/v1/campaigns",
                                     "/api/v1/inspections", "/api/v1/cases"} | CYLINDER_LISTS | {
                                     "/api/v1/cylinder-types", "/api/v1/equipment"}
 

@@ -84,6 +84,7 @@ ITEMS = "/api/v1/inspection-items"
 TASKS = "/api/v1/inspection-tasks"
 PUBLIC_TASKS = "/api/v1/public/inspection-tasks"  # public, as the catalogue
 ASSIGNMENTS = "/api/v1/inspection-assignments"
+INSPECTORS = "/api/v1/inspectors"  # 执法人员 and their certificates
 CAMPAIGNS = "/api/v1/campaigns"  # 检查执法
 INSPECTIONS = "/api/v1/inspections"
 CASES = "/api/v1/cases"
@@ -97,7 +98,7 @@ FILLING_CHECKS = "/api/v1/filling-checks"
 CYLINDER_LISTS = {STATIONS, FILLERS, CYLINDERS, FILLINGS, FILLING_CHECKS}
 EQUIPMENT = "/api/v1/equipment"  # 特种设备: bureau, inspectors, an enterprise its own
 LIST_PATHS = {ENT, USERS, AUDIT, LOGIN_LOG, OFFICERS, DEMANDS, SERVICES, ITEMS, TASKS,
-              PUBLIC_TASKS, ASSIGNMENTS} | ENFORCEMENT | CYLINDER_LISTS | {CYL_TYPES} | {EQUIPMENT}
+              PUBLIC_TASKS, ASSIGNMENTS, INSPECTORS} | ENFORCEMENT | CYLINDER_LISTS | {CYL_TYPES} | {EQUIPMENT}
 
 
 def _officer_id(s):
@@ -210,6 +211,12 @@ FILTER_SAMPLES = {
     PUBLIC_TASKS: {"status": ("published", lambda i, v: i["status"] == v),
                    "region": ("371502", lambda i, v: i["region"] == v),
                    "late": ("0", lambda i, v: i["late"] is False)},
+    INSPECTORS: {
+        "department": ("10", lambda i, v: i["department"] == 10),
+        "region": ("371502", lambda i, v: i["region"] == v),
+        "field": ("市场监管综合执法", lambda i, v: i["field"] == v),
+        "valid": ("1", lambda i, v: i["expires"] >= "2026-01-01"),
+    },
     ASSIGNMENTS: {
         "inspector": (lambda s: str(s.scalar("SELECT inspector FROM inspection_assignments"
                                              " ORDER BY task, uscc LIMIT 1")),
@@ -284,14 +291,14 @@ def test_meta_lists_for_admin(ui):
     records = {ENT: "entity", USERS: "user", AUDIT: "audit", LOGIN_LOG: "audit",
                OFFICERS: "officer", DEMANDS: "demand", SERVICES: "service",
                ITEMS: "inspection_item", TASKS: "inspection_task", PUBLIC_TASKS: "inspection_task",
-               ASSIGNMENTS: "inspection_assignment", CAMPAIGNS: "campaign",
+               ASSIGNMENTS: "inspection_assignment", INSPECTORS: "inspector", CAMPAIGNS: "campaign",
                INSPECTIONS: "inspection", CASES: "case", CYL_TYPES: "cylinder_type",
                STATIONS: "station", FILLERS: "filler", CYLINDERS: "cylinder", FILLINGS: "filling",
                FILLING_CHECKS: "filling_check", EQUIPMENT: "equipment"}
     titles = {ENT: "市场主体", USERS: "用户", AUDIT: "操作日志", LOGIN_LOG: "登录日志",
               OFFICERS: "驻企服务员", DEMANDS: "企业诉求", SERVICES: "服务清单",
               ITEMS: "抽查事项清单", TASKS: "双随机抽查任务", PUBLIC_TASKS: "双随机抽查结果公示",
-              ASSIGNMENTS: "我的检查任务", CAMPAIGNS: "专项行动", INSPECTIONS: "检查记录",
+              ASSIGNMENTS: "我的检查任务", INSPECTORS: "执法人员", CAMPAIGNS: "专项行动", INSPECTIONS: "检查记录",
               CASES: "案件", CYL_TYPES: "气瓶型号", STATIONS: "充装单位", FILLERS: "充装人员",
               CYLINDERS: "气瓶", FILLINGS: "充装记录", FILLING_CHECKS: "充装查验记录",
               EQUIPMENT: "特种设备"}
@@ -312,11 +319,11 @@ def test_meta_lists_for_admin(ui):
 def test_meta_lists_follow_the_role(ui):
     lists = ok(get(ui, META, "county"))["lists"]
     assert set(lists) == {ENT, OFFICERS, DEMANDS, SERVICES, ITEMS, TASKS, PUBLIC_TASKS,
-                          ASSIGNMENTS, CYL_TYPES, EQUIPMENT} | ENFORCEMENT | CYLINDER_LISTS
+                          ASSIGNMENTS, INSPECTORS, CYL_TYPES, EQUIPMENT} | ENFORCEMENT | CYLINDER_LISTS
     assert ok(get(ui, META, "inspector"))["lists"].keys() == {ENT, OFFICERS, SERVICES, ITEMS,
                                                               TASKS, PUBLIC_TASKS,
-                                                              ASSIGNMENTS, CYL_TYPES,
-                                                              EQUIPMENT} | ENFORCEMENT
+                                                              ASSIGNMENTS, INSPECTORS,
+                                                              CYL_TYPES, EQUIPMENT} | ENFORCEMENT
     token = ui.login("enterprise", ui.cred["enterprise"])
     r = ui.req("GET", META, token=token)
     assert r.status == 200 and r.body["lists"].keys() == {DEMANDS, SERVICES, PUBLIC_TASKS,
@@ -365,7 +372,7 @@ def test_listed_filters_are_accepted(ui, path):
            LOGIN_LOG: ("actor", "me"), OFFICERS: ("region", "3" * 17),
            DEMANDS: ("overdue", "maybe"), SERVICES: ("department", "x"),
            ITEMS: ("department", "x"), TASKS: ("late", "maybe"), PUBLIC_TASKS: ("status", "lost"),
-           ASSIGNMENTS: ("task", "x"), CAMPAIGNS: ("department", "x"),
+           ASSIGNMENTS: ("task", "x"), INSPECTORS: ("valid", "maybe"), CAMPAIGNS: ("department", "x"),
            INSPECTIONS: ("rectification", "late"), CASES: ("harm", "tiny"),
            CYL_TYPES: ("medium", "H2O"), STATIONS: ("expired", "maybe"), FILLERS: ("active", "x"),
            CYLINDERS: ("status", "lost"), FILLINGS: ("overfill", "x"),
