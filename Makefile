@@ -92,13 +92,17 @@ api: $(B)/jianguan $(B)/faultfs.so
 api-pg: $(B)/jianguan
 	JIANGUAN_BIN=$(CURDIR)/$(B)/jianguan PY=$(PY) tests/run-pg.sh
 
+# Browser test files run WEB_JOBS at a time (each has its own backend and browser): most of a
+# browser test's time is spent waiting for pages, so two share a 2-core machine well.
+WEB_JOBS ?= 2
 webtest: $(B)/jianguan web
-	JIANGUAN_BIN=$(CURDIR)/$(B)/jianguan node --test tests/web/
+	JIANGUAN_BIN=$(CURDIR)/$(B)/jianguan node --test --test-concurrency=$(WEB_JOBS) tests/web/
 
+# The two API runs side by side (each is a client and one server, about a core's work); their
+# outputs are kept whole (-O).
 test: deps
 	$(MAKE) all unit
-	$(MAKE) api
-	$(MAKE) api-pg
+	$(MAKE) -O -j2 api api-pg
 	$(MAKE) webtest
 
 asan: deps
