@@ -492,12 +492,14 @@ int cylinders_demo(struct db *w, struct demo *d)
             rc = db_bind_int(ld, k++, e->filler);
         if (!rc)
             rc = db_bind_text(ld, k++, e->medium, -1);
+        /* The scale's 0.1 kg steps again: a float holds 57.3 as 57.2999992370605. */
+        double before = cylinders_round(e->before, 0.1), after = cylinders_round(e->after, 0.1);
         if (!rc)
-            rc = db_bind_double(ld, k++, e->before);
+            rc = db_bind_double(ld, k++, before);
         if (!rc)
-            rc = db_bind_double(ld, k++, e->after);
+            rc = db_bind_double(ld, k++, after);
         if (!rc)
-            rc = db_bind_double(ld, k++, cylinders_round((double)e->after - e->before, 0.001));
+            rc = db_bind_double(ld, k++, cylinders_round(after - before, 0.1));
         if (!rc)
             rc = db_bind_int(ld, k++, cylinders_overfilled(t, e->before, e->after));
         if (!rc)

@@ -501,7 +501,11 @@ static const struct list_filter cylinder_filters[] = {
     {"type"},
     {"status"},
     {"ownership"},
-    {"due", EXPIRED("c.next_inspection"), NULL, list_parse_today_flag},
+    /* ?due=1: past the inspection day and still kept (a scrapped cylinder is due nothing). */
+    {"due",
+     " AND (CASE WHEN c.next_inspection < substr(?, 1, 10) AND c.status <> 'scrapped' THEN '1'"
+     " ELSE '0' END) = substr(?, 12, 1)",
+     NULL, list_parse_today_flag},
     {"life_exceeded", EXPIRED("c.life_ends"), NULL, list_parse_today_flag},
     {"due_by", " AND c.next_inspection <= ?", NULL, list_parse_date},
     {NULL},

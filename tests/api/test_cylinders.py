@@ -486,11 +486,22 @@ def test_lists_and_scope(srv, w):
     assert_refused(srv.req("GET", CYL + "?region=371503", token=srv.tokens["county"]), 403)
     r = srv.req("GET", CYL + "?due=1&page_size=200", token=admin)
     assert r.status == 200 and r.body["items"]
-    assert all(i["inspection_overdue"] for i in r.body["items"])
+    assert all(i["inspection_overdue"] and i["status"] != "scrapped" for i in r.body["items"])
+    # A scrapped cylinder past its inspection day is due nothing: not in due=1, in due=0.
+    gone = w.cylinder(station=w.a, manufactured=day(-7 * 365), last_inspection=day(-5 * 365),
+                      status="scrapped")
+    assert gone not in {i["code"] for i in srv.req("GET", CYL + f"?due=1&station={w.a}&page_size=200",
+                                                   token=admin).body["items"]}
+    assert gone in {i["code"] for i in srv.req("GET", CYL + f"?due=0&station={w.a}&page_size=200",
+                                               token=admin).body["items"]}
     r = srv.req("GET", FILL + "?page_size=200", token=w.tb)
     assert r.status == 200 and all(i["station"] == w.b for i in r.body["items"])
     r = srv.req("GET", FILL + f"?from={day(0)}&to={day(0)}", token=admin)
     assert r.status == 200 and r.body["total"] > 0
+    # The demo's weights are a scale's, in 0.1 kg steps (not a float's 57.2999992370605).
+    demo = srv.req("GET", FILL + "?page_size=100", token=admin).body["items"]
+    weights = [i[k] for i in demo for k in ("weight_before", "weight_after", "net_weight")]
+    assert weights and all(len(repr(float(x)).split(".")[1]) == 1 for x in weights), weights
     for path in (STATIONS, FILLERS, CYL, FILL, CHECKS):
         assert srv.req("GET", path, token=srv.tokens["inspector"]).status == 403
         r = srv.req("GET", path + "?format=csv", token=admin)
