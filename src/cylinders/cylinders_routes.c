@@ -1207,6 +1207,121 @@ static const struct list_def checks_list = {
     .prepare = checks_prepare,
 };
 
+/* One day of ?name=YYYY-MM-DD (dflt when absent) into *day; 422 names the parameter. */
+static int day_param(struct req *req, struct resp *resp, const char *name, int32_t dflt,
+                     int32_t *day)
+{
+    const char *text = req_query(req, name);
+    *day = dflt;
+    if (text && *text && date_parse(text, strlen(text), day))
+        return reply_error(resp, ERR_INVALID, "validation_failed", "日期格式应为 YYYY-MM-DD", name);
+    return 0;
+}
+
+/* Binds the period, then the caller's scope (a station; else a region, when set). */
+static int bind_period(struct db_stmt *st, int64_t from, int64_t to, const char *scope)
+{
+    int rc = db_bind_int(st, 1, from);
+    if (!rc)
+        rc = db_bind_int(st, 2, to);
+    if (!rc && scope)
+        rc = db_bind_text(st, 3, scope, -1);
+    return rc;
+}
+
+/* GET /api/v1/filling-checks/stats?from=&to=&region=: the checks of a period (from: Monday of
+ * this week, to: today, both days included) counted in the caller's scope — checks, refusals,
+ * refusals by reason (every reason, in the answers' order) and the ten stations that refused
+ * most. One pass over the period's rows instead of a list count per reason and per station. */
+static int checks_stats(struct req *req, struct resp *resp)
+{
+    int32_t today = date_today(), from, to;
+    int rc = day_param(req, resp, "from", today - (date_weekday(today) - 1), &from);
+    if (!rc)
+        rc = day_param(req, resp, "to", today, &to);
+    if (rc)
+        return rc;
+    if (to < from)
+        return reply_error(resp, ERR_INVALID, "validation_failed", "结束日期不能早于开始日期",
+                           "to");
+    const char *region = req_query(req, "region"), *own = scope_region(req->user);
+    if (region && *region && !refdata_region_name(region))
+        return reply_error(resp, ERR_INVALID, "validation_failed", "未知的行政区划代码", "region");
+    if (own && region && *region && strcmp(region, own))
+        return reply_error(resp, ERR_FORBIDDEN, "forbidden", "无权查看其他辖区的数据", "region");
+    const char *where = "", *scope = NULL;
+    if (is_station(req))
+        where = " AND station = ?", scope = req->user->entity;
+    else if (own || (region && *region))
+        where = " AND region = ?", scope = own ? own : region;
+    int64_t t0 = date_start(from), t1 = date_start(to + 1);
+
+    struct strbuf sql;
+    strbuf_init(&sql, 1u << 14);
+    strbuf_puts(&sql, "SELECT count(*), coalesce(sum(1 - allowed), 0)");
+    for (int r = 0; r < CYL_NREASONS; r++)
+        strbuf_printf(&sql,
+                      ", coalesce(sum(CASE WHEN allowed = 0 AND instr(reasons, '\"%s\"') > 0"
+                      " THEN 1 ELSE 0 END), 0)",
+                      cylinders_reason_code(r));
+    strbuf_printf(&sql, " FROM cylinder_checks WHERE at >= ? AND at < ?%s", where);
+    struct db *db = db_read();
+    struct db_stmt *st = NULL;
+    json_t *reasons = json_array(), *stations = json_array(), *o = NULL;
+    int64_t checks = 0, refused = 0;
+    rc = db_prepare_once(db, strbuf_get(&sql), &st);
+    if (!rc)
+        rc = bind_period(st, t0, t1, scope);
+    if (!rc)
+        rc = db_row(st);
+    if (!rc) {
+        checks = db_col_int(st, 0);
+        refused = db_col_int(st, 1);
+        for (int r = 0; r < CYL_NREASONS; r++)
+            json_array_append_new(reasons, json_pack("{ss sI}", "code", cylinders_reason_code(r),
+                                                     "count", (json_int_t)db_col_int(st, 2 + r)));
+    }
+    db_finalize(st);
+    strbuf_reset(&sql);
+    strbuf_printf(&sql,
+                  "SELECT station, count(*) FROM cylinder_checks WHERE at >= ? AND at < ?%s"
+                  " AND allowed = 0 GROUP BY station ORDER BY 2 DESC, station LIMIT 10",
+                  where);
+    st = NULL;
+    if (!rc)
+        rc = db_prepare_once(db, strbuf_get(&sql), &st);
+    if (!rc)
+        rc = bind_period(st, t0, t1, scope);
+    int step;
+    while (!rc && (step = db_step(st)) == DB_ROW)
+        json_array_append_new(stations, json_pack("{ss sI}", "station", db_col_text(st, 0),
+                                                  "refused", (json_int_t)db_col_int(st, 1)));
+    if (!rc && step != DB_DONE)
+        rc = step;
+    db_finalize(st);
+    strbuf_dispose(&sql);
+    size_t i;
+    json_t *x;
+    json_array_foreach(stations, i, x)
+    {
+        json_t *row = NULL;
+        if (rc || rec_get(db, &cylinder_station_rec,
+                          json_string_value(json_object_get(x, "station")), &row))
+            continue; /* a check of a station since removed keeps its code */
+        json_object_set(x, "name", json_object_get(row, "name"));
+        json_decref(row);
+    }
+    char f[DATE_LEN + 1], t[DATE_LEN + 1];
+    date_format(from, f);
+    date_format(to, t);
+    if (!rc)
+        o = json_pack("{ss ss sI sI sO sO}", "from", f, "to", t, "checks", (json_int_t)checks,
+                      "refused", (json_int_t)refused, "by_reason", reasons, "by_station", stations);
+    json_decref(reasons);
+    json_decref(stations);
+    return rc ? rc : reply_json(resp, 200, o);
+}
+
 /* ---- 扫码查瓶 ---- */
 
 static int public_cylinder(struct req *req, struct resp *resp)
@@ -1327,6 +1442,7 @@ static const struct route routes[] = {
      512u << 10},
     {"GET", "/api/v1/fillings", NULL, ROLES_SEE, NULL, 0, 0, &fillings_list},
     {"GET", "/api/v1/filling-checks", NULL, ROLES_SEE, NULL, 0, 0, &checks_list},
+    {"GET", "/api/v1/filling-checks/stats", checks_stats, ROLES_SEE, NULL, 0, 0},
     {"GET", "/api/v1/public/cylinders/{code}", public_cylinder, ROLES_PUBLIC, NULL, 0, 0},
     {NULL, NULL, NULL, 0, NULL, 0, 0},
 };

@@ -567,3 +567,65 @@ def test_sigkill_keeps_every_acknowledged_filling(template):
         if s.proc is not None:
             s.stop()
         s.cleanup()
+
+
+STATS = "/api/v1/filling-checks/stats"
+
+
+def test_check_stats(srv, w):
+    """The overview's figures in one answer: checks, refusals by reason and by station, equal to
+    the list's counts, in the caller's scope."""
+    admin, county = srv.tokens["admin"], srv.tokens["county"]  # county: 371502, station A's
+    before = srv.req("GET", STATS, token=admin).body
+    assert before["to"] == day(0) and before["from"] <= day(0)
+    assert [r["code"] for r in before["by_reason"]] == [
+        "unknown_cylinder", "scrapped", "service_life_exceeded", "inspection_overdue",
+        "not_station_cylinder", "licence_expired", "medium_not_permitted",
+        "filler_not_certified", "wrong_medium", "filled_too_recently"]
+    ok = w.cylinder(station=w.a)
+    for n in range(3):
+        assert w.check(f"ZZ{w.tag}{n:05d}")["allowed"] is False  # unknown at A
+    assert w.check(ok)["allowed"] is True
+    assert w.check(ok, token=w.tb)["allowed"] is False  # not B's cylinder
+
+    def grown():  # the check log is written behind the answers (at most ~1 s)
+        now = srv.req("GET", STATS, token=admin).body
+        return now if now["checks"] >= before["checks"] + 5 else None
+    deadline, now = time.monotonic() + 10, None
+    while not now and time.monotonic() < deadline:
+        now = grown() or time.sleep(0.2)
+    assert now, "the checks never reached the statistics"
+    reasons = {r["code"]: r["count"] for r in now["by_reason"]}
+    old = {r["code"]: r["count"] for r in before["by_reason"]}
+    assert now["refused"] == before["refused"] + 4
+    assert reasons["unknown_cylinder"] == old["unknown_cylinder"] + 3
+    assert reasons["not_station_cylinder"] == old["not_station_cylinder"] + 1
+    # Each figure is the list's count of the same period.
+    for code, count in reasons.items():
+        listed = srv.req("GET", CHECKS + f"?allowed=false&reason={code}&from={now['from']}"
+                         "&page_size=1", token=admin).body["total"]
+        assert listed == count, code
+    top = {s["station"]: s for s in now["by_station"]}
+    assert len(now["by_station"]) <= 10 and top[w.a]["refused"] >= 3 and top[w.a]["name"]
+    assert top[w.a]["refused"] == srv.req("GET", CHECKS + f"?allowed=false&station={w.a}"
+                                          f"&from={now['from']}&page_size=1",
+                                          token=admin).body["total"]
+    # Scopes: a station counts its own; the county its county (station B is in 371503).
+    mine = srv.req("GET", STATS, token=w.tb).body
+    assert {s["station"] for s in mine["by_station"]} <= {w.b} and mine["refused"] >= 1
+    theirs = srv.req("GET", STATS, token=county).body
+    assert w.b not in {s["station"] for s in theirs["by_station"]}
+    assert theirs["refused"] == srv.req("GET", CHECKS + f"?allowed=false&from={now['from']}"
+                                        "&page_size=1", token=county).body["total"]
+    assert srv.req("GET", STATS + "?region=371503", token=admin).body["by_station"][0][
+        "station"] == w.b
+    # A period without checks counts nothing; refusals and bad input.
+    empty = srv.req("GET", STATS + "?from=2001-01-01&to=2001-01-31", token=admin).body
+    assert empty["checks"] == 0 and empty["by_station"] == [] and \
+        all(r["count"] == 0 for r in empty["by_reason"])
+    assert_refused(srv.req("GET", STATS), 401)
+    assert_refused(srv.req("GET", STATS, token=srv.tokens["inspector"]), 403)
+    assert_refused(srv.req("GET", STATS + "?region=371503", token=county), 403)
+    for bad, field in [("from=2026-02-30", "from"), ("to=yesterday", "to"),
+                       ("from=2026-03-02&to=2026-03-01", "to"), ("region=999999", "region")]:
+        assert_refused(srv.req("GET", f"{STATS}?{bad}", token=admin), 422, field=field)

@@ -112,6 +112,7 @@ export const cylApi = {
   station: (uscc) => api.get(`/stations/${enc(uscc)}`),
   fillers: (query) => api.get('/fillers', query),
   cylinders: (query) => api.get('/cylinders', query),
+  checkStats: (query) => api.get('/filling-checks/stats', query),
   cylinder: (code) => api.get(`/cylinders/${enc(code)}`),
   check: (body) => api.post('/fillings/check', body),
   fill: (body) => api.post('/fillings', body),
@@ -124,20 +125,6 @@ export const cylApi = {
 export async function countOf(path, query = {}) {
   const r = await api.get(path, { ...query, page: 1, page_size: 1 })
   return r.total || 0
-}
-
-// Runs fn over items with at most `limit` at a time; the results in order.
-export async function pool(items, limit, fn) {
-  const out = new Array(items.length)
-  let next = 0
-  async function worker() {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i], i)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return out
 }
 
 // The check or filling's refusal from an ApiError of POST /fillings (409: {allowed:false,
