@@ -1477,6 +1477,14 @@ int inspections_names(struct db *db, json_t *task)
     name_each(departments, json_object_get(pool, "departments"), department_name);
     name_each(regions, json_object_get(scope, "regions"), region_name);
     name_each(regions, json_object_get(pool, "regions"), region_name);
+    size_t t;
+    json_t *target;
+    json_array_foreach(json_object_get(task, "targets"), t, target)
+    {
+        const char *code = json_string_value(json_object_get(target, "region"));
+        if (code && refdata_region_name(code))
+            json_object_set_new(regions, code, json_string(refdata_region_name(code)));
+    }
     const char *own = json_string_value(json_object_get(task, "region"));
     if (own && refdata_region_name(own))
         json_object_set_new(regions, own, json_string(refdata_region_name(own)));

@@ -101,7 +101,7 @@ int inspections_publication_late(int32_t due, int32_t published, int32_t today);
 void inspections_decorate(json_t *task);
 /* Adds "names" to a task's JSON, for readers who cannot look them up (the public pages):
  * {"departments":{id:name}, "items":{id:name}, "regions":{code:name}, "chains":{id:name}}
- * for the ids its departments, items, scope and inspector pool name. */
+ * for the ids its departments, items, scope, inspector pool and targets (when present) name. */
 int inspections_names(struct db *db, json_t *task);
 
 /* Whether p may record the result of a target of a task in status: 0; ERR_CONFLICT when the

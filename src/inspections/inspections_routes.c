@@ -180,6 +180,10 @@ static int credential_put(struct req *req, struct resp *resp)
     int rc = req_id_or_reply(req, resp, "id", "未找到该执法人员", &id);
     if (rc)
         return rc;
+    const char *cert = json_string_value(json_object_get(req->json, "cert_no"));
+    if (cert && strlen(cert) < 4) /* the field's table keeps 4 to 32 characters */
+        return reply_error(resp, ERR_INVALID, "validation_failed", "执法证号应为 4–32 个字符",
+                           "cert_no");
     char key[24], object[48];
     snprintf(key, sizeof key, "%" PRId64, id);
     snprintf(object, sizeof object, "user:%s", key);

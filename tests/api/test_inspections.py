@@ -216,6 +216,7 @@ def test_county_scope_results_and_publication(town):
                             "items": {str(item["id"]): "食品经营许可情况的检查"},
                             "regions": {"371502": "东昌府区"}, "chains": {}}
     assert got["names"]["departments"]["10"]
+    assert set(got["names"]["regions"]) >= {g["region"] for g in got["targets"]}
     mine = next(g for g in got["targets"] if g["uscc"] == x["uscc"])
     assert mine["outcome"] == "rectify" and mine["rectify_by"] == "2026-12-31"
     public = town.s.req("GET", "/api/v1/public/inspection-tasks").body
@@ -566,7 +567,8 @@ def test_only_certified_inspectors_are_drawn(town):
     assert_refused(town.s.req("PUT", f"{INSPECTORS}/{uid}/credential",
                               {"cert_no": "3715000000", "field": "x", "expires": "2099-01-01"},
                               token=town.admin), 409, "duplicate", "cert_no")
-    for bad, field in [({"cert_no": 5}, "cert_no"), ({"expires": "2099-02-30"}, "expires"),
+    for bad, field in [({"cert_no": 5}, "cert_no"), ({"cert_no": "371"}, "cert_no"),
+                       ({"expires": "2099-02-30"}, "expires"),
                        ({"field": ""}, "field")]:
         b = dict({"cert_no": "3715Z00001", "field": "市场监管综合执法", "expires": "2099-01-01"},
                  **bad)
