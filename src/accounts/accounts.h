@@ -46,6 +46,10 @@ struct user_new {
  * username. */
 int accounts_create(struct db *w, const struct actor *by, const struct user_new *u,
                     int64_t *id /* out */, const char **field /* out */);
+/* A list filter (http/list.h) for ?q= on a list of users under the alias u: a fragment of the
+ * login name or of the person's name. */
+#define ACCOUNTS_NAME_SEARCH " AND (instr(u.username, ?) > 0 OR instr(u.display_name, ?) > 0)"
+
 /* Returns 0 if user id exists with role (an enum role bit), ERR_INVALID if not, or ERR_DB. */
 int accounts_has_role(struct db *db, int64_t id, unsigned role);
 /* Whether an enabled account of role (an enum role bit) serves region: 0, ERR_NOTFOUND or an

@@ -244,13 +244,13 @@ static int id_or_reply(struct req *req, struct resp *resp, int64_t *id)
     return req_id_or_reply(req, resp, "id", "用户不存在", id);
 }
 
-/* ?q= on users and officers: a fragment of the login name or of the person's name. */
-#define NAME_SEARCH " AND (instr(u.username, ?) > 0 OR instr(u.display_name, ?) > 0)"
-
 static const struct list_filter user_filters[] = {
-    {"role"},           {"region", NULL, NULL, refdata_parse_region},
-    {"department"},     {"disabled"},
-    {"q", NAME_SEARCH}, {NULL},
+    {"role"},
+    {"region", NULL, NULL, refdata_parse_region},
+    {"department"},
+    {"disabled"},
+    {"q", ACCOUNTS_NAME_SEARCH},
+    {NULL},
 };
 
 static const struct list_sort user_sorts[] = {
@@ -291,7 +291,7 @@ static struct record officer_row = {
 
 static const struct list_filter officer_filters[] = {
     {"region", NULL, NULL, refdata_parse_region},
-    {"q", NAME_SEARCH},
+    {"q", ACCOUNTS_NAME_SEARCH},
     {NULL},
 };
 

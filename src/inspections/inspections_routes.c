@@ -152,6 +152,7 @@ static int conflicts_get(struct req *req, struct resp *resp)
 /* ---- inspectors: 行政执法证 ---- */
 
 static const struct list_filter inspector_filters[] = {
+    {"q", ACCOUNTS_NAME_SEARCH},
     {"department", " AND u.department = ?", "department"},
     {"region", " AND u.region = ?", "region", refdata_parse_region},
     /* Counts run on users alone: the certificate is asked for in subqueries. */
@@ -165,12 +166,19 @@ static const struct list_filter inspector_filters[] = {
     {NULL},
 };
 
+/* Inspectors without a certificate sort first by expiry, on both databases. */
+static const struct list_sort inspector_sorts[] = {{"inspector", "u.id"},
+                                                   {"username", "u.username"},
+                                                   {"expires", "coalesce(c.expires, '')"},
+                                                   {NULL, NULL}};
+
 static const struct list_def inspectors_list = {
     .rec = &inspections_inspector,
     .where = " AND u.role = 'inspector'",
     .order = "u.id",
     .filename = "执法人员",
     .filters = inspector_filters,
+    .sorts = inspector_sorts,
 };
 
 /* PUT /api/v1/inspectors/{id}/credential: records or renews an inspector's certificate. */

@@ -590,5 +590,12 @@ def test_only_certified_inspectors_are_drawn(town):
                         token=town.city).body
     assert market["total"] >= 7 and uid in {i["inspector"] for i in market["items"]}
     assert {i["field"] for i in market["items"]} == {"市场监管综合执法"}
+    # Search by name, and the sort by expiry (those without a certificate first).
+    found = town.s.req("GET", f"{INSPECTORS}?q=uncert", token=town.city).body
+    assert [i["inspector"] for i in found["items"]] == [uid]
+    by_expiry = town.s.req("GET", f"{INSPECTORS}?sort=expires&page_size=100",
+                           token=town.city).body["items"]
+    keys = [i["expires"] or "" for i in by_expiry]
+    assert keys == sorted(keys) and keys[0] == ""
     assert town.s.scalar("SELECT cert_no FROM inspector_credentials WHERE inspector = ?",
                          (uid,)) == "3715X00001"

@@ -216,6 +216,7 @@ FILTER_SAMPLES = {
         "region": ("371502", lambda i, v: i["region"] == v),
         "field": ("市场监管综合执法", lambda i, v: i["field"] == v),
         "valid": ("1", lambda i, v: i["expires"] >= "2026-01-01"),
+        "q": ("inspector", lambda i, v: v in i["username"] or v in (i["display_name"] or "")),
     },
     ASSIGNMENTS: {
         "inspector": (lambda s: str(s.scalar("SELECT inspector FROM inspection_assignments"

@@ -3,9 +3,11 @@
 // draws it (the seed revealed, its SHA-256 the committed hash, 核验 一致); one of the drawn
 // target's inspectors records a 责令整改 result on a phone (390×844); the bureau completes and
 // publishes the task; logged out, the public list and page show it and the citizens' verify page
-// says 一致 (and 不一致, with the part that differs, for another seed). Then a county bureau's
-// wizard keeps its county, a pool too small shows its shortfall in red with 创建任务 disabled,
-// and every page fits a 390 px phone. Against the real backend on a fresh demo database.
+// says 一致 (and 不一致, with the part that differs, for another seed), both naming departments,
+// items, regions and chains from the task's own names. Then a county bureau's wizard keeps its
+// county, a pool too small shows its shortfall in red with 创建任务 disabled, every page fits a
+// 390 px phone, and the bureau records an uncertified inspector's 执法证 in 执法人员. Against the
+// real backend on a fresh demo database.
 //
 // Run: JIANGUAN_BIN=$PWD/build/jianguan node --test tests/web/inspections.test.mjs
 
@@ -14,8 +16,9 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { Backend, PASSWORD, ROOT, launchBrowser, loginPage, eventually, withResponse } from './harness.mjs'
-import { ratioText, scopeLines, teamNames, verifyPath } from '../../web/src/inspections.js'
+import { Backend, PASSWORD, ROOT, launchBrowser, loginPage, eventually, pickOption, withResponse } from './harness.mjs'
+import { certState, poolText, ratioText, scopeLines, teamNames, verifyPath, withTaskNames } from '../../web/src/inspections.js'
+import { todayCst } from '../../web/src/format.js'
 
 const T = { timeout: 120_000 }
 const SHOTS = path.join(ROOT, 'build/web-shots')
@@ -152,12 +155,19 @@ async function step(page, action) {
   return resp.json()
 }
 
+// "2027-01-01" + 20 → "2027-01-21".
+function addDays(date, n) {
+  const d = new Date(`${date}T00:00:00Z`)
+  d.setUTCDate(d.getUTCDate() + n)
+  return d.toISOString().slice(0, 10)
+}
+
 async function statusShown(page) {
   return (await page.getByTestId('task-status').innerText()).trim()
 }
 
 // The wizard up to its preview: title, department, item, period, the scope, then the ratios.
-async function wizardToPreview(page, { title = TITLE, pool = null, per = null, scope = true } = {}) {
+async function wizardToPreview(page, { title = TITLE, pool = null, field = null, per = null, scope = true } = {}) {
   await page.getByTestId('wizard-title').fill(title)
   await pick(page, 'wizard-departments', 'jg-pop-wizard-departments', '市市场监督管理局')
   await pick(page, 'wizard-items', 'jg-pop-wizard-items', '食品生产企业监督检查')
@@ -172,6 +182,7 @@ async function wizardToPreview(page, { title = TITLE, pool = null, per = null, s
   await page.getByTestId('wizard-next').click()
   await page.getByTestId('wizard-ratios').waitFor()
   if (pool) await pick(page, 'wizard-pool-regions', 'jg-pop-wizard-pool-regions', pool)
+  if (field) await pick(page, 'wizard-pool-fields', 'jg-pop-wizard-pool-fields', field)
   if (per) {
     await page.locator('[data-testid="wizard-per"] input').fill(String(per))
     await page.locator('[data-testid="wizard-per"] input').press('Tab')
@@ -193,6 +204,23 @@ test('inspections.js: ratios, scope lines, teams, the verify address', () => {
   assert.deepEqual(scopeLines({ scope: {} }, maps), ['全部市场主体（存续）'])
   assert.deepEqual(teamNames({ inspectors: [7, 9] }, { id: 9, display_name: '执法人员 赵强' }), ['执法人员 #7', '执法人员 赵强（我）'])
   assert.deepEqual(teamNames({ inspectors: [7, 9], inspector_names: ['甲', '乙'] }), ['甲', '乙'])
+  assert.deepEqual(teamNames({ inspectors: [7, 9] }, { id: 9, username: 'me' }, new Map([[7, '甲'], [9, '乙']])), ['甲', '乙（我）'])
+  // Certificates: valid through their last day, marked within 30 days, expired after.
+  const today = '2027-03-01'
+  assert.equal(certState({ expires: null }, today).key, 'none')
+  assert.equal(certState({ expires: '2027-02-28' }, today).key, 'expired')
+  assert.deepEqual(certState({ expires: '2027-03-01' }, today), { key: 'soon', text: '今日到期', type: 'warning' })
+  assert.deepEqual(certState({ expires: '2027-03-31' }, today), { key: 'soon', text: '30 天后到期', type: 'warning' })
+  assert.equal(certState({ expires: '2027-04-01' }, today).key, 'valid')
+  // A task's own names win over the reference lists (ids as the JSON's keys).
+  const task = {
+    scope: { regions: ['371502'], chains: [2] },
+    inspector_pool: { departments: [10], fields: ['市场监管综合执法'] },
+    names: { departments: { 10: '市市场监督管理局' }, items: {}, regions: { 371502: '东昌府区' }, chains: { 2: '农副产品加工' } },
+  }
+  const named = withTaskNames({ regions: new Map(), chains: new Map([[2, '旧名']]) }, task)
+  assert.deepEqual(scopeLines(task, named), ['区划：东昌府区', '产业链：农副产品加工'])
+  assert.equal(poolText(task, named), '市市场监督管理局的执法人员，执法领域：市场监管综合执法')
   assert.equal(verifyPath(12, 'ab'), '/inspections/verify?task=12&seed=ab')
 })
 
@@ -218,9 +246,11 @@ test('desktop: the bureau creates a task through the wizard, its preview as the 
     await page.locator('[data-testid="wizard-basic"] .el-form-item__error').first().waitFor()
     assert.equal(await page.getByTestId('task-wizard').getAttribute('data-step'), '0')
 
-    // Through the steps to the preview, the ratios left at their defaults.
-    const { sent, preview } = await wizardToPreview(page)
+    // Through the steps to the preview, the ratios left at their defaults, the pool the
+    // department's holders of a 市场监管综合执法 certificate (all of them, in the demo).
+    const { sent, preview } = await wizardToPreview(page, { field: '市场监管综合执法' })
     assert.deepEqual(sent.scope, SCOPE)
+    assert.deepEqual(sent.inspector_pool, { fields: ['市场监管综合执法'] })
     assert.deepEqual(sent.ratios, { A: 0.03, B: 0.05, C: 0.1, D: 0.3 })
     assert.equal(sent.inspectors_per_target, 2)
     assert.equal(sent.exclude_inspected, true)
@@ -264,6 +294,8 @@ test('desktop: the bureau creates a task through the wizard, its preview as the 
     assert.equal((await page.getByTestId('task-period').innerText()).trim(), '2026-12-01 至 2026-12-31')
     assert.deepEqual((await page.getByTestId('task-scope').allInnerTexts()).map((s) => s.trim()), ['区划：东昌府区', '产业链：农副产品加工'])
     assert.equal((await page.getByTestId('task-ratios').innerText()).replace(/\s+/g, ''), 'A3%B5%C10%D30%')
+    assert.equal((await page.getByTestId('task-pool').innerText()).trim(), '市市场监督管理局的执法人员，执法领域：市场监管综合执法')
+    assert.equal((await page.getByTestId('task-region').innerText()).trim(), '聊城市')
     // Only 承诺 is offered.
     const buttons = await page.getByTestId('task-actions').locator('button').evaluateAll((els) => els.map((e) => e.dataset.testid))
     assert.deepEqual(buttons, ['task-action-commit'])
@@ -302,13 +334,17 @@ test('desktop: the bureau commits (the seed hash published, the seed secret), dr
     // Every target, with its credit and team.
     const targets = (await call('bureau', 'GET', `/inspection-tasks/${taskId}/targets`)).body.items
     assert.equal(targets.length, drawn.drawn_count)
+    // The teams by name, as GET /inspectors names them (only the certified are drawn).
+    const inspectors = (await call('bureau', 'GET', '/inspectors?page_size=200')).body.items
+    const names = new Map(inspectors.map((x) => [x.inspector, x.display_name || x.username]))
+    for (const t of targets) for (const id of t.inspectors) assert.ok(['valid', 'soon'].includes(certState(inspectors.find((x) => x.inspector === id)).key), `${id} certified`)
     assert.ok(targets.length > 0)
     assert.equal((await page.getByTestId('targets-total').innerText()).trim(), String(targets.length))
     for (const t of targets) {
       const row = page.locator(`[data-testid="targets-table"] .target-${t.uscc}`)
       assert.equal((await row.locator('[data-col="name"]').innerText()).trim(), t.name)
       assert.equal((await row.locator('[data-col="credit"]').innerText()).trim(), t.credit)
-      assert.equal((await row.locator('[data-col="team"]').innerText()).trim(), teamNames(t).join('、'))
+      assert.equal((await row.locator('[data-col="team"]').innerText()).trim(), teamNames(t, null, names).join('、'))
       assert.equal((await row.locator('[data-col="outcome"]').innerText()).trim(), '待检查')
       assert.equal(t.inspectors.length, 2)
     }
@@ -533,6 +569,46 @@ test('public: logged out, the published task is listed, its page shows plan, see
   }
 })
 
+test('public: the task page and the verify page name departments, items, regions and chains (task.names), no bare ids', T, async () => {
+  assert.ok(taskId && target)
+  const task = (await publicGet(`/public/inspection-tasks/${taskId}`)).body
+  const n = task.names
+  assert.equal(n.departments['10'], '市市场监督管理局')
+  assert.equal(n.items['1'], '食品生产企业监督检查')
+  assert.equal(n.regions['371502'], '东昌府区')
+  assert.equal(n.chains['2'], '农副产品加工')
+  const { context, page } = await phoneContext()
+  try {
+    // Logged out: the names come from the task alone (the reference lists need a login).
+    await page.goto(`/inspections/${taskId}`)
+    await ready(page, 'public-inspection')
+    const shown = async (id) => (await page.getByTestId(id).innerText()).trim()
+    assert.equal(await shown('public-departments'), '市市场监督管理局')
+    assert.equal(await shown('public-items'), '食品生产企业监督检查')
+    assert.equal(await shown('public-region'), n.regions[task.region])
+    assert.deepEqual((await page.getByTestId('public-scope').allInnerTexts()).map((s) => s.trim()), ['区划：东昌府区', '产业链：农副产品加工'])
+    const plan = await page.getByTestId('public-plan').innerText()
+    assert.doesNotMatch(plan, /#\s*\d|\b37\d{4}\b/, `no ids in the plan: ${plan}`)
+    // Each target's region by name.
+    for (const t of task.targets) {
+      const card = page.getByTestId(`target-${t.uscc}`)
+      assert.ok((await card.innerText()).includes(n.regions[t.region] || '?'), `${t.uscc} in ${t.region} named`)
+    }
+
+    // The verify page names the task it checked.
+    await page.goto(verifyPath(taskId, task.seed))
+    await page.getByTestId('verify-submit').click()
+    await eventually(async () => (await page.getByTestId('verify-verdict').innerText()).trim() === '一致', { what: '一致' })
+    await page.getByTestId('verify-about-title').waitFor()
+    assert.equal(await shown('verify-about-title'), TITLE)
+    assert.equal(await shown('verify-about-departments'), '市市场监督管理局')
+    assert.equal(await shown('verify-about-region'), n.regions[task.region])
+    await noOverflow(page, 'verify page with the task')
+  } finally {
+    await context.close()
+  }
+})
+
 // ---- the wizard's rules ----
 
 test('desktop: a county bureau plans in its county only: the wizard fixes the region', T, async () => {
@@ -638,14 +714,104 @@ test('phone 390×844: the list, each step of the wizard, a task, the public page
   }
 })
 
-test('menus: 双随机、一公开 for the bureau and inspectors; 我的检查任务 for inspectors only', T, async () => {
+// ---- 执法人员 ----
+
+test('执法人员: the bureau gives an uncertified inspector a 执法证 through the dialog; the list then shows it valid', T, async () => {
+  const username = `cert${Date.now() % 100000}`
+  const id = backend.addUser(username, 'inspector', ['--region', '371502', '--department', '10', '--display-name', '执法人员 新证'])
+  const mine = (await call('bureau', 'GET', '/inspectors?valid=0&page_size=200')).body.items.find((x) => x.inspector === id)
+  assert.ok(mine && mine.cert_no === null && mine.expires === null, `uncertified: ${JSON.stringify(mine)}`)
+  const taken = (await call('bureau', 'GET', '/inspectors?valid=1&page_size=1')).body.items[0].cert_no
+  const certNo = `LC${id}${Date.now() % 100000}`
+  const expires = addDays(todayCst(), 20)
+  const page = await bureauPage()
+  try {
+    // 双随机、一公开 → 执法人员: 东昌府区's, those with no valid certificate.
+    const item = page.getByTestId('menu-/inspectors')
+    if (!(await item.isVisible())) await page.getByTestId('menu-/inspection-center').locator('.el-sub-menu__title').click()
+    await item.click()
+    await page.waitForURL((u) => u.pathname === '/inspectors')
+    await ready(page, 'inspector-list')
+    const listed = (u, valid) => u.pathname === '/api/v1/inspectors' && u.searchParams.get('valid') === valid
+    await withResponse(page, (u) => u.pathname === '/api/v1/inspectors' && u.searchParams.get('region') === '371502', () =>
+      pickOption(page, 'region', '东昌府区'),
+    )
+    await withResponse(page, (u) => listed(u, '0'), () => pickOption(page, 'valid', '无或过期'))
+    await ready(page, 'inspector-list')
+    const row = page.locator('[data-testid="inspector-table"] .el-table__body tr').filter({ hasText: username })
+    await row.waitFor()
+    assert.equal((await row.locator('[data-col="display_name"]').innerText()).trim(), '执法人员 新证')
+    assert.equal(await row.locator('[data-col="cert-state"]').getAttribute('data-state'), 'none')
+    assert.equal((await row.locator('[data-col="cert-state"]').innerText()).trim(), '未登记')
+
+    // 登记: a number another holds is refused on its field, in Chinese.
+    await row.getByTestId(`credential-${id}`).click()
+    const dialog = page.getByTestId('credential-dialog')
+    await dialog.waitFor()
+    assert.ok((await page.getByTestId('credential-who').innerText()).includes('执法人员 新证'))
+    await page.getByTestId('credential-cert-no').fill(taken)
+    // The fields already held are offered.
+    await page.getByTestId('credential-field').click()
+    const offered = page.locator('.jg-pop-credential-field li').filter({ hasText: /^\s*市场监管综合执法\s*$/ })
+    await offered.waitFor()
+    await offered.click()
+    assert.equal(await page.getByTestId('credential-field').inputValue(), '市场监管综合执法')
+    await typeDate(page, 'credential-expires', expires)
+    const refused = await withResponse(page, apiPath(`/inspectors/${id}/credential`, 'PUT'), () => page.getByTestId('credential-save').click())
+    assert.equal(refused.status(), 409)
+    await dialog.locator('.el-form-item__error').filter({ hasText: '该执法证号已登记给其他人员' }).waitFor()
+
+    await page.getByTestId('credential-cert-no').fill(certNo)
+    const resp = await withResponse(page, apiPath(`/inspectors/${id}/credential`, 'PUT'), () => page.getByTestId('credential-save').click())
+    assert.equal(resp.status(), 200, await resp.text())
+    assert.deepEqual(JSON.parse(resp.request().postData()), { cert_no: certNo, field: '市场监管综合执法', expires })
+    await dialog.waitFor({ state: 'hidden' })
+    // No longer among those without a valid certificate …
+    await eventually(async () => (await row.count()) === 0, { what: 'gone from 无或过期' })
+
+    // … but valid, and marked as expiring within 30 days.
+    await withResponse(page, (u) => listed(u, '1'), () => pickOption(page, 'valid', '有效'))
+    await ready(page, 'inspector-list')
+    await row.waitFor()
+    assert.equal((await row.locator('[data-col="cert_no"]').innerText()).trim(), certNo)
+    assert.equal((await row.locator('[data-col="expires"]').innerText()).trim(), expires)
+    assert.equal(await row.locator('[data-col="cert-state"]').getAttribute('data-state'), 'soon')
+    assert.ok((await row.locator('[data-col="cert-state"]').innerText()).includes('20 天后到期'))
+    assert.ok((await row.innerText()).includes('市场监管综合执法'))
+    await page.screenshot({ path: path.join(SHOTS, 'inspectors-desktop.png'), fullPage: true })
+
+    // The API agrees: valid today, with what the dialog sent.
+    const valid = (await call('bureau', 'GET', '/inspectors?valid=1&page_size=200')).body.items.find((x) => x.inspector === id)
+    assert.ok(valid, 'listed valid by the API')
+    assert.deepEqual([valid.cert_no, valid.field, valid.expires], [certNo, '市场监管综合执法', expires])
+
+    // A phone: the list and the dialog fit 390 px.
+    await page.setViewportSize(PHONE)
+    await ready(page, 'inspector-list')
+    await noOverflow(page, 'inspectors list')
+    await page.screenshot({ path: path.join(SHOTS, 'inspectors-phone.png'), fullPage: true })
+    await row.getByTestId(`credential-${id}`).click()
+    await dialog.waitFor()
+    await dialog.evaluate((el) => Promise.all(el.closest('.el-overlay').getAnimations({ subtree: true }).map((a) => a.finished.catch(() => {}))))
+    assert.equal(await page.getByTestId('credential-cert-no').inputValue(), certNo, 'renewal starts from the certificate')
+    await noOverflow(page, 'credential dialog')
+    await page.screenshot({ path: path.join(SHOTS, 'inspectors-dialog-phone.png') })
+    await dialog.getByRole('button', { name: '取消' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+  } finally {
+    await page.setViewportSize(DESKTOP)
+    await settle(page)
+  }
+})
+
+test('menus: 双随机、一公开 for the bureau and inspectors; 执法人员 for the bureau, 我的检查任务 for inspectors only', T, async () => {
   const menuOf = async (page) => {
     const group = page.getByTestId('menu-/inspection-center')
     await group.waitFor()
     assert.equal((await group.locator('.el-sub-menu__title').innerText()).trim(), '双随机、一公开')
     return (await group.locator('.el-menu-item').allTextContents()).map((s) => s.trim())
   }
-  assert.deepEqual(await menuOf(await bureauPage()), ['抽查任务'])
+  assert.deepEqual(await menuOf(await bureauPage()), ['抽查任务', '执法人员'])
   const { context, page } = await loginPage(browser, backend, 'inspector', creds.inspector)
   try {
     assert.deepEqual(await menuOf(page), ['抽查任务', '我的检查任务'])
@@ -654,6 +820,9 @@ test('menus: 双随机、一公开 for the bureau and inspectors; 我的检查�
     await ready(page, 'task-list')
     assert.equal(await page.getByTestId('task-new').count(), 0)
     await page.goto('/inspection-tasks/new')
+    await page.waitForURL((u) => u.pathname === '/')
+    // … nor keeps the certificates.
+    await page.goto('/inspectors')
     await page.waitForURL((u) => u.pathname === '/')
   } finally {
     await context.close()

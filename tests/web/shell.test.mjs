@@ -26,20 +26,22 @@ const STAFF_MENU = [HOME, ['市场主体', '/entities'], ['服务清单', '/cata
 // 诉求通: the staff who handle demands (not inspectors), and the enterprise its own.
 const DEMANDS = [['诉求收件箱', '/demands'], ['诉求统计', '/demands/stats']]
 const DEMAND_STAFF_MENU = [...STAFF_MENU.slice(0, 3), ...DEMANDS, ...STAFF_MENU.slice(3)]
-// 双随机、一公开: the bureau (and the administrator) plan tasks, inspectors read them and record
-// their own targets' results.
-const INSPECTIONS = [['抽查任务', '/inspection-tasks']]
-// 检查执法: the bureau and inspectors; 气瓶充装: the bureau supervises, a station works its desk.
+// 双随机、一公开: the bureau (and the administrator) plan tasks and keep the inspectors'
+// certificates (执法人员), inspectors read tasks and record their own targets' results.
+const INSPECTIONS = [['抽查任务', '/inspection-tasks'], ['执法人员', '/inspectors']]
+// 检查执法: the bureau and inspectors; 特种设备: the bureau and inspectors read the register and
+// the rate, an enterprise its reminders; 气瓶充装: the bureau supervises, a station works its desk.
 const ENFORCEMENT = [['专项行动', '/enforcement/campaigns'], ['检查记录', '/enforcement/inspections'],
   ['案件', '/enforcement/cases'], ['检查覆盖率', '/enforcement/coverage']]
+const EQUIPMENT = [['特种设备台账', '/equipment'], ['定检率', '/equipment/rate']]
 const CYLINDERS = [['气瓶充装监管', '/cylinders']]
-const BUREAU_MENU = [...DEMAND_STAFF_MENU.slice(0, 5), ...INSPECTIONS, ...ENFORCEMENT, ...CYLINDERS,
+const BUREAU_MENU = [...DEMAND_STAFF_MENU.slice(0, 5), ...INSPECTIONS, ...ENFORCEMENT, ...EQUIPMENT, ...CYLINDERS,
   ...DEMAND_STAFF_MENU.slice(5)]
-const INSPECTOR_MENU = [...STAFF_MENU.slice(0, 3), ...INSPECTIONS, ['我的检查任务', '/my-inspections'],
-  ...ENFORCEMENT, ...STAFF_MENU.slice(3)]
+const INSPECTOR_MENU = [...STAFF_MENU.slice(0, 3), INSPECTIONS[0], ['我的检查任务', '/my-inspections'],
+  ...ENFORCEMENT, ...EQUIPMENT, ...STAFF_MENU.slice(3)]
 const OWNER_MENU = [HOME, ['我的企业', '/my-entity']]
 const STATION_MENU = [...OWNER_MENU, ['充装站工作台', '/cylinders/desk']]
-const ENTERPRISE_MENU = [...OWNER_MENU, ['我的诉求', '/my-demands']]
+const ENTERPRISE_MENU = [...OWNER_MENU, ['我的诉求', '/my-demands'], ['设备检验提醒', '/my-equipment']]
 const ADMIN_MENU = [
   HOME,
   ['市场主体', '/entities'],
@@ -47,6 +49,7 @@ const ADMIN_MENU = [
   ...DEMANDS,
   ...INSPECTIONS,
   ...ENFORCEMENT,
+  ...EQUIPMENT,
   ...CYLINDERS,
   ['用户管理', '/system/users'],
   ['角色与数据范围', '/system/roles'],

@@ -6,6 +6,7 @@
 import api from './api.js'
 import { enumValues, options } from './labels.js'
 import { demandsApi } from './demands.js'
+import { inspectionsApi, inspectorName } from './inspections.js'
 
 // ---- who (the API decides in the end) ----
 
@@ -204,22 +205,13 @@ export function defaultDepartment(user, departments) {
 
 // The inspectors a team is picked from: [{id, name}], the user first when an inspector.
 //
-// The API lists 执法人员 to the administrator only (GET /users?role=inspector); for the bureau
-// and inspectors there is no such list yet, so their choice is the inspectors who recorded the
-// latest inspection records (GET /inspections gives each record's recorder with its name).
+// GET /inspectors lists every inspector to the administrator, the bureau and inspectors alike
+// (the enforcement API decides who may be on a team); accounts stopped are left out.
 export async function inspectorChoices(user) {
   const out = new Map()
   if (user && user.role === 'inspector') out.set(user.id, user.display_name || user.username)
   try {
-    if (user && user.role === 'admin') {
-      const r = await api.get('/users', { role: 'inspector', page_size: 200 })
-      for (const u of r.items || []) if (!u.disabled) out.set(u.id, u.display_name || u.username)
-    } else {
-      const r = await api.get('/inspections', { page_size: 200, sort: '-id' })
-      for (const x of r.items || []) {
-        if (x.recorded_by && x.recorded_by_name && (x.inspectors || []).includes(x.recorded_by)) out.set(x.recorded_by, x.recorded_by_name)
-      }
-    }
+    for (const x of await inspectionsApi.allInspectors()) if (!x.disabled) out.set(x.inspector, inspectorName(x))
   } catch {
     // the user alone (an inspector) or nothing: the form says so
   }

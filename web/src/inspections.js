@@ -1,8 +1,10 @@
 // 双随机、一公开 (M4): the API calls of inspection tasks and what the pages say about them — the
 // life of a task (its statuses in order, the one step each allows), a target's results, the
 // default ratios per credit grade, and the small formatting the pages share (percentages,
-// names of departments, regions, chains and inspectors).
+// names of departments, regions, chains and inspectors), and the inspectors' law-enforcement
+// certificates (行政执法证).
 import api, { apiUrl } from './api.js'
+import { todayCst } from './format.js'
 import { enumLabel, enumOptions, enumValues } from './labels.js'
 
 // ---- who ----
@@ -87,15 +89,16 @@ export function nameOf(map, id, prefix) {
 }
 
 // The team of a target as names: the target's own names when the server gives them
-// (inspector_names, or inspectors as objects), "我" for the user, else the ids.
-export function teamNames(target, me) {
+// (inspector_names, or inspectors as objects), else from `names` (a Map of user id → name, see
+// inspectorNames), "（我）" after the user's, else the ids.
+export function teamNames(target, me, names = null) {
   const ids = (target && target.inspectors) || []
-  const names = (target && target.inspector_names) || []
+  const given = (target && target.inspector_names) || []
   return ids.map((x, i) => {
     if (x && typeof x === 'object') return x.name || x.display_name || `执法人员 #${x.id}`
-    if (names[i]) return names[i]
-    if (me && x === me.id) return `${me.display_name || me.username}（我）`
-    return `执法人员 #${x}`
+    const known = given[i] || (names && (names.get(x) || names.get(Number(x)))) || ''
+    if (me && x === me.id) return `${known || me.display_name || me.username}（我）`
+    return known || `执法人员 #${x}`
   })
 }
 
@@ -117,6 +120,19 @@ function once(key, fetch) {
   return cache[key]
 }
 
+// Every inspector (GET /inspectors, page after page), asked for once per page load until
+// forgetInspectors(): the names of teams, the pickers and the 执法领域 offered.
+async function fetchInspectors() {
+  const out = []
+  for (let page = 1; page <= 50; page++) {
+    const r = await api.get('/inspectors', { page, page_size: 200 })
+    const items = r.items || []
+    out.push(...items)
+    if (!items.length || out.length >= (r.total || 0)) break
+  }
+  return out
+}
+
 export const inspectionsApi = {
   tasks: (query) => api.get('/inspection-tasks', query),
   count: async (query) => (await api.get('/inspection-tasks', { ...query, page: 1, page_size: 1 })).total || 0,
@@ -133,11 +149,65 @@ export const inspectionsApi = {
   departments: () => once('departments', async () => (await api.departments()).items || []),
   regions: () => once('regions', async () => (await api.regions()).items || []),
   chains: () => once('chains', async () => (await api.chains()).items || []),
+  // 执法人员 and their certificates: a page of the list, every one, and recording one.
+  inspectors: (query) => api.get('/inspectors', query),
+  allInspectors: () => once('inspectors', fetchInspectors),
+  setCredential: (id, body) => api.put(`/inspectors/${encodeURIComponent(id)}/credential`, body),
 
   // public, no login
   publicTasks: (query) => api.get('/public/inspection-tasks', query),
   publicTask: (id) => api.get(`/public/inspection-tasks/${encodeURIComponent(id)}`),
   publicVerify: (id, seed) => api.get(`/public/inspection-tasks/${encodeURIComponent(id)}/verify`, seed ? { seed } : {}),
+}
+
+// After a certificate is recorded: the next allInspectors() asks again.
+export function forgetInspectors() {
+  delete cache.inspectors
+}
+
+// ---- 执法人员 and their certificates (行政执法证) ----
+
+// An inspector's name as pages show it.
+export function inspectorName(x) {
+  return (x && (x.display_name || x.username)) || ''
+}
+
+// The inspectors by user id (Map id → name); an empty Map when the list is refused.
+export async function inspectorNames() {
+  try {
+    return new Map((await inspectionsApi.allInspectors()).map((x) => [x.inspector, inspectorName(x)]))
+  } catch {
+    return new Map()
+  }
+}
+
+// The 执法领域 the inspectors' certificates name, most held first (ties by name).
+export function certFields(inspectors) {
+  const n = new Map()
+  for (const x of inspectors || []) if (x.field) n.set(x.field, (n.get(x.field) || 0) + 1)
+  return [...n].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0], 'zh-CN')).map(([f]) => f)
+}
+
+// Days from `today` to `date` (YYYY-MM-DD both; negative: past), NaN when either is not a date.
+export function daysUntil(date, today = todayCst()) {
+  const day = (s) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s || '')
+    return m ? Date.UTC(+m[1], +m[2] - 1, +m[3]) / 86400000 : NaN
+  }
+  return day(date) - day(today)
+}
+
+// Certificates expiring within this many days are marked.
+export const CERT_SOON_DAYS = 30
+
+// Where an inspector's certificate stands: {key: none | expired | soon | valid, text, type}
+// (type: an el-tag type). Valid through its expiry day, as the server counts it.
+export function certState(x, today = todayCst(), soon = CERT_SOON_DAYS) {
+  if (!x || !x.expires) return { key: 'none', text: '未登记', type: 'info' }
+  const d = daysUntil(x.expires, today)
+  if (!(d >= 0)) return { key: 'expired', text: '已过期', type: 'danger' }
+  if (d <= soon) return { key: 'soon', text: d === 0 ? '今日到期' : `${d} 天后到期`, type: 'warning' }
+  return { key: 'valid', text: '有效', type: 'success' }
 }
 
 // The open-data files (no login): [{key, label, url}].
@@ -162,6 +232,30 @@ export async function referenceMaps() {
     chains: new Map(list(c).map((x) => [x.id, x.name])),
     items: new Map(list(i).map((x) => [x.id, x.name])),
   }
+}
+
+// The maps of referenceMaps with the names a task carries (task.names: {departments, items,
+// regions, chains}, each id → name) added, the task's own winning: the names are there for
+// anyone who may read the task, the reference lists only for staff.
+export function withTaskNames(maps, task) {
+  const names = (task && task.names) || {}
+  const out = {}
+  for (const k of ['departments', 'items', 'regions', 'chains']) {
+    const m = new Map((maps && maps[k]) || [])
+    for (const [id, name] of Object.entries(names[k] || {})) {
+      if (!name) continue
+      m.set(id, name)
+      if (k !== 'regions' && /^\d+$/.test(id)) m.set(Number(id), name)
+    }
+    out[k] = m
+  }
+  return out
+}
+
+// The task's own region by name ("东昌府区").
+export function taskRegionName(task, maps) {
+  if (!task) return ''
+  return task.region_name || nameOf(maps.regions, task.region, '区划').replace(/^区划 #/, '')
 }
 
 // A task's scope as lines ["区划：东昌府区", "产业链：农副产品加工", …]; "全市全部市场主体" when
@@ -190,13 +284,15 @@ export function itemNames(task, maps) {
   return ids.map((id) => nameOf(maps.items, id, '事项'))
 }
 
-// The pool as a line: "市市场监督管理局（东昌府区）" / "同实施部门".
+// The pool as a line: "市市场监督管理局的执法人员（东昌府区），执法领域：市场监管综合执法" /
+// "实施部门的执法人员".
 export function poolText(task, maps) {
   const p = (task && task.inspector_pool) || {}
   const deps = (p.departments || []).map((id) => nameOf(maps.departments, id, '部门'))
   const regions = (p.regions || []).map((c) => nameOf(maps.regions, c, '区划'))
   const who = deps.length ? deps.join('、') : '实施部门'
-  return regions.length ? `${who}的执法人员（${regions.join('、')}）` : `${who}的执法人员`
+  const line = regions.length ? `${who}的执法人员（${regions.join('、')}）` : `${who}的执法人员`
+  return (p.fields || []).length ? `${line}，执法领域：${p.fields.join('、')}` : line
 }
 
 // "2026-01-01 至 2026-12-31".

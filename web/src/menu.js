@@ -20,6 +20,7 @@ import {
   ChatLineSquare,
   Aim,
   List,
+  Postcard,
   DocumentChecked,
   Checked,
   Flag,
@@ -29,6 +30,10 @@ import {
   Odometer,
   Histogram,
   Van,
+  SetUp,
+  Files,
+  TrendCharts,
+  AlarmClock,
 } from '@element-plus/icons-vue'
 import { ALL_ROLES, STAFF_ROLES, ENTITY_OWNER_ROLES } from './labels.js'
 
@@ -43,6 +48,9 @@ const INSPECTION_STAFF = ['admin', 'bureau', 'inspector']
 const ENFORCEMENT_STAFF = ['admin', 'bureau', 'inspector']
 // 气瓶充装 (M7): the bureau supervises; a station account (its scanner) works its own desk.
 const CYLINDER_STAFF = ['admin', 'bureau']
+// 特种设备 (M6): the bureau manages the register, inspectors read it; an enterprise account bound
+// to its entity has the reminders of its own units.
+const EQUIPMENT_STAFF = ['admin', 'bureau', 'inspector']
 
 export const MENU = [
   { path: '/', title: '首页概览', icon: HomeFilled, roles: ALL_ROLES },
@@ -70,12 +78,14 @@ export const MENU = [
     ],
   },
   {
-    // A group, not a page (the pages are /inspection-tasks and /my-inspections).
+    // A group, not a page (the pages are /inspection-tasks, /inspectors and /my-inspections).
     path: '/inspection-center',
     title: '双随机、一公开',
     icon: Aim,
     children: [
       { path: '/inspection-tasks', title: '抽查任务', icon: List, roles: INSPECTION_STAFF },
+      // 执法人员 and their 行政执法证: the planners keep them (a pool draws the certified only).
+      { path: '/inspectors', title: '执法人员', icon: Postcard, roles: ['admin', 'bureau'] },
       { path: '/my-inspections', title: '我的检查任务', icon: DocumentChecked, roles: ['inspector'] },
     ],
   },
@@ -89,6 +99,17 @@ export const MENU = [
       { path: '/enforcement/inspections', title: '检查记录', icon: Memo, roles: ENFORCEMENT_STAFF },
       { path: '/enforcement/cases', title: '案件', icon: Stamp, roles: ENFORCEMENT_STAFF },
       { path: '/enforcement/coverage', title: '检查覆盖率', icon: PieChart, roles: ENFORCEMENT_STAFF },
+    ],
+  },
+  {
+    // A group, not a page (the pages are /equipment, /equipment/rate and /my-equipment).
+    path: '/equipment-center',
+    title: '特种设备',
+    icon: SetUp,
+    children: [
+      { path: '/equipment', title: '特种设备台账', icon: Files, roles: EQUIPMENT_STAFF },
+      { path: '/equipment/rate', title: '定检率', icon: TrendCharts, roles: EQUIPMENT_STAFF },
+      { path: '/my-equipment', title: '设备检验提醒', icon: AlarmClock, roles: ['enterprise'], when: (user) => !!user.entity },
     ],
   },
   {

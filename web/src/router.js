@@ -77,6 +77,18 @@ function cylinderList(kind, name, title, segment = kind) {
   }
 }
 
+// 特种设备 (M6): staff read the register and the rate (the bureau writes); an enterprise reads its
+// own units. A unit's page sits under the menu entry the user has: the register or the
+// enterprise's reminders.
+const EQUIPMENT_STAFF = ['admin', 'bureau', 'inspector']
+function equipmentPlace(to) {
+  const own = !!auth.user && auth.user.role === 'enterprise'
+  const list = own ? '/my-equipment' : '/equipment'
+  to.meta.menu = list
+  to.meta.crumbs = [{ title: menuGroup(list) }, { title: menuTitle(list), path: list }]
+  return true
+}
+
 // The home page's count starts while its code loads (see home.js).
 function startHome() {
   if (auth.user && STAFF_ROLES.includes(auth.user.role)) prefetchEntityTotal()
@@ -178,6 +190,8 @@ const routes = [
         meta: { title: '抽查任务详情', roles: INSPECTION_STAFF, menu: '/inspection-tasks', crumbs: inspectionCrumbs() },
       },
       page('my-inspections', 'my-inspections', () => import('./views/inspections/MyInspectionsView.vue'), { roles: ['inspector'] }),
+      // 执法人员 and their 行政执法证 (the planners record them).
+      page('inspectors', 'inspectors', () => import('./views/inspections/InspectorsView.vue'), { roles: INSPECTION_PLAN }),
       // 检查执法 (M5): campaigns, inspection records (a new one), cases, coverage.
       page('enforcement/campaigns', 'enforcement-campaigns', () => import('./views/enforcement/CampaignListView.vue'), { roles: ENFORCEMENT_STAFF }),
       enforcementPage('enforcement/campaigns/:id(\\d+)', 'enforcement-campaign', '/enforcement/campaigns', '专项行动详情', () =>
@@ -202,6 +216,16 @@ const routes = [
         import('./views/enforcement/CaseView.vue'),
       ),
       page('enforcement/coverage', 'enforcement-coverage', () => import('./views/enforcement/CoverageView.vue'), { roles: ENFORCEMENT_STAFF }),
+      // 特种设备 (M6): the register, a unit, the 定检率, the enterprise's reminders.
+      page('equipment', 'equipment', () => import('./views/equipment/EquipmentListView.vue'), { roles: EQUIPMENT_STAFF }),
+      page('equipment/rate', 'equipment-rate', () => import('./views/equipment/EquipmentRateView.vue'), { roles: EQUIPMENT_STAFF }),
+      {
+        path: 'equipment/:id(\\d+)',
+        name: 'equipment-unit',
+        component: () => import('./views/equipment/EquipmentView.vue'),
+        meta: { title: '特种设备详情', roles: [...EQUIPMENT_STAFF, 'enterprise'], menu: '/equipment' },
+      },
+      page('my-equipment', 'my-equipment', () => import('./views/equipment/MyEquipmentView.vue'), { roles: ['enterprise'] }),
       // 气瓶充装 (M7): the bureau's overview and its lists, the station's desk.
       page('cylinders', 'cylinders', () => import('./views/cylinders/CylinderOverviewView.vue'), { roles: CYLINDER_STAFF }),
       page('cylinders/desk', 'cylinder-desk', () => import('./views/cylinders/StationDeskView.vue'), { roles: ['station'] }),
@@ -268,7 +292,7 @@ router.beforeEach(async (to) => {
 })
 
 // (after the guard above, so the user is known; on every navigation, one demand to another too)
-router.beforeEach((to) => (to.name === 'demand' ? demandPlace(to) : true))
+router.beforeEach((to) => (to.name === 'demand' ? demandPlace(to) : to.name === 'equipment-unit' ? equipmentPlace(to) : true))
 
 router.afterEach((to) => {
   ui.crumbTail = ''
