@@ -738,8 +738,13 @@ test('执法人员: the bureau gives an uncertified inspector a 执法证 throug
     )
     await withResponse(page, (u) => listed(u, '0'), () => pickOption(page, 'valid', '无或过期'))
     await ready(page, 'inspector-list')
+    // found by a fragment of the name
+    await page.getByTestId('filter-q').fill('新证')
+    await withResponse(page, (u) => listed(u, '0') && u.searchParams.get('q') === '新证', () => page.getByTestId('search').click())
+    await ready(page, 'inspector-list')
     const row = page.locator('[data-testid="inspector-table"] .el-table__body tr').filter({ hasText: username })
     await row.waitFor()
+    assert.equal(await page.locator('[data-testid="inspector-table"] .el-table__body tr').count(), 1)
     assert.equal((await row.locator('[data-col="display_name"]').innerText()).trim(), '执法人员 新证')
     assert.equal(await row.locator('[data-col="cert-state"]').getAttribute('data-state'), 'none')
     assert.equal((await row.locator('[data-col="cert-state"]').innerText()).trim(), '未登记')
