@@ -294,7 +294,8 @@ for (const size of Object.keys(SIZES)) {
           await eventually(async () => (await link.innerText()).trim() === e.name, { what: `entity name ${e.name} shown` })
           assert.equal(await link.getAttribute('href'), `/entities/${e.uscc}`)
         }
-        await page.getByTestId('home-todo').locator('.el-empty').waitFor()
+        // 待办事项 has answered (its lines, or 暂无待办 when there is nothing to do).
+        await page.locator('[data-testid="home-todo"][data-state="ready"]').waitFor()
         const shortcuts = await page.getByTestId('home-shortcuts').locator('.shortcut').allInnerTexts()
         assert.ok(shortcuts.length > 0, 'shortcuts for the role')
         for (const s of shortcuts) assert.ok(r.menu.some(([t]) => t === s.trim()), `shortcut ${s} is a page of the menu`)
