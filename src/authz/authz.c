@@ -75,6 +75,57 @@ static void token_hash(const char *token, unsigned char out[32])
     crypto_generichash(out, 32, (const unsigned char *)token, strlen(token), NULL, 0);
 }
 
+void authz_token_hash(const char *token, unsigned char out[32])
+{
+    token_hash(token, out);
+}
+
+/* ---- the admission cache (authz.h) ---- */
+
+struct cache_slot {
+    char token[TOKEN_LEN + 1]; /* "" when free */
+    struct principal p;        /* good until p.expires_at */
+};
+
+static _Thread_local struct cache_slot cache[AUTHZ_CACHE_SLOTS];
+
+/* Tokens are random base64url: their first characters spread them over the slots. */
+static struct cache_slot *slot_for(const char *token)
+{
+    unsigned h = 0;
+    for (int i = 0; i < 4 && token[i]; i++)
+        h = h * 64 + (unsigned char)token[i];
+    return &cache[h % AUTHZ_CACHE_SLOTS];
+}
+
+int authz_token_cache_get(const char *token, int64_t now, struct principal *p)
+{
+    if (strlen(token) != TOKEN_LEN)
+        return ERR_NOTFOUND;
+    struct cache_slot *s = slot_for(token);
+    if (strcmp(s->token, token) || s->p.expires_at <= now)
+        return ERR_NOTFOUND;
+    *p = s->p;
+    return 0;
+}
+
+void authz_token_cache_put(const char *token, const struct principal *p)
+{
+    if (strlen(token) != TOKEN_LEN)
+        return;
+    struct cache_slot *s = slot_for(token);
+    memcpy(s->token, token, TOKEN_LEN + 1);
+    s->p = *p;
+    s->p.via_cookie = 0;
+}
+
+void authz_token_cache_evict(const char *token)
+{
+    struct cache_slot *s = slot_for(token);
+    if (!strcmp(s->token, token))
+        s->token[0] = '\0';
+}
+
 int authz_token_create(struct db *w, int64_t user_id, int kind, const char *ip,
                        char token[TOKEN_LEN + 1], char csrf[TOKEN_LEN + 1])
 {
@@ -141,6 +192,7 @@ int authz_token_lookup(struct db *db, const char *token, struct principal *p)
         p->department = db_col_int(st, 5);
         copy_col(p->entity, sizeof p->entity, st, 6);
         copy_col(p->csrf, sizeof p->csrf, st, 7);
+        p->expires_at = db_col_int(st, 8);
         rc = 0;
     } else if (rc >= 0) {
         rc = ERR_UNAUTH;

@@ -47,7 +47,8 @@ struct principal {
     int64_t department; /* 0 when none */
     char entity[20];    /* USCC of the bound market entity, "" when none */
     char csrf[48];
-    int via_cookie; /* authenticated by the session cookie (writes need X-CSRF-Token) */
+    int64_t expires_at; /* the session's or token's end (Unix seconds) */
+    int via_cookie;     /* authenticated by the session cookie (writes need X-CSRF-Token) */
 };
 
 /* Maps role names to bits and back; role_of returns 0 for an unknown name. */
@@ -77,6 +78,22 @@ int authz_token_create(struct db *w, int64_t user_id, int kind, const char *ip,
 /* Looks the token up on db; fills p and returns 0, or ERR_UNAUTH when unknown, expired or
  * the user is disabled. */
 int authz_token_lookup(struct db *db, const char *token, struct principal *p /* out */);
+/* The token's BLAKE2b-256, as the sessions table keys it. */
+void authz_token_hash(const char *token, unsigned char out[32]);
+
+/* A small cache of this thread's recent successful token look-ups, for admission only: a hit
+ * says who the token named a moment ago, not who it names now (a revocation or an edit in any
+ * process is not seen here). The router uses it only on routes whose handler reads the
+ * caller's session and user again in its own statement and checks the cached principal still
+ * holds (ROUTE_AUTH_RECHECKED); refusals are never cached. Per thread, so no lock. */
+#define AUTHZ_CACHE_SLOTS 32
+/* Fills p from the cache and returns 0, or ERR_NOTFOUND (absent, or expired by now). */
+int authz_token_cache_get(const char *token, int64_t now, struct principal *p /* out */);
+/* Remembers that token named p, until p->expires_at. */
+void authz_token_cache_put(const char *token, const struct principal *p);
+/* Forgets token on this thread. */
+void authz_token_cache_evict(const char *token);
+
 /* Deletes the token; returns 0 or an error. */
 int authz_token_revoke(struct db *w, const char *token);
 /* Deletes every session and API token of user but the token keep (NULL: none); *n (may be

@@ -105,8 +105,13 @@ int strbuf_json_string(struct strbuf *sb, const char *s, size_t len)
         } else if (c < 0x20) {
             char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             rc = strbuf_append(sb, esc, 6);
-        } else {
-            rc = strbuf_putc(sb, (char)c);
+        } else { /* the run of bytes that need no escape, in one append */
+            size_t n = 1;
+            while (i + n < len && s[i + n] != '"' && s[i + n] != '\\' &&
+                   (unsigned char)s[i + n] >= 0x20)
+                n++;
+            rc = strbuf_append(sb, s + i, n);
+            i += n - 1;
         }
     }
     if (!rc)

@@ -420,6 +420,15 @@ json_t *cylinders_reasons_json(unsigned mask, const struct cylinder_facts *f)
 
 /* ---- codes, weights, instants ---- */
 
+void cylinders_copy(char *out, size_t cap, const char *s)
+{
+    /* The check copies a dozen short strings per request; snprintf's format machinery was a
+     * visible share of it. */
+    size_t n = s ? strnlen(s, cap - 1) : 0;
+    memcpy(out, s ? s : "", n);
+    out[n] = '\0';
+}
+
 int cylinders_code_normalize(char *code)
 {
     size_t n = code ? strlen(code) : 0;
@@ -537,8 +546,7 @@ static int32_t day_col(struct db_stmt *st, int i)
 
 static void text_col(struct db_stmt *st, int i, char *out, size_t cap)
 {
-    const char *s = db_col_text(st, i);
-    snprintf(out, cap, "%s", s ? s : "");
+    cylinders_copy(out, cap, db_col_text(st, i));
 }
 
 /* Columns from `first` on: medium, inspection_years, design_years, extended_years,
@@ -576,18 +584,42 @@ int cylinders_type_rules(struct db *db, const char *code, struct cylinder_type_r
     return rc;
 }
 
+/* Columns from `first` on: the session's end, its user's id, role, entity and disabled flag
+ * (all NULL when no session matched). */
+static void caller_cols(struct db_stmt *st, int first, struct cylinder_facts *f)
+{
+    f->caller.found = db_col_type(st, first) != DB_NULL;
+    f->caller.expires_at = db_col_int(st, first);
+    f->caller.user = db_col_int(st, first + 1);
+    text_col(st, first + 2, f->caller.role, sizeof f->caller.role);
+    text_col(st, first + 3, f->caller.entity, sizeof f->caller.entity);
+    f->caller.disabled = db_col_int(st, first + 4) != 0;
+}
+
 int cylinders_facts_read(struct db *db, const char *station, const char *cylinder, int64_t filler,
                          const char *medium, struct cylinder_facts *f)
 {
+    return cylinders_facts_read_as(db, station, cylinder, filler, medium, NULL, f);
+}
+
+int cylinders_facts_read_as(struct db *db, const char *station, const char *cylinder,
+                            int64_t filler, const char *medium, const unsigned char *token_hash,
+                            struct cylinder_facts *f)
+{
     /* One statement for the whole check: the station's row drives, the filler, the cylinder
-     * and its type are index look-ups joined to it. */
+     * and its type are index look-ups joined to it; so are the caller's session and user, so
+     * that who asks is judged in the same snapshot as what is asked (and costs no second
+     * read transaction). */
     static const char sql[] =
         "SELECT s.region, s.licence_expires, s.media, f.id, f.active, f.cert_expires, c.station,"
         " c.status, c.manufactured, c.last_inspection, c.last_filled_at, " TYPE_COLS
+        ", ss.expires_at, u.id, u.role, u.entity, u.disabled"
         " FROM cylinder_stations s"
         " LEFT JOIN cylinder_fillers f ON f.id = ? AND f.station = s.uscc"
         " LEFT JOIN cylinders c ON c.code = ?"
         " LEFT JOIN cylinder_types t ON t.code = c.type"
+        " LEFT JOIN sessions ss ON ss.token_hash = ?"
+        " LEFT JOIN users u ON u.id = ss.user_id"
         " WHERE s.uscc = ?";
     struct db_stmt *st;
     int rc = db_prepare(db, sql, &st);
@@ -596,7 +628,9 @@ int cylinders_facts_read(struct db *db, const char *station, const char *cylinde
     if (!rc)
         rc = db_bind_text(st, 2, cylinder, -1);
     if (!rc)
-        rc = db_bind_text(st, 3, station, -1);
+        rc = token_hash ? db_bind_blob(st, 3, token_hash, 32) : db_bind_null(st, 3);
+    if (!rc)
+        rc = db_bind_text(st, 4, station, -1);
     if (!rc)
         rc = db_row(st);
     if (!rc) {
@@ -619,9 +653,17 @@ int cylinders_facts_read(struct db *db, const char *station, const char *cylinde
             f->last_filled_at = db_col_int(st, 10);
             type_cols(st, 11, &f->type);
         }
+        caller_cols(st, 20, f);
     }
     db_done(st);
     return rc;
+}
+
+int cylinders_caller_holds(const struct cylinder_facts *f, const struct principal *p, int64_t now)
+{
+    return f->caller.found && f->caller.expires_at > now && !f->caller.disabled &&
+           f->caller.user == p->id && role_of(f->caller.role) == p->role &&
+           !strcmp(f->caller.entity, p->entity);
 }
 
 int cylinders_fillings_around(struct db *db, const char *cylinder, int64_t t, int64_t window,

@@ -93,6 +93,14 @@ struct cylinder_facts {
     struct cylinder_type_rules type;
     int64_t last_filled_at; /* the latest filling at or before `now`, 0: none */
     int64_t next_filled_at; /* the earliest filling after `now` (offline judging), 0: none */
+    /* The caller's session and user, read in the same statement when asked
+     * (cylinders_facts_read_as): whether a principal from the token cache still holds. */
+    struct {
+        int found; /* a session with that token */
+        int disabled;
+        int64_t user, expires_at;
+        char role[24], entity[20];
+    } caller;
 };
 
 /* Judges f as of the day today and the instant now; returns the mask of reasons (0: allowed).
@@ -152,6 +160,8 @@ extern struct record cylinder_type_rec, cylinder_station_rec, cylinder_filler_re
     cylinder_filling_rec, cylinder_check_rec;
 extern const struct enum_value cylinder_statuses[], cylinder_ownerships[], cylinder_sources[];
 
+/* Copies s (NULL: "") into out of cap > 0 bytes, cut to fit, always NUL-terminated. */
+void cylinders_copy(char *out, size_t cap, const char *s);
 /* Reads the rules of type code on db into *t; 0, ERR_NOTFOUND or an error. */
 int cylinders_type_rules(struct db *db, const char *code, struct cylinder_type_rules *t);
 /* Reads the facts of a check of cylinder (code) with filler by station on db (a read
@@ -159,6 +169,14 @@ int cylinders_type_rules(struct db *db, const char *code, struct cylinder_type_r
  * Returns 0, ERR_NOTFOUND when station is not a registered filling station, or an error. */
 int cylinders_facts_read(struct db *db, const char *station, const char *cylinder, int64_t filler,
                          const char *medium, struct cylinder_facts *f /* out */);
+/* The same, and in the same statement (one snapshot) the session whose token hashes to
+ * token_hash (authz_token_hash; NULL: none) and its user, into f->caller. */
+int cylinders_facts_read_as(struct db *db, const char *station, const char *cylinder,
+                            int64_t filler, const char *medium, const unsigned char *token_hash,
+                            struct cylinder_facts *f /* out */);
+/* Whether p, admitted from the token cache, still holds by f->caller as read at now: the
+ * session exists and runs, the user is enabled and is still p's user, role and entity. Pure. */
+int cylinders_caller_holds(const struct cylinder_facts *f, const struct principal *p, int64_t now);
 /* Sets f->last_filled_at and f->next_filled_at from the fillings recorded around t (a filling
  * judged at its own time, online or offline); on the write connection. 0 or an error. */
 int cylinders_fillings_around(struct db *db, const char *cylinder, int64_t t, int64_t window,
@@ -174,7 +192,11 @@ void cylinders_log_flush(void);
 /* Stops the background writer after writing the queue out. */
 void cylinders_log_stop(void);
 #define CYL_LOG_FLUSH_MS 200
-#define CYL_LOG_BATCH 2048
+/* Only a bound on one batch's memory: under load the interval, not the count, sets the pace.
+ * Each commit rewrites every index page its batch touched (the cylinder index is hit at random),
+ * so batches of 2,048 at 20,000 checks a second meant ten commits and over 100 MB of log pages
+ * written a second; five larger ones write a fraction of that. */
+#define CYL_LOG_BATCH 65536
 #define CYL_LOG_MAX 1000000 /* records held at most; past it new ones are counted as lost */
 /* Records queued, written and lost since start (for /metrics and tests). */
 void cylinders_log_stats(uint64_t *queued, uint64_t *written, uint64_t *lost);

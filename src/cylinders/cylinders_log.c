@@ -88,6 +88,8 @@ static int write_batch(const struct entry *e, size_t n)
 static void *writer(void *arg)
 {
     (void)arg;
+    /* Named apart from the event threads it is started from, for top -H and perf. */
+    pthread_setname_np(pthread_self(), "jg-checklog");
     struct entry *batch = NULL;
     size_t cap = 0;
     pthread_mutex_lock(&g.lock);
@@ -172,11 +174,11 @@ void cylinders_log_check(const struct cylinder_facts *f, const char *cylinder, i
     e->filler = filler;
     e->actor = actor;
     e->mask = mask;
-    snprintf(e->station, sizeof e->station, "%s", f->station);
-    snprintf(e->region, sizeof e->region, "%s", f->region);
-    snprintf(e->cylinder, sizeof e->cylinder, "%s", cylinder ? cylinder : "");
-    snprintf(e->medium, sizeof e->medium, "%s", medium ? medium : "");
-    snprintf(e->source, sizeof e->source, "%s", source);
+    cylinders_copy(e->station, sizeof e->station, f->station);
+    cylinders_copy(e->region, sizeof e->region, f->region);
+    cylinders_copy(e->cylinder, sizeof e->cylinder, cylinder);
+    cylinders_copy(e->medium, sizeof e->medium, medium);
+    cylinders_copy(e->source, sizeof e->source, source);
     g.queued++;
     if (g.n == CYL_LOG_BATCH)
         pthread_cond_signal(&g.wake);

@@ -23,6 +23,7 @@
 #include "core/timeutil.h"
 #include "http/list.h"
 #include "http/module.h"
+#include "http/router.h"
 #include "http/server.h"
 #include "refdata/refdata.h"
 #include "registry/registry.h"
@@ -728,23 +729,62 @@ static int not_a_station(struct resp *resp)
                        NULL);
 }
 
+/* The check is ROUTE_AUTH_RECHECKED: its caller may come from the router's token cache
+ * (req->user_cached), which says who the token named a moment ago. No answer is given on that
+ * alone: a refusal first reads the caller afresh (caller_fresh_or_reply), and the answer itself
+ * comes from the statement that also re-reads the caller's session and user (facts_or_reply). */
+
+/* For a cached caller: authenticates afresh and checks again it is a station's; 0 or an
+ * error with resp answered. Returns 0 at once for a caller read from the database. */
+static int caller_fresh_or_reply(struct req *req, struct resp *resp, const char **station)
+{
+    if (!req->user_cached)
+        return 0;
+    int rc = router_recheck_or_reply(req, resp);
+    return rc ? rc : station_or_reply(req, resp, station);
+}
+
+/* Reads the check's facts for the calling station (with, for a cached caller, its session
+ * and user in the same statement); when the cached principal no longer holds, the caller is
+ * read afresh (refused with 401 or 403 if so) and the facts read again. 0 or an error. */
+static int facts_or_reply(struct req *req, struct resp *resp, const char *code, int64_t filler,
+                          const char *medium, struct cylinder_facts *f)
+{
+    const char *station = req->user->entity;
+    unsigned char hash[32];
+    if (req->user_cached)
+        authz_token_hash(req->token, hash);
+    int rc = cylinders_facts_read_as(db_read(), station, code, filler, medium,
+                                     req->user_cached ? hash : NULL, f);
+    if (req->user_cached &&
+        (rc == ERR_NOTFOUND || (!rc && !cylinders_caller_holds(f, req->user, time_now())))) {
+        rc = caller_fresh_or_reply(req, resp, &station);
+        if (!rc)
+            rc = cylinders_facts_read(db_read(), station, code, filler, medium, f);
+    }
+    return rc == ERR_NOTFOUND ? not_a_station(resp) : rc;
+}
+
 static int filling_check(struct req *req, struct resp *resp)
 {
     const char *station = NULL;
-    int rc = station_or_reply(req, resp, &station);
+    int rc = is_station(req) && *req->user->entity ? 0 : caller_fresh_or_reply(req, resp, &station);
+    if (!rc)
+        rc = station_or_reply(req, resp, &station);
     if (rc)
         return rc;
     char code[40];
     snprintf(code, sizeof code, "%s", text_of(req->json, "cylinder"));
-    if (cylinders_code_normalize(code))
-        return reply_error(resp, ERR_INVALID, "invalid_code",
-                           "气瓶编码须为 4 到 32 位字母、数字或连字符", "cylinder");
+    if (cylinders_code_normalize(code)) {
+        rc = caller_fresh_or_reply(req, resp, &station);
+        return rc ? rc
+                  : reply_error(resp, ERR_INVALID, "invalid_code",
+                                "气瓶编码须为 4 到 32 位字母、数字或连字符", "cylinder");
+    }
     int64_t filler = json_integer_value(json_object_get(req->json, "filler"));
     const char *medium = text_of(req->json, "medium");
     struct cylinder_facts f;
-    rc = cylinders_facts_read(db_read(), station, code, filler, medium, &f);
-    if (rc == ERR_NOTFOUND)
-        return not_a_station(resp);
+    rc = facts_or_reply(req, resp, code, filler, medium, &f);
     if (rc)
         return rc;
     int64_t now = time_now();
@@ -1436,7 +1476,7 @@ static const struct route routes[] = {
      ROUTE_BODY_JSON | ROUTE_BODY_PARTIAL, 0},
     {"GET", "/api/v1/cylinders/{code}/qr.svg", cylinder_qr, ROLES_SEE, NULL, 0, 0},
     {"POST", "/api/v1/fillings/check", filling_check, ROLE_STATION, check_body,
-     ROUTE_BODY_JSON | ROUTE_READ_ONLY, 4096},
+     ROUTE_BODY_JSON | ROUTE_READ_ONLY | ROUTE_AUTH_RECHECKED, 4096},
     {"POST", "/api/v1/fillings", filling_create, ROLE_STATION, filling_body, ROUTE_BODY_JSON, 8192},
     {"POST", "/api/v1/fillings/batch", filling_batch, ROLE_STATION, batch_body, ROUTE_BODY_JSON,
      512u << 10},

@@ -297,17 +297,36 @@ int equipment_overdue(const char *status, const char *next_due, int32_t today)
            !date_parse(next_due, strlen(next_due), &due) && due < today;
 }
 
+/* Whether a unit has days left (in use, with a due date): 1 and *days then, else 0. */
+static int days_left(const char *status, const char *next_due, int32_t today, int32_t *days)
+{
+    int32_t due;
+    if (!status || !next_due || strcmp(status, "in_use") ||
+        date_parse(next_due, strlen(next_due), &due))
+        return 0;
+    *days = due - today;
+    return 1;
+}
+
 void equipment_decorate(json_t *unit, int32_t today)
 {
     const char *status = json_string_value(json_object_get(unit, "status")),
                *next = json_string_value(json_object_get(unit, "next_due"));
-    int32_t due;
-    int in_use = status && !strcmp(status, "in_use");
+    int32_t days;
     json_object_set_new(unit, "overdue", json_boolean(equipment_overdue(status, next, today)));
     json_object_set_new(unit, "days_left",
-                        in_use && next && !date_parse(next, strlen(next), &due)
-                            ? json_integer(due - today)
-                            : json_null());
+                        days_left(status, next, today, &days) ? json_integer(days) : json_null());
+}
+
+int equipment_status_write(const char *status, const char *next_due, int32_t today,
+                           struct strbuf *out)
+{
+    int32_t days;
+    int overdue = equipment_overdue(status, next_due, today);
+    if (days_left(status, next_due, today, &days))
+        return strbuf_printf(out, ",\"overdue\":%s,\"days_left\":%d", overdue ? "true" : "false",
+                             (int)days);
+    return strbuf_printf(out, ",\"overdue\":%s,\"days_left\":null", overdue ? "true" : "false");
 }
 
 /* ---- 定检率 ---- */

@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "authz/authz.h"
+#include "core/strbuf.h"
 #include "db/db.h"
 #include "record/record.h"
 
@@ -86,6 +87,11 @@ int equipment_derive_dates(json_t *v, int cycle, int given, int32_t today, const
 /* Adds what a unit's JSON says of today: "overdue" (bool) and "days_left" (next_due - today,
  * negative when overdue; null unless in use). */
 void equipment_decorate(json_t *unit, int32_t today);
+/* The same members appended to out (",\"overdue\":false,\"days_left\":12") for a unit of
+ * that status and next due date, for JSON written straight from a row. Returns 0 or
+ * ERR_TOOLARGE. */
+int equipment_status_write(const char *status, const char *next_due, int32_t today,
+                           struct strbuf *out);
 
 /* Reminders (GET /api/v1/equipment/reminders) as of today: the units in use that are overdue
  * or due within EQUIPMENT_REMIND_DAYS days, of entity (owner or user) when not NULL, of region

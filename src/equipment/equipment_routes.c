@@ -17,6 +17,7 @@
 #include "core/err.h"
 #include "core/timeutil.h"
 #include "db/db.h"
+#include "http/cache.h"
 #include "http/list.h"
 #include "http/module.h"
 #include "refdata/refdata.h"
@@ -165,10 +166,28 @@ static int units_prepare(struct req *req, struct resp *resp, struct list_query *
     return rc ? ERR_INTERNAL : 0;
 }
 
-static void units_decorate(struct req *req, json_t *item)
+/* The columns of status and next_due in a unit's row (rec_columns), found once. */
+static int status_col, next_due_col;
+static pthread_once_t cols_once = PTHREAD_ONCE_INIT;
+
+static void cols_find(void)
+{
+    const struct field *f;
+    for (int i = 0; (f = rec_column_field(&equipment_unit, i)); i++) {
+        if (!strcmp(f->name, "status"))
+            status_col = i;
+        else if (!strcmp(f->name, "next_due"))
+            next_due_col = i;
+    }
+}
+
+/* overdue and days_left, written after the row's own members (equipment_status_write). */
+static int units_extend(struct req *req, struct db_stmt *st, struct strbuf *out)
 {
     (void)req;
-    equipment_decorate(item, date_today());
+    pthread_once(&cols_once, cols_find);
+    return equipment_status_write(db_col_text(st, status_col), db_col_text(st, next_due_col),
+                                  date_today(), out);
 }
 
 static const struct list_def units_list = {
@@ -178,7 +197,7 @@ static const struct list_def units_list = {
     .filters = unit_filters,
     .sorts = unit_sorts,
     .prepare = units_prepare,
-    .decorate = units_decorate,
+    .extend = units_extend,
 };
 
 /* ---- one unit ---- */
@@ -541,53 +560,9 @@ static int categories_get(struct req *req, struct resp *resp)
 }
 
 /* The rates answered lately, by their parameters, kept until the next write this process
- * commits and RATE_TTL seconds at most (as list counts are): the dashboard asks the same
- * questions again and again, and an answer costs tens of milliseconds at the city's scale. */
-#define RATE_SLOTS 32
-#define RATE_TTL 30
-static struct rate_slot {
-    char key[96];
-    uint64_t generation;
-    int64_t at;
-    char *body;
-} rate_cache[RATE_SLOTS];
-static pthread_mutex_t rate_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static struct rate_slot *rate_slot_of(const char *key)
-{
-    size_t h = 1469598103934665603ull;
-    for (const char *c = key; *c; c++)
-        h = (h ^ (unsigned char)*c) * 1099511628211ull;
-    return &rate_cache[h % RATE_SLOTS];
-}
-
-/* Answers from the cache when it holds key; returns 1 then, else 0. */
-static int rate_cached(struct resp *resp, const char *key)
-{
-    struct rate_slot *s = rate_slot_of(key);
-    int hit = 0;
-    pthread_mutex_lock(&rate_lock);
-    if (s->body && !strcmp(s->key, key) && s->generation == db_generation() &&
-        time_now() - s->at < RATE_TTL)
-        hit = !reply_raw(resp, 200, "application/json", s->body, strlen(s->body));
-    pthread_mutex_unlock(&rate_lock);
-    return hit;
-}
-
-static void rate_store(const char *key, uint64_t generation, json_t *o)
-{
-    char *body = json_dumps(o, JSON_REPLY_FLAGS);
-    if (!body)
-        return;
-    struct rate_slot *s = rate_slot_of(key);
-    pthread_mutex_lock(&rate_lock);
-    free(s->body);
-    snprintf(s->key, sizeof s->key, "%s", key);
-    s->generation = generation;
-    s->at = time_now();
-    s->body = body;
-    pthread_mutex_unlock(&rate_lock);
-}
+ * commits and 30 seconds at most (http/cache.h, as list counts are): the dashboard asks the
+ * same questions again and again, and an answer costs tens of milliseconds at the city's scale. */
+static struct cache rates = CACHE_INIT(32, 30);
 
 /* GET /api/v1/equipment/inspection-rate?from=&to=&by=region|category&region=&category=
  * (from: 1 January of this year; to: today). */
@@ -632,17 +607,26 @@ static int rate_get(struct req *req, struct resp *resp)
     if (rc)
         return rc;
     int by_category = by && !strcmp(by, "category");
-    char key[96];
-    snprintf(key, sizeof key, "%d|%d|%d|%s|%s|%d", (int)f, (int)t, (int)today, region ? region : "",
-             category ? category : "", by_category);
-    if (rate_cached(resp, key))
-        return 0;
-    uint64_t generation = db_generation(); /* before reading: a write meanwhile makes it stale */
+    char key[160], *body;
+    size_t len;
+    int n = snprintf(key, sizeof key, "%d|%d|%d|%s|%s|%d", (int)f, (int)t, (int)today,
+                     region ? region : "", category ? category : "", by_category);
+    int keyed = n > 0 && (size_t)n < sizeof key; /* a cut key could name another question */
+    body = keyed ? cache_get_text(&rates, key, &len) : NULL;
+    if (body) {
+        rc = reply_raw(resp, 200, "application/json", body, len);
+        free(body);
+        return rc;
+    }
+    uint64_t generation = cache_generation(&rates); /* before reading: see cache.h */
     json_t *o = NULL;
     rc = equipment_inspection_rate(db_read(), f, t, today, region, category, by_category, &o);
     if (rc)
         return rc;
-    rate_store(key, generation, o);
+    body = keyed ? json_dumps(o, JSON_REPLY_FLAGS) : NULL;
+    if (body)
+        cache_put_text(&rates, key, generation, body, strlen(body));
+    free(body);
     return reply_json(resp, 200, o);
 }
 

@@ -30,6 +30,10 @@
 #define ROUTE_READ_ONLY                                                                            \
     32u /* a POST that only reads (a question such as a filling check): runs on the event          \
          * thread like a GET, not on the write pool */
+#define ROUTE_AUTH_RECHECKED                                                                       \
+    64u /* the handler reads the caller's session and user again in its own statement and          \
+         * checks the principal still holds (router_recheck_or_reply when not): the router may     \
+         * admit a bearer token from the token cache (authz.h), saving a look-up */
 
 struct req;
 struct resp;
@@ -74,6 +78,7 @@ struct req {
     struct principal *user; /* NULL on public routes without credentials */
     struct principal user_buf;
     const char *token; /* the credential presented, when user is set */
+    int user_cached;   /* user came from the token cache: not yet checked against the database */
     char id[24];       /* request id, echoed as X-Request-Id */
     char ip[48];
     void *conn; /* the server's connection handle */

@@ -6,6 +6,7 @@
  * connection; they hold fragments of the module's declarations only, never input.
  */
 #include "http/list.h"
+#include "http/cache.h"
 #include "http/export.h"
 #include "http/rows.h"
 #include "core/alloc.h"
@@ -14,7 +15,6 @@
 #include "core/timeutil.h"
 #include "db/db.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,56 +209,31 @@ static int bind_all(struct db_stmt *st, const struct list_query *q)
     return rc;
 }
 
-/* Counts are cached by statement and bound values until the next committed write. */
-#define COUNT_SLOTS 512
-#define COUNT_TTL 30
-static struct count_slot {
-    const char *sql;
-    char *key;
-    uint64_t generation;
-    int64_t at, total;
-} counts[COUNT_SLOTS];
-static pthread_mutex_t counts_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Counts are cached by statement and bound values until the next committed write, 30 s at
+ * most (list.h). */
+static struct cache counts = CACHE_INIT(512, 30);
 
-static char *count_key(const struct list_query *q, size_t *hash)
+/* The count's cache key: the interned statement (its address: interned texts live as long as
+ * the process, one address per text) and every bound value, each with its type and length so
+ * that no two lists of values read alike. Returns NULL (not cached) when it would be longer than
+ * the cache keeps; the caller frees it. */
+static char *count_key(const char *sql, const struct list_query *q)
 {
     struct strbuf sb;
-    strbuf_init(&sb, 1u << 16);
-    for (int i = 0; i < q->nbinds; i++) {
+    int rc;
+    strbuf_init(&sb, CACHE_MAX_KEY);
+    rc = strbuf_printf(&sb, "%p", (const void *)sql);
+    for (int i = 0; !rc && i < q->nbinds; i++) {
         if (q->binds[i].is_int)
-            strbuf_printf(&sb, "i%lld", (long long)q->binds[i].i);
+            rc = strbuf_printf(&sb, "\x1fi%lld", (long long)q->binds[i].i);
         else
-            strbuf_printf(&sb, "t%zu:%s", strlen(q->binds[i].text), q->binds[i].text);
-        strbuf_putc(&sb, '\x1f');
+            rc = strbuf_printf(&sb, "\x1ft%zu:%s", strlen(q->binds[i].text), q->binds[i].text);
     }
-    size_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < sb.len; i++)
-        h = (h ^ (unsigned char)sb.buf[i]) * 1099511628211ull;
-    *hash = h;
+    if (rc) {
+        strbuf_dispose(&sb);
+        return NULL;
+    }
     return strbuf_take(&sb, NULL);
-}
-
-static int count_cached(const char *sql, const char *key, size_t h, int64_t *total)
-{
-    struct count_slot *s = &counts[(h ^ (size_t)(uintptr_t)sql) % COUNT_SLOTS];
-    int hit = 0;
-    pthread_mutex_lock(&counts_lock);
-    if (s->sql == sql && s->key && !strcmp(s->key, key) && s->generation == db_generation() &&
-        time_now() - s->at < COUNT_TTL) {
-        *total = s->total;
-        hit = 1;
-    }
-    pthread_mutex_unlock(&counts_lock);
-    return hit;
-}
-
-static void count_store(const char *sql, char *key, size_t h, uint64_t gen, int64_t total)
-{
-    struct count_slot *s = &counts[(h ^ (size_t)(uintptr_t)sql) % COUNT_SLOTS];
-    pthread_mutex_lock(&counts_lock);
-    free(s->key);
-    *s = (struct count_slot){sql, key, gen, time_now(), total};
-    pthread_mutex_unlock(&counts_lock);
 }
 
 /* Prepares the composed statement text on db: from the connection's cache when db_intern
@@ -292,13 +267,14 @@ static int count_rows(struct db *db, const struct list_query *q, int64_t cap, in
     else
         strbuf_printf(&sb, "SELECT count(*) FROM (SELECT 1%s WHERE true%s LIMIT %lld) AS capped",
                       base, strbuf_get(&q->where), (long long)cap + 1);
-    size_t h;
-    char *key = count_key(q, &h);
-    uint64_t gen = db_generation(); /* before reading: a write meanwhile makes it stale */
+    uint64_t gen = cache_generation(&counts); /* before reading: a write meanwhile makes it stale */
     struct db_stmt *st = NULL;
+    char *key = NULL;
     int rc = prepare_composed(db, strbuf_get(&sb), &sql, &st);
     strbuf_dispose(&sb);
-    if (!rc && cached && sql && count_cached(sql, key, h, total)) {
+    if (!rc && cached && sql)
+        key = count_key(sql, q);
+    if (key && cache_get_int(&counts, key, total)) {
         db_done(st);
         free(key);
         return 0;
@@ -311,22 +287,29 @@ static int count_rows(struct db *db, const struct list_query *q, int64_t cap, in
         *total = db_col_int(st, 0);
     if (st)
         release(st, sql);
-    if (rc || !sql || !cached)
-        free(key);
-    else
-        count_store(sql, key, h, gen, *total);
+    if (!rc && key)
+        cache_put_int(&counts, key, gen, *total);
+    free(key);
     return rc;
 }
 
-/* Writes {"items":[ and the rows of the page, each straight from the row. */
-static int page_write(struct resp *resp, const struct list_def *def, struct db_stmt *st)
+/* Writes {"items":[ and the rows of the page, each straight from the row, with the members
+ * def's extend hook adds before its closing brace. */
+static int page_write(struct req *req, struct resp *resp, const struct list_def *def,
+                      struct db_stmt *st)
 {
-    int rc = strbuf_puts(&resp->body, "{\"items\":["), step, n = 0;
+    struct strbuf *out = &resp->body;
+    int rc = strbuf_puts(out, "{\"items\":["), step, n = 0;
     while (!rc && (step = db_step(st)) == DB_ROW) {
         if (n++)
-            rc = strbuf_putc(&resp->body, ',');
+            rc = strbuf_putc(out, ',');
         if (!rc)
-            rc = rec_row_write(def->rec, st, &resp->body);
+            rc = rec_row_write(def->rec, st, out);
+        if (!rc && def->extend) {
+            out->buf[--out->len] = '\0'; /* the row's '}' */
+            rc = def->extend(req, st, out);
+            rc = rc ? rc : strbuf_putc(out, '}');
+        }
     }
     return rc ? rc : step < 0 ? step : 0;
 }
@@ -402,7 +385,7 @@ static int answer(struct req *req, struct resp *resp, struct list_query *q, int 
     if (!rc && format)
         rc = reply_export(resp, st, format, list_title(def), def->rec, req->progress);
     else if (!rc)
-        rc = def->decorate ? page_json(req, resp, def, st) : page_write(resp, def, st);
+        rc = def->decorate ? page_json(req, resp, def, st) : page_write(req, resp, def, st);
     if (st)
         release(st, sql);
     return rc || format ? rc : page_end(resp, total, cap, page, size);

@@ -12,12 +12,14 @@
 #include "core/alloc.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/timeutil.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 static const struct route **routes;
+static size_t *literal_len; /* of each route's pattern, up to its first {parameter} */
 static int nroutes;
 
 int router_init(void)
@@ -27,11 +29,15 @@ int router_init(void)
         for (const struct route *r = (*m)->routes; r && r->method; r++)
             n++;
     free(routes);
+    free(literal_len);
     routes = xcalloc((size_t)n, sizeof *routes);
+    literal_len = xcalloc((size_t)n, sizeof *literal_len);
     nroutes = 0;
     for (const struct module *const *m = modules; *m; m++)
-        for (const struct route *r = (*m)->routes; r && r->method; r++)
+        for (const struct route *r = (*m)->routes; r && r->method; r++) {
+            literal_len[nroutes] = strcspn(r->pattern, "{");
             routes[nroutes++] = r;
+        }
     return modules_init();
 }
 
@@ -107,7 +113,10 @@ static int find_route(struct req *req, struct resp *resp)
     char allow[128] = "";
     size_t alen = 0;
     for (int i = 0; i < nroutes; i++) {
-        if (!match(routes[i]->pattern, req->path, NULL))
+        /* Every request walks the whole table (for 405's Allow): the literal head of each
+         * pattern is compared in one strncmp first, and only the few that agree are matched. */
+        if (strncmp(routes[i]->pattern, req->path, literal_len[i]) ||
+            !match(routes[i]->pattern, req->path, NULL))
             continue;
         if (strcmp(routes[i]->method, method) == 0) {
             match(routes[i]->pattern, req->path, req);
@@ -143,9 +152,23 @@ int router_may_call(const struct route *r, const struct principal *p)
     return r->roles == ROLES_PUBLIC || (p && (p->role & (r->roles | ROLE_ADMIN)));
 }
 
+/* Admits a bearer token from this thread's token cache where the route allows it (its handler
+ * checks the principal again in its own statement). Returns 1 on a hit, req->user then set. */
+static int authenticate_cached(struct req *req, const char *token)
+{
+    if (!(req->route->flags & ROUTE_AUTH_RECHECKED) ||
+        authz_token_cache_get(token, time_now(), &req->user_buf))
+        return 0;
+    req->user = &req->user_buf;
+    req->token = token;
+    req->user_cached = 1;
+    return 1;
+}
+
 /* Reads the caller's credentials (Bearer header, else the session cookie) into req->user.
+ * use_cache: a bearer token may be admitted from the token cache (authenticate_cached).
  * Returns 0 with req->user NULL when none were sent, ERR_UNAUTH when they were bad. */
-static int authenticate(struct req *req)
+static int authenticate(struct req *req, int use_cache)
 {
     const char *h = req_header(req, "Authorization");
     const char *token = NULL;
@@ -160,6 +183,8 @@ static int authenticate(struct req *req)
     }
     if (!token || !*token)
         return 0;
+    if (use_cache && !via_cookie && authenticate_cached(req, token))
+        return 0;
     struct db *db = db_read();
     if (!db)
         return ERR_DB;
@@ -172,6 +197,8 @@ static int authenticate(struct req *req)
     req->user_buf.via_cookie = via_cookie;
     req->user = &req->user_buf;
     req->token = token;
+    if (!via_cookie && (req->route->flags & ROUTE_AUTH_RECHECKED))
+        authz_token_cache_put(token, &req->user_buf);
     return 0;
 }
 
@@ -237,10 +264,10 @@ static void generic_error(struct resp *resp, int err)
 
 /* Establishes who calls req's route and whether they may: the credentials, the route's
  * roles, the CSRF token of cookie-authenticated writes. Answers and returns an error when not. */
-static int authorize_or_reply(struct req *req, struct resp *resp)
+static int authorize_or_reply(struct req *req, struct resp *resp, int use_cache)
 {
     /* A request the server builds on a principal's behalf (router_dispatch_as) is known. */
-    int rc = req->user ? 0 : authenticate(req);
+    int rc = req->user ? 0 : authenticate(req, use_cache);
     int write = strcmp(req->method, "GET") && strcmp(req->method, "HEAD");
     if (req->route->roles == ROLES_PUBLIC && (rc == ERR_UNAUTH || (req->user && write))) {
         /* A stale cookie or a foreign Authorization header must not shut anyone out of the
@@ -309,15 +336,37 @@ int router_admit(struct req *req, struct resp *resp)
     }
     req->route = routes[i];
     req->route_index = i;
-    return authorize_or_reply(req, resp) || media_or_reply(req, resp) ? 1 : 0;
+    if (authorize_or_reply(req, resp, 1))
+        return 1;
+    if (media_or_reply(req, resp)) {
+        router_recheck_or_reply(req, resp); /* no refusal on a cached principal: see there */
+        return 1;
+    }
+    return 0;
+}
+
+/* A caller admitted from the token cache is only known to have been valid a moment ago: any
+ * refusal of the request (its media type, its body) is answered only after the caller is read
+ * afresh, so that a revoked token gets its 401 first, as it would without the cache. */
+int router_recheck_or_reply(struct req *req, struct resp *resp)
+{
+    if (!req->user_cached)
+        return 0;
+    authz_token_cache_evict(req->token);
+    req->user = NULL;
+    req->token = NULL;
+    req->user_cached = 0;
+    return authorize_or_reply(req, resp, 0);
 }
 
 void router_dispatch(struct req *req, struct resp *resp)
 {
     if (router_admit(req, resp))
         return;
-    if ((req->route->flags & ROUTE_BODY_JSON) && parse_body_or_reply(req, resp))
+    if ((req->route->flags & ROUTE_BODY_JSON) && parse_body_or_reply(req, resp)) {
+        router_recheck_or_reply(req, resp);
         return;
+    }
     int rc = req->route->handler ? req->route->handler(req, resp)
                                  : list_reply(req, resp, req->route->list, NULL);
     if (rc && resp->status == 0)

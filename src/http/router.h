@@ -28,6 +28,12 @@ int router_placement(const struct req *req);
  * media type. Returns 0 to go on (req->route is set), 1 when resp holds the answer. The server
  * calls it before reading any body, so that a refused upload is never read. */
 int router_admit(struct req *req, struct resp *resp);
+/* For a handler of a ROUTE_AUTH_RECHECKED route whose caller came from the token cache
+ * (req->user_cached) and whose own statement found the cached principal no longer holds:
+ * forgets the token on this thread and authenticates and authorizes req afresh. Returns 0
+ * (req->user now read from the database), or an error with resp answered (401, 403). Returns
+ * 0 at once when req->user was not cached. */
+int router_recheck_or_reply(struct req *req, struct resp *resp);
 /* Fills resp for req (admitting it first unless done). Never fails: every failure becomes an
  * error response. */
 void router_dispatch(struct req *req, struct resp *resp);

@@ -369,13 +369,26 @@ json_t *rec_row_json(struct record *r, struct db_stmt *st)
 }
 
 /* Appends column i as field f holds it in JSON. */
+/* Appends v in decimal (without printf: a list page writes a few of them per row). */
+static int put_int(struct strbuf *out, int64_t v)
+{
+    char digits[24], *p = digits + sizeof digits;
+    uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    return strbuf_append(out, p, (size_t)(digits + sizeof digits - p));
+}
+
 static int col_write(const struct field *f, struct db_stmt *st, int i, struct strbuf *out)
 {
     if (db_col_type(st, i) == DB_NULL)
         return strbuf_puts(out, "null");
     const char *text = db_col_text(st, i);
     switch (f->type) {
-    case FIELD_INT: return strbuf_printf(out, "%lld", (long long)db_col_int(st, i));
+    case FIELD_INT: return put_int(out, db_col_int(st, i));
     case FIELD_BOOL: return strbuf_puts(out, db_col_int(st, i) ? "true" : "false");
     case FIELD_NUMBER: /* as answers give numbers (http.h, JSON_REPLY_FLAGS) */
         return strbuf_printf(out, "%.15g", db_col_double(st, i));
@@ -403,7 +416,12 @@ int rec_row_write(struct record *r, struct db_stmt *st, struct strbuf *out)
     for (const struct field *f = r->fields; !rc && f->name; f++) {
         if (!readable(f))
             continue;
-        rc = strbuf_printf(out, "%s\"%s\":", i ? "," : "", f->name);
+        /* Member names are the declaration's (plain ASCII): no escaping, and no printf, which
+         * cost a list page a quarter of its time. */
+        rc = i ? strbuf_putc(out, ',') : 0;
+        rc = rc ? rc : strbuf_putc(out, '"');
+        rc = rc ? rc : strbuf_puts(out, f->name);
+        rc = rc ? rc : strbuf_puts(out, "\":");
         if (!rc)
             rc = col_write(f, st, i, out);
         i++;

@@ -473,6 +473,94 @@ def test_public_lookup(srv, w):
     assert_refused(srv.req("GET", f"{PUBLIC}/%20bad"), 404)
 
 
+# -- the token cache: a check never answers on a revoked or changed caller ---------------------
+# The check admits a scanner's token from a per-thread cache and re-reads the session and user in
+# its own statement (ROUTE_AUTH_RECHECKED): whatever changes them, in this process or another,
+# counts from the next request, and every refusal of a changed caller is the one it would get
+# without the cache.
+
+def warm(w, code, token, n=8):
+    """Asks n times, each on a new connection (so on every event thread): each thread's token
+    cache then holds the token."""
+    for _ in range(n):
+        assert w.check(code, token=token) == {"allowed": True}
+
+
+def user_id(srv, username):
+    return srv.scalar("SELECT id FROM users WHERE username = ?", (username,))
+
+
+def revoke(srv, how, name, token):
+    admin, uid = srv.tokens["admin"], user_id(srv, name)
+    if how == "logout":
+        assert srv.req("POST", "/api/v1/auth/logout", token=token).status == 204
+    elif how == "revoke":
+        assert srv.req("POST", f"/api/v1/users/{uid}/revoke", token=admin).status == 200
+    elif how == "disable":
+        assert srv.req("POST", f"/api/v1/users/{uid}/disable", token=admin).status == 200
+    elif how == "cli_passwd":  # another process: the server hears nothing of it
+        r = srv.cli("user", "passwd", "--db", srv.db, "--username", name,
+                    input="another-pass-1\n")
+        assert r.returncode == 0, r.stderr
+    elif how == "expired":  # the token runs out (written straight to the database)
+        srv.sql("UPDATE sessions SET expires_at = ? WHERE user_id = ?", (int(time.time()) - 1, uid))
+
+
+def refusals(w, code, token):
+    """The same token sent with a check, a malformed body, a bad code, a wrong media type."""
+    s = w.s
+    body = {"cylinder": code, "filler": w.fa, "medium": "LPG"}
+    return {
+        "check": lambda: s.req("POST", CHECK, body, token=token),
+        "malformed": lambda: s.req("POST", CHECK, raw=b'{"cylinder":', token=token,
+                                   headers={"Content-Type": "application/json"}),
+        "bad_code": lambda: s.req("POST", CHECK, dict(body, cylinder="坏码"), token=token),
+        "media": lambda: s.req("POST", CHECK, raw=b"x", token=token,
+                               headers={"Content-Type": "text/plain"}),
+    }
+
+
+@pytest.mark.parametrize("how,first", [
+    ("logout", "check"), ("revoke", "check"), ("disable", "check"), ("cli_passwd", "check"),
+    ("expired", "check"), ("revoke", "malformed"), ("revoke", "bad_code"), ("revoke", "media"),
+])
+def test_check_refused_at_once_when_the_token_goes(srv, w, how, first):
+    name = f"scanc{how.replace('_', '')}{first.replace('_', '')}"
+    token = w.scanner(w.a, name)
+    code = w.cylinder()
+    warm(w, code, token)
+    revoke(srv, how, name, token)
+    asks = refusals(w, code, token)
+    order = [first] + [k for k in asks if k != first] + ["check"] * 6
+    for kind in order:
+        r = asks[kind]()
+        assert r.status == 401 and r.body["error"]["code"] == "unauthorized", (how, kind, r.raw)
+
+
+def test_check_follows_a_changed_account_at_once(srv, w):
+    admin = srv.tokens["admin"]
+    name = "scancachemove"
+    token = w.scanner(w.a, name)
+    uid = user_id(srv, name)
+    mine, theirs = w.cylinder(), w.cylinder(station=w.b)
+    warm(w, mine, token)
+    # Rebound to station B: judged as B's scanner from the next check on, and logged as B's.
+    r = srv.req("PATCH", f"/api/v1/users/{uid}", {"entity": w.b}, token=admin)
+    assert r.status == 200, r.raw
+    for _ in range(6):
+        assert codes_of(w.check(mine, filler=w.fb, token=token)) == ["not_station_cylinder"]
+        assert w.check(theirs, filler=w.fb, token=token) == {"allowed": True}
+    assert wait_for(lambda: srv.scalar(
+        "SELECT count(*) FROM cylinder_checks WHERE cylinder = ? AND actor = ? AND station = ?",
+        (theirs, uid, w.b)) == 6)
+    # No longer a station's account: refused as the router refuses a wrong role.
+    r = srv.req("PATCH", f"/api/v1/users/{uid}", {"role": "enterprise"}, token=admin)
+    assert r.status == 200, r.raw
+    for kind, ask in refusals(w, theirs, token).items():
+        r = ask()
+        assert r.status == 403 and r.body["error"]["code"] == "forbidden", (kind, r.raw)
+
+
 def test_lists_and_scope(srv, w):
     admin = srv.tokens["admin"]
     w.cylinder(station=w.b)

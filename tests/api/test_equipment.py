@@ -591,6 +591,71 @@ def test_rate_of_a_hand_made_period(s):
     assert_refused(s.req("GET", RATE), 401, "unauthorized")
 
 
+# -- the rate and list counts are cached until the next write ------------------------------------
+
+def test_cached_answers_follow_writes(s):
+    """The 定检率 and list totals come from one cache (src/http/cache.h), kept until the next
+    write: an inspection recorded shows in the very next answer, and no two questions (period,
+    grouping, county, category) ever get each other's answer."""
+    owner = free_entity(s, offset=7)
+    units = []
+    for due in ("2005-03-01", "2005-03-01", "2005-09-30"):
+        b = body(owner, registration_no=reg("梯", "31", "03"), last_inspected=...,
+                 last_conclusion=..., installed_on="2003-01-01", next_due=due)
+        units.append(create(s, b)["id"])
+    year = {"from": "2005-01-01", "to": "2005-12-31"}
+    first = ok(get(s, RATE, "city", **year))
+    assert ok(get(s, RATE, "city", **year)) == first  # the second from the cache
+    check_figures(first["total"], {"due": 3, "on_time": 0, "early": 0, "late": 0, "missed": 3,
+                                   "pending": 0})
+    # A write: the next answer is computed afresh.
+    inspect(s, units[0], {"inspected_on": "2005-02-20", "conclusion": "qualified",
+                          "inspector_org": "聊城市特种设备检验研究院"})
+    after = ok(get(s, RATE, "city", **year))
+    check_figures(after["total"], {"due": 3, "on_time": 1, "early": 0, "late": 0, "missed": 2,
+                                   "pending": 0})
+    assert after["total"]["rate"] == round(1 / 3, 4)
+    # Different questions, each asked twice and interleaved, keep their own answers.
+    questions = [
+        ("city", dict(year)),
+        ("city", dict(year, by="category")),
+        ("city", {"from": "2005-03-01", "to": "2005-03-01"}),
+        ("city", {"from": "2005-09-01", "to": "2005-12-31"}),
+        ("city", dict(year, region=OWN)),
+        ("city", dict(year, region=OTHER)),
+        ("city", dict(year, category="elevator")),
+        ("city", dict(year, category="boiler")),
+        ("county", dict(year)),
+        ("county", dict(year, by="category")),
+    ]
+    answers = [ok(get(s, RATE, who, **q)) for who, q in questions]
+    for (who, q), a in zip(questions * 2, answers * 2):
+        b = ok(get(s, RATE, who, **q))
+        assert b == a, (who, q)
+        assert (b["from"], b["to"]) == (q["from"], q["to"])
+        assert b["by"] == q.get("by", "region")
+        assert b["region"] == (OWN if who == "county" else q.get("region"))
+        assert b["category"] == q.get("category")
+    due = [a["total"]["due"] for a in answers]
+    assert due[0] == 3 and due[2] == 2 and due[3] == 1 and due[4] == 3 and due[5] == 0
+    assert due[6] == 3 and due[7] == 0 and due[8] == 3
+    assert len(answers[1]["groups"]) == 9 and len(answers[9]["groups"]) == 9
+    # List totals: the same cache, the same rule.
+    n = ok(get(s, EQ, "city", owner=owner, page_size=1))["total"]
+    assert n == 3 and ok(get(s, EQ, "city", owner=owner, page_size=1))["total"] == 3
+    assert ok(get(s, EQ, "city", owner=owner, overdue=1, page_size=1))["total"] == 3
+    assert ok(get(s, EQ, "city", owner=owner, overdue=0, page_size=1))["total"] == 0
+    create(s, body(owner, registration_no=reg("梯", "31", "03"), last_inspected=...,
+                   last_conclusion=..., installed_on="2003-01-01",
+                   next_due=iso(today() + datetime.timedelta(days=60))))
+    assert ok(get(s, EQ, "city", owner=owner, page_size=1))["total"] == 4
+    assert ok(get(s, EQ, "city", owner=owner, overdue=1, page_size=1))["total"] == 3
+    assert ok(get(s, EQ, "city", owner=owner, overdue=0, page_size=1))["total"] == 1
+    patch(s, units[2], {"status": "idle"})
+    assert ok(get(s, EQ, "city", owner=owner, overdue=1, page_size=1))["total"] == 2
+    assert ok(get(s, RATE, "city", **year))["total"]["due"] == 2  # an idle unit owes nothing
+
+
 # -- reminders ----------------------------------------------------------------------------------
 
 def test_reminders(s):

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for the authorization layer: role names, the data scope, and the sessions table
- * (create, look up, revoke one, revoke a user's but one, list). */
+ * (create, look up, revoke one, revoke a user's but one, list); the per-thread admission cache
+ * of tokens (hits, misses, expiry, eviction, one slot per token, one cache per thread). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +111,97 @@ static void test_tokens(void **state)
     db_close(db);
 }
 
+/* A token of TOKEN_LEN characters starting with prefix, padded with c. */
+static void fake_token(char out[TOKEN_LEN + 1], const char *prefix, char c)
+{
+    memset(out, c, TOKEN_LEN);
+    out[TOKEN_LEN] = '\0';
+    memcpy(out, prefix, strlen(prefix));
+}
+
+static void *cache_get_elsewhere(void *token)
+{
+    struct principal p;
+    return (void *)(intptr_t)authz_token_cache_get(token, 1000, &p);
+}
+
+static void test_token_cache(void **state)
+{
+    (void)state;
+    char t1[TOKEN_LEN + 1], t2[TOKEN_LEN + 1];
+    fake_token(t1, "abcd", 'x');
+    fake_token(t2, "abcd", 'y'); /* the same first characters: the same slot */
+    struct principal p = {.id = 7,
+                          .role = ROLE_STATION,
+                          .entity = "91371502MA3C00011G",
+                          .expires_at = 2000},
+                     got;
+    assert_int_equal(authz_token_cache_get(t1, 1000, &got), ERR_NOTFOUND);
+    authz_token_cache_put(t1, &p);
+    assert_int_equal(authz_token_cache_get(t1, 1000, &got), 0);
+    assert_int_equal(got.id, 7);
+    assert_int_equal(got.role, ROLE_STATION);
+    assert_string_equal(got.entity, "91371502MA3C00011G");
+    /* Until the token's end, not at it. */
+    assert_int_equal(authz_token_cache_get(t1, 1999, &got), 0);
+    assert_int_equal(authz_token_cache_get(t1, 2000, &got), ERR_NOTFOUND);
+    /* Another token is not a hit, and taking the slot pushes the first one out. */
+    assert_int_equal(authz_token_cache_get(t2, 1000, &got), ERR_NOTFOUND);
+    authz_token_cache_put(t2, &p);
+    assert_int_equal(authz_token_cache_get(t1, 1000, &got), ERR_NOTFOUND);
+    assert_int_equal(authz_token_cache_get(t2, 1000, &got), 0);
+    /* Evicting one token leaves the others. */
+    authz_token_cache_put(t1, &p);
+    char t3[TOKEN_LEN + 1];
+    fake_token(t3, "zzzz", 'q');
+    authz_token_cache_put(t3, &p);
+    authz_token_cache_evict(t1);
+    authz_token_cache_evict(t2); /* not there: nothing happens */
+    assert_int_equal(authz_token_cache_get(t1, 1000, &got), ERR_NOTFOUND);
+    assert_int_equal(authz_token_cache_get(t3, 1000, &got), 0);
+    /* Not a token's length: never cached. */
+    authz_token_cache_put("short", &p);
+    assert_int_equal(authz_token_cache_get("short", 1000, &got), ERR_NOTFOUND);
+    /* Each thread has its own cache. */
+    pthread_t th;
+    void *rc;
+    assert_int_equal(pthread_create(&th, NULL, cache_get_elsewhere, t3), 0);
+    assert_int_equal(pthread_join(th, &rc), 0);
+    assert_int_equal((intptr_t)rc, ERR_NOTFOUND);
+}
+
+static void test_lookup_gives_the_end(void **state)
+{
+    (void)state;
+    struct db *db;
+    assert_int_equal(db_open_memory(&db), 0);
+    assert_int_equal(db_exec(db, "INSERT INTO regions VALUES ('371500','聊城市','city',NULL,0),"
+                                 " ('371502','东昌府区','county','371500',1)"),
+                     0);
+    int64_t a = add_user(db, "bob", 0);
+    char t[TOKEN_LEN + 1], csrf[TOKEN_LEN + 1];
+    assert_int_equal(authz_token_create(db, a, TOKEN_API, NULL, t, csrf), 0);
+    struct principal p;
+    assert_int_equal(authz_token_lookup(db, t, &p), 0);
+    int64_t end = 0;
+    struct db_stmt *st;
+    assert_int_equal(db_prepare(db, "SELECT expires_at FROM sessions", &st), 0);
+    assert_int_equal(db_row(st), 0);
+    end = db_col_int(st, 0);
+    db_done(st);
+    assert_true(end > 0);
+    assert_int_equal(p.expires_at, end);
+    /* The hash the sessions table is keyed by. */
+    unsigned char h[32];
+    authz_token_hash(t, h);
+    assert_int_equal(db_prepare(db, "SELECT count(*) FROM sessions WHERE token_hash = ?", &st), 0);
+    db_bind_blob(st, 1, h, sizeof h);
+    assert_int_equal(db_row(st), 0);
+    assert_int_equal(db_col_int(st, 0), 1);
+    db_done(st);
+    db_close(db);
+}
+
 int main(void)
 {
     alloc_tune();
@@ -118,6 +211,8 @@ int main(void)
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_scope),
         cmocka_unit_test(test_tokens),
+        cmocka_unit_test(test_token_cache),
+        cmocka_unit_test(test_lookup_gives_the_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,9 @@
  * before, the day of and the day after its boundary (or the second, for the refill interval),
  * every pair of reasons together, the service life with and without its extension, 29 February,
  * the answer's JSON, weights, instants and codes; and, on an in-memory database, that the
- * cylinder types of the migration are the standards' (YSP: LPG, 4 / 8 / 12 years). */
+ * cylinder types of the migration are the standards' (YSP: LPG, 4 / 8 / 12 years), and that the
+ * check's statement reads the caller's session and user with the facts (cylinders_caller_holds
+ * on what it read, for a principal from the token cache). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -470,6 +472,85 @@ static void test_types_in_the_database(void **state)
     db_close(db);
 }
 
+/* A caller as the check's statement read it: a station account's running session. */
+static struct cylinder_facts with_caller(void)
+{
+    struct cylinder_facts f = base();
+    f.caller.found = 1;
+    f.caller.user = 42;
+    f.caller.expires_at = 5000;
+    snprintf(f.caller.role, sizeof f.caller.role, "station");
+    snprintf(f.caller.entity, sizeof f.caller.entity, HERE);
+    return f;
+}
+
+static void test_caller_holds(void **state)
+{
+    (void)state;
+    struct principal p = {.id = 42, .role = ROLE_STATION, .entity = HERE};
+    struct cylinder_facts f = with_caller();
+    assert_true(cylinders_caller_holds(&f, &p, 4999));
+    assert_false(cylinders_caller_holds(&f, &p, 5000)); /* the session's end */
+    f.caller.found = 0;                                 /* revoked: no session */
+    assert_false(cylinders_caller_holds(&f, &p, 1000));
+    f = with_caller();
+    f.caller.disabled = 1;
+    assert_false(cylinders_caller_holds(&f, &p, 1000));
+    f = with_caller();
+    f.caller.user = 43; /* cannot happen for one token, but is not p */
+    assert_false(cylinders_caller_holds(&f, &p, 1000));
+    f = with_caller();
+    snprintf(f.caller.role, sizeof f.caller.role, "enterprise");
+    assert_false(cylinders_caller_holds(&f, &p, 1000));
+    f = with_caller();
+    snprintf(f.caller.entity, sizeof f.caller.entity, OTHER); /* rebound to another station */
+    assert_false(cylinders_caller_holds(&f, &p, 1000));
+}
+
+static void test_facts_read_as(void **state)
+{
+    (void)state;
+    struct db *db;
+    assert_int_equal(db_open_memory(&db), 0);
+    assert_int_equal(
+        db_exec(db,
+                "INSERT INTO regions VALUES ('371500','聊城市','city',NULL,0),"
+                " ('371502','东昌府区','county','371500',1);"
+                " INSERT INTO entities(uscc, name, kind, region, updated_at)"
+                " VALUES ('" HERE "', '聊城甲液化气有限公司', 'enterprise', '371502', 0);"
+                " INSERT INTO cylinder_stations VALUES ('" HERE "', '371502', 'TS1', '2035-06-30',"
+                " '[\"LPG\"]', 0, 0);"
+                " INSERT INTO users(username, display_name, role, region, entity, password_hash,"
+                " disabled, created_at) VALUES ('scan', 'scan', 'station', '371502', '" HERE "',"
+                " '!', 0, 0)"),
+        0);
+    char token[TOKEN_LEN + 1], csrf[TOKEN_LEN + 1];
+    assert_int_equal(authz_token_create(db, 1, TOKEN_API, NULL, token, csrf), 0);
+    unsigned char hash[32];
+    authz_token_hash(token, hash);
+    struct cylinder_facts f;
+    assert_int_equal(cylinders_facts_read_as(db, HERE, "NOPE0001", 1, "LPG", hash, &f), 0);
+    assert_false(f.cylinder_known);
+    assert_true(f.caller.found);
+    assert_int_equal(f.caller.user, 1);
+    assert_string_equal(f.caller.role, "station");
+    assert_string_equal(f.caller.entity, HERE);
+    assert_int_equal(f.caller.disabled, 0);
+    struct principal p = {.id = 1, .role = ROLE_STATION, .entity = HERE};
+    assert_true(cylinders_caller_holds(&f, &p, time_now()));
+    /* Without a token, or once it is revoked, no caller is read. */
+    assert_int_equal(cylinders_facts_read(db, HERE, "NOPE0001", 1, "LPG", &f), 0);
+    assert_false(f.caller.found);
+    assert_int_equal(authz_token_revoke(db, token), 0);
+    assert_int_equal(cylinders_facts_read_as(db, HERE, "NOPE0001", 1, "LPG", hash, &f), 0);
+    assert_false(f.caller.found);
+    assert_false(cylinders_caller_holds(&f, &p, time_now()));
+    /* Not a station: no row at all. */
+    assert_int_equal(cylinders_facts_read_as(db, OTHER, "NOPE0001", 1, "LPG", hash, &f),
+                     ERR_NOTFOUND);
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +574,8 @@ int main(void)
         cmocka_unit_test(test_instants),
         cmocka_unit_test(test_codes),
         cmocka_unit_test(test_types_in_the_database),
+        cmocka_unit_test(test_caller_holds),
+        cmocka_unit_test(test_facts_read_as),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

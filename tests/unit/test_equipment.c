@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit/audit.h"
@@ -202,6 +203,49 @@ static void test_status(void **state)
     assert_true(json_is_false(json_object_get(u, "overdue")));
     assert_true(json_is_null(json_object_get(u, "days_left")));
     json_decref(u);
+}
+
+/* equipment_status_write (the list's rows, written straight) says what equipment_decorate says. */
+static void test_status_write(void **state)
+{
+    (void)state;
+    int32_t today = day("2026-06-30");
+    static const char *const cases[][2] = {
+        {"in_use", "2026-07-10"}, {"in_use", "2026-06-20"}, {"in_use", "2026-06-30"},
+        {"idle", "2026-06-20"},   {"scrapped", NULL},       {"in_use", NULL},
+        {NULL, "2026-06-20"},     {"in_use", "20260620"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *u = json_object();
+        if (cases[i][0])
+            json_object_set_new(u, "status", json_string(cases[i][0]));
+        if (cases[i][1])
+            json_object_set_new(u, "next_due", json_string(cases[i][1]));
+        equipment_decorate(u, today);
+        json_t *members = json_pack("{sO sO}", "overdue", json_object_get(u, "overdue"),
+                                    "days_left", json_object_get(u, "days_left"));
+        char *want = json_dumps(members, JSON_COMPACT);
+        json_decref(members);
+        struct strbuf sb;
+        strbuf_init(&sb, 1024);
+        assert_int_equal(strbuf_putc(&sb, '{'), 0);
+        assert_int_equal(equipment_status_write(cases[i][0], cases[i][1], today, &sb), 0);
+        sb.buf[1] = ' '; /* the members come with their leading comma */
+        assert_int_equal(strbuf_putc(&sb, '}'), 0);
+        json_t *got = json_loads(sb.buf, 0, NULL);
+        char *got_text = json_dumps(got, JSON_COMPACT);
+        assert_string_equal(got_text, want);
+        free(got_text);
+        free(want);
+        json_decref(got);
+        json_decref(u);
+        strbuf_dispose(&sb);
+    }
+    struct strbuf small;
+    strbuf_init(&small, 8);
+    assert_int_equal(equipment_status_write("in_use", "2026-07-10", today, &small), ERR_TOOLARGE);
+    assert_int_equal(small.len, 0);
+    strbuf_dispose(&small);
 }
 
 static void test_due_state_boundaries(void **state)
@@ -518,9 +562,10 @@ int main(void)
     if (sodium_init() < 0)
         return 1;
     const struct CMUnitTest pure[] = {
-        cmocka_unit_test(test_add_months),           cmocka_unit_test(test_registration),
-        cmocka_unit_test(test_derive_dates),         cmocka_unit_test(test_status),
-        cmocka_unit_test(test_due_state_boundaries), cmocka_unit_test(test_rate),
+        cmocka_unit_test(test_add_months),   cmocka_unit_test(test_registration),
+        cmocka_unit_test(test_derive_dates), cmocka_unit_test(test_status),
+        cmocka_unit_test(test_status_write), cmocka_unit_test(test_due_state_boundaries),
+        cmocka_unit_test(test_rate),
     };
     const struct CMUnitTest stored[] = {
         cmocka_unit_test(test_record_inspection),
