@@ -95,6 +95,9 @@ static int sq_open(const char *path, enum db_role role, struct db **out)
     const char *pragmas = reader ? "PRAGMA query_only=1; PRAGMA foreign_keys=ON;"
                                    " PRAGMA mmap_size=2147418112;"
                                  : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                   /* Its cache outlives its transactions (no other writer):
+                                    * the pages writes touch stay in it. */
+                                   " PRAGMA cache_size=-65536;"
                                    " PRAGMA foreign_keys=ON;"
                                    /* Statement journals (every insert that fires a
                                     * trigger keeps one) stay in memory, not in /var/tmp. */
@@ -347,7 +350,7 @@ static int sq_checkpoint(struct db *db)
 static void sq_bulk_mode(struct db *w, int on)
 {
     sq_exec(w, on ? "PRAGMA cache_size = -1048576; PRAGMA cache_spill = OFF"
-                  : "PRAGMA cache_size = -2000; PRAGMA cache_spill = ON");
+                  : "PRAGMA cache_size = -65536; PRAGMA cache_spill = ON");
 }
 
 static char *printed(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -46,7 +46,7 @@ struct ctx {
 };
 
 #define SPOOL_AT ((size_t)1 << 20) /* a body larger than this waits in a temporary file */
-#define WRITE_WORKERS 32 /* writers sleep on their group commit; more of them, larger batches */
+#define WRITE_WORKERS 64 /* writers sleep on their group commit; more of them, larger batches */
 #define WRITE_QUEUE 1024
 #define SLOW_NICE 10
 

@@ -13,15 +13,24 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define UPDATE_SETS 32 /* column sets whose UPDATE names only them, per record */
 
 struct rec_sql {
     char *columns; /* the SELECT list */
     char *get;     /* SELECT ... WHERE key = ? */
     char *insert;
-    char *update;
+    char *update; /* every writable column, each kept unless given (any column set) */
+    /* UPDATE ... SET (given columns only): an UPDATE that names a column rewrites each index
+     * on it and checks each foreign key, even when the value is unchanged. Keyed by the bit
+     * set of the given writable fields; built on first use, kept for the process. */
+    int nsets;
+    uint64_t set_mask[UPDATE_SETS];
+    char *set_sql[UPDATE_SETS];
 };
 
 const struct field *field_find(const struct field *fields, const char *name)
@@ -499,15 +508,64 @@ int rec_load(struct db_stmt *st, struct record *r, json_t *v)
     return rc ? rc : db_load_row(st);
 }
 
+/* The UPDATE that sets only the writable fields in mask (bit i: the i-th writable field) and
+ * the stamp, or NULL when mask is empty or the record's cache of column sets is full. */
+static const char *update_of(struct record *r, uint64_t mask)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    struct rec_sql *s = (struct rec_sql *)sql_of(r);
+    const char *sql = NULL;
+    if (!mask)
+        return NULL;
+    pthread_mutex_lock(&lock);
+    for (int i = 0; i < s->nsets && !sql; i++)
+        if (s->set_mask[i] == mask)
+            sql = s->set_sql[i];
+    if (!sql && s->nsets < UPDATE_SETS) {
+        struct strbuf upd;
+        strbuf_init(&upd, 1u << 20);
+        strbuf_printf(&upd, "UPDATE %s SET ", r->table);
+        const char *sep = "";
+        int bit = 0;
+        for (const struct field *f = r->fields; f->name; f++) {
+            if (!writable(f))
+                continue;
+            if (mask & ((uint64_t)1 << bit)) {
+                strbuf_printf(&upd, "%s%s = ?", sep, f->name);
+                sep = ", ";
+            }
+            bit++;
+        }
+        if (r->stamp)
+            strbuf_printf(&upd, ", %s = ?", r->stamp);
+        strbuf_printf(&upd, " WHERE %s = ?", r->key);
+        s->set_mask[s->nsets] = mask;
+        sql = s->set_sql[s->nsets++] = strbuf_take(&upd, NULL);
+    }
+    pthread_mutex_unlock(&lock);
+    return sql;
+}
+
 int rec_update(struct db *w, struct record *r, const char *key, json_t *v)
 {
     struct db_stmt *st;
-    int rc = db_prepare(w, sql_of(r)->update, &st);
-    int idx = 1;
+    uint64_t mask = 0;
+    int bit = 0, idx = 1, rc = 0;
+    for (const struct field *f = r->fields; f->name && bit < 64; f++)
+        if (writable(f) && json_object_get(v, f->name))
+            mask |= (uint64_t)1 << bit++;
+        else
+            bit += writable(f);
+    const char *only = bit < 64 ? update_of(r, mask) : NULL;
+    rc = db_prepare(w, only ? only : sql_of(r)->update, &st);
     for (const struct field *f = r->fields; !rc && f->name; f++) {
         if (!writable(f))
             continue;
         json_t *x = json_object_get(v, f->name);
+        if (only) { /* the given fields only, in order */
+            rc = x ? bind_value(st, idx++, f, x) : 0;
+            continue;
+        }
         rc = db_bind_int(st, idx++, x != NULL);
         if (!rc)
             rc = x ? bind_value(st, idx, f, x) : db_bind_null(st, idx);

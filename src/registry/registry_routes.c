@@ -191,6 +191,13 @@ static int entity_write(struct req *req, struct resp *resp, const char *uscc, js
      * here, where no other write can move it. */
     if (!rc && !creating)
         rc = registry_get(w, uscc, &before);
+    /* A change is checked against the record as this transaction sees it: may the caller see
+     * it (else 403 as a read answers), and is its county the caller's. */
+    int unseen = 0;
+    if (!rc && before &&
+        registry_may_see(req->user, uscc, json_string_value(json_object_get(before, "region")),
+                         json_integer_value(json_object_get(before, "officer"))))
+        rc = ERR_FORBIDDEN, unseen = 1;
     if (!rc && before &&
         scope_allows(req->user, json_string_value(json_object_get(before, "region"))))
         rc = ERR_FORBIDDEN;
@@ -212,6 +219,11 @@ static int entity_write(struct req *req, struct resp *resp, const char *uscc, js
     json_decref(before);
     if (rc == ERR_CONFLICT && creating)
         return reply_error(resp, rc, "duplicate_uscc", "该统一社会信用代码已登记", "uscc");
+    if (rc == ERR_NOTFOUND && !creating)
+        return reply_error(resp, rc, "not_found", "未找到该市场主体", "uscc");
+    if (rc == ERR_FORBIDDEN && unseen)
+        return reply_error(resp, ERR_FORBIDDEN, "forbidden",
+                           "无权查看其他辖区或非本人负责的市场主体", NULL);
     if (rc == ERR_FORBIDDEN)
         return reply_error(resp, rc, "forbidden", "无权修改其他辖区的市场主体", NULL);
     if (rc)
@@ -229,16 +241,23 @@ static int entity_create(struct req *req, struct resp *resp)
     return rc ? rc : entity_write(req, resp, uscc, req->json, 1);
 }
 
+/* The record is read once, in the write's transaction (entity_write answers 404 and 403 as
+ * entity_or_reply does): a read before it would cost each change a read transaction on a
+ * replica that every commit has just invalidated. A body refused before the write is answered
+ * as though the record had been read first: 404 or 403 for a record the caller cannot see. */
 static int entity_patch(struct req *req, struct resp *resp)
 {
     const char *uscc = uscc_param(req);
-    int rc = entity_or_reply(req, resp, uscc, NULL);
-    if (rc)
-        return rc;
-    if (!field_any_given(registry_fields, req->json))
-        return reply_error(resp, ERR_INVALID, "validation_failed", "没有要修改的字段", NULL);
-    rc = entity_check_or_reply(req, resp, req->json);
-    return rc ? rc : entity_write(req, resp, uscc, req->json, 0);
+    if (registry_code_hidden(req->user, uscc))
+        return entity_or_reply(req, resp, uscc, NULL);
+    int rc = field_any_given(registry_fields, req->json)
+                 ? entity_check_or_reply(req, resp, req->json)
+                 : reply_error(resp, ERR_INVALID, "validation_failed", "没有要修改的字段", NULL);
+    if (rc) {
+        int seen = entity_or_reply(req, resp, uscc, NULL);
+        return seen ? seen : rc;
+    }
+    return entity_write(req, resp, uscc, req->json, 0);
 }
 
 static int entity_history(struct req *req, struct resp *resp)
