@@ -727,10 +727,14 @@ test('执法人员: the bureau gives an uncertified inspector a 执法证 throug
   const page = await bureauPage()
   try {
     // 双随机、一公开 → 执法人员: 东昌府区's, those with no valid certificate.
+    // (a click landing while the group folds open can be lost under load: click until it opens)
     const item = page.getByTestId('menu-/inspectors')
-    if (!(await item.isVisible())) await page.getByTestId('menu-/inspection-center').locator('.el-sub-menu__title').click()
-    await item.click()
-    await page.waitForURL((u) => u.pathname === '/inspectors')
+    await eventually(async () => {
+      if (!(await item.isVisible())) await page.getByTestId('menu-/inspection-center').locator('.el-sub-menu__title').click()
+      await item.click({ timeout: 3000 })
+      await page.waitForURL((u) => u.pathname === '/inspectors', { timeout: 2000 })
+      return true
+    }, { timeout: 20_000, what: '执法人员 opened from the menu' })
     await ready(page, 'inspector-list')
     const listed = (u, valid) => u.pathname === '/api/v1/inspectors' && u.searchParams.get('valid') === valid
     await withResponse(page, (u) => u.pathname === '/api/v1/inspectors' && u.searchParams.get('region') === '371502', () =>
