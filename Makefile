@@ -35,7 +35,7 @@ MIGR     := $(shell find src -path '*/migrations/*.sql' | sort -t/ -k4)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps web test unit api api-pg webtest asan tsan run bench fuzz check-style check-layers openapi clean
+.PHONY: all deps web test unit api api-asan api-pg webtest asan tsan run bench fuzz check-style check-layers openapi clean
 all: $(B)/jianguan
 
 deps:
@@ -92,22 +92,29 @@ api: $(B)/jianguan $(B)/faultfs.so
 api-pg: $(B)/jianguan
 	JIANGUAN_BIN=$(CURDIR)/$(B)/jianguan PY=$(PY) tests/run-pg.sh
 
-# Browser test files run WEB_JOBS at a time (each has its own backend and browser): most of a
-# browser test's time is spent waiting for pages, so two share a 2-core machine well.
-WEB_JOBS ?= 2
+# Browser test files run WEB_JOBS at a time (each has its own backend and browser): a browser
+# test mostly waits (for pages, animations, fsyncs), so four share a 2-core machine well.
+WEB_JOBS ?= 4
 webtest: $(B)/jianguan web
 	JIANGUAN_BIN=$(CURDIR)/$(B)/jianguan node --test --test-concurrency=$(WEB_JOBS) tests/web/
 
-# The two API runs side by side (each is a client and one server, about a core's work); their
-# outputs are kept whole (-O).
+# The API suite on SQLite with the AddressSanitizer/UBSan build.
+api-asan:
+	$(MAKE) SAN=1 all
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(MAKE) SAN=1 api
+
+# Every test once: unit tests plain and under the sanitizers; the API suite on SQLite under
+# the sanitizers beside the PostgreSQL run and the UI build (each mostly waits on a server or
+# a disk; outputs kept whole, -O); then the browser tests.
 test: deps
 	$(MAKE) all unit
-	$(MAKE) -O -j2 api api-pg
+	$(MAKE) SAN=1 all unit
+	$(MAKE) -O -j3 api-asan api-pg web
 	$(MAKE) webtest
 
 asan: deps
 	$(MAKE) SAN=1 all unit
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(MAKE) SAN=1 api
+	$(MAKE) api-asan
 
 tsan: deps
 	$(MAKE) SAN=thread $(TSAN_TESTS:%=build-tsan/tests/%)
