@@ -8,8 +8,6 @@
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
-import path from 'node:path'
 import { Backend, launchBrowser, eventually } from './harness.mjs'
 import { weekStart, cylinderMark, netWeight, overfills, addDays } from '../../web/src/cylinders.js'
 
@@ -28,15 +26,7 @@ let types
 
 before(async () => {
   await backend.start()
-  for (const line of readFileSync(path.join(backend.tmp, 'credentials.txt'), 'utf8').split('\n')) {
-    if (!line || line.startsWith('#')) continue
-    const [user, password] = line.split('\t')
-    creds[user] = password
-  }
-  for (const u of ['station', 'bureau']) {
-    assert.ok(creds[u], `demo account ${u}`)
-    tokens[u] = (await backend.login(u, creds[u])).token
-  }
+  await backend.demoLogins(['station', 'bureau'], creds, tokens)
   browser = await launchBrowser()
 })
 

@@ -9,7 +9,7 @@
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { Backend, ROOT, launchBrowser, loginPage, eventually, withResponse } from './harness.mjs'
 import { eventLines, percent, decimal } from '../../web/src/demands.js'
@@ -32,16 +32,7 @@ const RESOLUTION = '已协调市财政局，技改补贴资金已拨付到账。
 before(async () => {
   mkdirSync(SHOTS, { recursive: true })
   await backend.start()
-  // `jianguan demo` writes its accounts next to the database.
-  for (const line of readFileSync(path.join(backend.tmp, 'credentials.txt'), 'utf8').split('\n')) {
-    if (!line || line.startsWith('#')) continue
-    const [user, password] = line.split('\t')
-    creds[user] = password
-  }
-  for (const u of ['enterprise', 'officer', 'city_office', 'chain_office', 'department']) {
-    assert.ok(creds[u], `demo account ${u}`)
-    tokens[u] = (await backend.login(u, creds[u])).token
-  }
+  await backend.demoLogins(['enterprise', 'officer', 'city_office', 'chain_office', 'department'], creds, tokens)
   const me = await backend.get(tokens.enterprise, '/auth/me')
   uscc = me.user.entity
   assert.ok(uscc, 'the enterprise account is bound to its firm')

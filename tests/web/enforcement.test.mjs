@@ -10,7 +10,7 @@
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { Backend, ROOT, launchBrowser, loginPage, eventually, withResponse } from './harness.mjs'
 import { coverageText, dateOutside, fineText, minorConditions, rectifyState } from '../../web/src/enforcement.js'
@@ -35,17 +35,7 @@ let desk // the bureau's desktop browser, logged in once: {context, page}
 before(async () => {
   mkdirSync(SHOTS, { recursive: true })
   await backend.start()
-  for (const line of readFileSync(path.join(backend.tmp, 'credentials.txt'), 'utf8').split('\n')) {
-    if (!line || line.startsWith('#')) continue
-    const [user, password] = line.split('\t')
-    creds[user] = password
-  }
-  for (const u of ['bureau', 'inspector']) {
-    assert.ok(creds[u], `demo account ${u}`)
-    const s = await backend.login(u, creds[u])
-    tokens[u] = s.token
-    users[u] = s.user
-  }
+  await backend.demoLogins(['bureau', 'inspector'], creds, tokens, users)
   const list = await backend.get(tokens.bureau, '/campaigns?page_size=50')
   const c = list.items.find((x) => x.name.includes('学校食堂'))
   assert.ok(c, 'the demo has the school-canteen campaign')

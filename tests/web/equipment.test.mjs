@@ -9,8 +9,6 @@
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
-import path from 'node:path'
 import { Backend, launchBrowser, eventually, withResponse } from './harness.mjs'
 import { addMonths, dueMark, nextDueAfter, ratePeriods, unitBody } from '../../web/src/equipment.js'
 import { todayCst } from '../../web/src/format.js'
@@ -27,15 +25,7 @@ let ownUscc // the demo enterprise's entity
 
 before(async () => {
   await backend.start()
-  for (const line of readFileSync(path.join(backend.tmp, 'credentials.txt'), 'utf8').split('\n')) {
-    if (!line || line.startsWith('#')) continue
-    const [user, password] = line.split('\t')
-    creds[user] = password
-  }
-  for (const u of ['bureau', 'enterprise']) {
-    assert.ok(creds[u], `demo account ${u}`)
-    tokens[u] = (await backend.login(u, creds[u])).token
-  }
+  await backend.demoLogins(['bureau', 'enterprise'], creds, tokens)
   ownUscc = (await get('enterprise', '/auth/me')).user.entity
   assert.ok(ownUscc, 'the demo enterprise has its entity')
   browser = await launchBrowser()

@@ -160,6 +160,30 @@ export class Backend {
     return body // {token, csrf_token, user}
   }
 
+  // The demo's accounts, as `jianguan demo` writes them next to the database
+  // (credentials.txt: username TAB password): a map username → password.
+  demoCredentials() {
+    const creds = {}
+    for (const line of readFileSync(path.join(this.tmp, 'credentials.txt'), 'utf8').split('\n')) {
+      if (!line || line.startsWith('#')) continue
+      const [user, password] = line.split('\t')
+      creds[user] = password
+    }
+    return creds
+  }
+
+  // Logs the demo accounts names in over the API, filling creds (username → password),
+  // tokens (username → bearer token) and users (username → the user as login answers).
+  async demoLogins(names, creds, tokens, users = {}) {
+    Object.assign(creds, this.demoCredentials())
+    for (const u of names) {
+      if (!creds[u]) throw new Error(`no demo account ${u} in credentials.txt`)
+      const r = await this.login(u, creds[u])
+      tokens[u] = r.token
+      users[u] = r.user
+    }
+  }
+
   async get(token, pathAndQuery) {
     const r = await fetch(`${this.base}/api/v1${pathAndQuery}`, { headers: { Authorization: `Bearer ${token}` } })
     const text = await r.text()

@@ -7,8 +7,6 @@
 
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
-import path from 'node:path'
 import { Backend, launchBrowser } from './harness.mjs'
 import { TODOS, todosFor, todoHref, todoQuery, shownTodos } from '../../web/src/home.js'
 
@@ -24,17 +22,7 @@ const users = {}
 
 before(async () => {
   await backend.start()
-  for (const line of readFileSync(path.join(backend.tmp, 'credentials.txt'), 'utf8').split('\n')) {
-    if (!line || line.startsWith('#')) continue
-    const [user, password] = line.split('\t')
-    creds[user] = password
-  }
-  for (const u of ['bureau', 'enterprise']) {
-    assert.ok(creds[u], `demo account ${u}`)
-    const r = await backend.login(u, creds[u])
-    tokens[u] = r.token
-    users[u] = r.user
-  }
+  await backend.demoLogins(['bureau', 'enterprise'], creds, tokens, users)
   browser = await launchBrowser()
 })
 

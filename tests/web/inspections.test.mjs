@@ -14,7 +14,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { Backend, PASSWORD, ROOT, launchBrowser, loginPage, eventually, pickOption, withResponse } from './harness.mjs'
 import { certState, poolText, ratioText, scopeLines, teamNames, verifyPath, withTaskNames } from '../../web/src/inspections.js'
@@ -42,15 +42,7 @@ let inspectorName // that inspector's username
 before(async () => {
   mkdirSync(SHOTS, { recursive: true })
   await backend.start()
-  for (const line of readFileSync(path.join(backend.tmp, 'credentials.txt'), 'utf8').split('\n')) {
-    if (!line || line.startsWith('#')) continue
-    const [user, password] = line.split('\t')
-    creds[user] = password
-  }
-  for (const u of ['bureau', 'bureau_dcf', 'inspector']) {
-    assert.ok(creds[u], `demo account ${u}`)
-    tokens[u] = (await backend.login(u, creds[u])).token
-  }
+  await backend.demoLogins(['bureau', 'bureau_dcf', 'inspector'], creds, tokens)
   browser = await launchBrowser()
 })
 
