@@ -228,13 +228,10 @@ const struct field inspections_credential_body[] = {
     {NULL, 0, 0, 0, NULL, NULL},
 };
 
+/* The stored certificate (what PUT writes and its audit row compares); answers and lists
+ * give the inspector around it (inspections_inspector). */
 static const struct field credential_fields[] = {
     {"inspector", FIELD_INT, FIELD_INTERNAL, 0, "用户编号", "c.inspector"},
-    {"username", FIELD_STRING, FIELD_READONLY, 0, "用户名", "u.username"},
-    {"display_name", FIELD_STRING, FIELD_READONLY | FIELD_NULLABLE, 0, "姓名", "u.display_name"},
-    {"department", FIELD_INT, FIELD_READONLY | FIELD_NULLABLE, 0, "部门编号", "u.department"},
-    {"department_name", FIELD_STRING, FIELD_READONLY | FIELD_NULLABLE, 0, "部门", "d.name"},
-    {"region", FIELD_STRING, FIELD_READONLY, 0, "区划代码", "u.region"},
     {"cert_no", FIELD_STRING, FIELD_INTERNAL, 32, "执法证号", "c.cert_no"},
     {"field", FIELD_STRING, FIELD_INTERNAL, 50, "执法领域", "c.field"},
     {"expires", FIELD_DATE, FIELD_INTERNAL, 10, "有效期至", "c.expires"},
@@ -273,10 +270,9 @@ struct record inspections_inspector = {
 
 struct record inspections_credential = {
     .name = "inspector_credential",
-    .label = "执法人员",
+    .label = "行政执法证",
     .table = "inspector_credentials",
     .from = " FROM inspector_credentials c",
-    .joins = " JOIN users u ON u.id = c.inspector LEFT JOIN departments d ON d.id = u.department",
     .key = "inspector",
     .key_expr = "c.inspector",
     .stamp = "updated_at",

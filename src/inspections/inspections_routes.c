@@ -214,16 +214,20 @@ static int credential_put(struct req *req, struct resp *resp)
              : rc               ? rc
                                 : rec_update(w, &inspections_credential, key, v);
     }
+    json_t *after = NULL;
     if (!rc)
-        rc = rec_get(w, &inspections_credential, key, &o);
-    char *detail = rc ? NULL : rec_diff(&inspections_credential, o, before);
+        rc = rec_get(w, &inspections_credential, key, &after);
+    char *detail = rc ? NULL : rec_diff(&inspections_credential, after, before);
     if (!rc)
         rc = audit_record_as(w, req->user, req->ip, "inspector.credential", object, detail);
     free(detail);
+    if (!rc) /* the answer: the inspector as the list gives them */
+        rc = rec_get(w, &inspections_inspector, key, &o);
     if (w)
         rc = db_write_end(w, rc);
     json_decref(v);
     json_decref(before);
+    json_decref(after);
     if (not_inspector)
         return reply_error(resp, ERR_NOTFOUND, "not_found", "未找到该执法人员", NULL);
     if (rc == ERR_CONFLICT)
