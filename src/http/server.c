@@ -635,8 +635,11 @@ int server_start(const struct server_config *cfg)
         cfg->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-        MHD_OPTION_END);
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
+    /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: it adds SO_REUSEPORT, with which a second server
+     * started on the same port shares its connections with the first (a test's requests went
+     * to another test's server, a stray instance takes half of production's). libmicrohttpd
+     * sets SO_REUSEADDR on its own, so a restart binds at once. */
     /* Heads get one second once three quarters of the connections are in use. */
     if (daemon_handle && deadline_start(cfg->header_timeout, cfg->min_body_rate,
                                         cfg->max_connections - cfg->max_connections / 4)) {

@@ -192,6 +192,10 @@ def open_files(pid):
     return found
 
 
+class PortTaken(Exception):
+    """The server could not bind its port: another process has it."""
+
+
 def free_port():
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.bind(("127.0.0.1", 0))
@@ -272,7 +276,18 @@ class Server:
 
     # -- life cycle -------------------------------------------------------------------------
     def start(self):
+        """Starts the server; when another process took its port meanwhile (test runs go side
+        by side: free_port cannot reserve it), on a new port."""
+        for attempt in range(5):
+            try:
+                return self._start()
+            except PortTaken:
+                self.port = free_port()
+        raise AssertionError(f"no free port in 5 attempts:\n{self.log_text()}")
+
+    def _start(self):
         self.log = open(self.log_path, "ab")
+        start = self.log.tell()  # this start's log lines begin here
         self.proc = subprocess.Popen(
             [BIN, "serve", "--db", self.db, "--listen", f"127.0.0.1:{self.port}",
              "--web-root", "", *self.extra_args],
@@ -283,10 +298,14 @@ class Server:
         )
         deadline = time.monotonic() + 10
         while True:
+            said = self.log_bytes()[start:]
             if self.proc.poll() is not None:
+                self.log.close()
+                if b"Address already in use" in said:
+                    raise PortTaken()
                 raise AssertionError(f"server exited {self.proc.returncode}:\n{self.log_text()}")
-            try:
-                if self.req("GET", "/healthz").status == 200:
+            try:  # healthy, and ours: its log says it serves (another's could answer /healthz)
+                if self.req("GET", "/healthz").status == 200 and b'"msg":"serving"' in said:
                     return
             except OSError:
                 pass
@@ -316,6 +335,10 @@ class Server:
     def cleanup(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
         dbkit.drop(self.db)
+
+    def log_bytes(self):
+        with open(self.log_path, "rb") as f:
+            return f.read()
 
     def log_text(self):
         with open(self.log_path, "rb") as f:

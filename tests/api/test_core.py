@@ -1,9 +1,10 @@
 """System routes and the error model: /healthz, /metrics, OpenAPI, 404/405/400/415/422/413."""
 
 import re
+import subprocess
 import time
 
-from conftest import has_chinese, parse_raw_response, raw_exchange
+from conftest import BIN, has_chinese, parse_raw_response, raw_exchange
 
 LOGIN = "/api/v1/auth/login"
 
@@ -31,6 +32,16 @@ def test_healthz(server):
     assert r.body == {"status": "ok"}
     assert r.headers["Content-Type"].startswith("application/json")
     assert r.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_second_server_on_the_port_refused(server):
+    """A second server on a port in use fails to start (no SO_REUSEPORT: it would share the
+    first one's connections), and the first keeps answering."""
+    r = subprocess.run([BIN, "serve", "--db", server.db, "--listen", f"127.0.0.1:{server.port}",
+                        "--web-root", ""], capture_output=True, text=True, timeout=20)
+    assert r.returncode != 0 and "cannot start HTTP server" in r.stderr, r.stderr[-500:]
+    for _ in range(20):  # each on a new connection: none reaches a second listener
+        assert server.req("GET", "/healthz").status == 200
 
 
 def test_request_ids_differ(server):

@@ -9,7 +9,7 @@
 
 import { spawn, spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs'
+import { existsSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -76,10 +76,20 @@ export class Backend {
     jianguan(['init', '--db', this.db])
     jianguan(['demo', '--db', this.db, '--scale', 'small', '--seed', '1'])
 
-    const port = await freePort()
+    // Test files run side by side and freePort cannot reserve its port: when another server
+    // took it meanwhile (the server refuses to share a port), again on a new one.
+    for (let attempt = 1; !(await this.serve(await freePort())); attempt++) {
+      if (attempt === 5) throw new Error(`jianguan serve found no free port:\n${this.log()}`)
+    }
+    return this
+  }
+
+  // Starts `serve` on port; true once healthy, false when the port was taken.
+  async serve(port) {
     this.base = `http://127.0.0.1:${port}`
     this.logFile = path.join(this.tmp, 'serve.log')
     const log = openSync(this.logFile, 'a')
+    const from = fstatSync(log).size // this start's log lines begin here
     this.proc = spawn(BIN, ['serve', '--db', this.db, '--listen', `127.0.0.1:${port}`, '--web-root', WEB_ROOT], {
       stdio: ['ignore', log, log],
     })
@@ -90,17 +100,21 @@ export class Backend {
 
     const deadline = Date.now() + 30_000
     for (;;) {
-      if (done) throw new Error(`jianguan serve exited early:\n${this.log()}`)
+      const said = readFileSync(this.logFile, 'utf8').slice(from)
+      if (done) {
+        if (said.includes('Address already in use')) return false
+        throw new Error(`jianguan serve exited early:\n${this.log()}`)
+      }
+      // Healthy, and ours: its log says it serves (a /healthz alone could be another's).
       try {
         const r = await fetch(`${this.base}/healthz`)
-        if (r.status === 200) break
+        if (r.status === 200 && said.includes('"msg":"serving"')) return true
       } catch {
         // not listening yet
       }
       if (Date.now() > deadline) throw new Error(`jianguan serve not healthy after 30 s:\n${this.log()}`)
       await sleep(100)
     }
-    return this
   }
 
   log() {
