@@ -1247,17 +1247,6 @@ static const struct list_def checks_list = {
     .prepare = checks_prepare,
 };
 
-/* One day of ?name=YYYY-MM-DD (dflt when absent) into *day; 422 names the parameter. */
-static int day_param(struct req *req, struct resp *resp, const char *name, int32_t dflt,
-                     int32_t *day)
-{
-    const char *text = req_query(req, name);
-    *day = dflt;
-    if (text && *text && date_parse(text, strlen(text), day))
-        return reply_error(resp, ERR_INVALID, "validation_failed", "日期格式应为 YYYY-MM-DD", name);
-    return 0;
-}
-
 /* Binds the period, then the caller's scope (a station; else a region, when set). */
 static int bind_period(struct db_stmt *st, int64_t from, int64_t to, const char *scope)
 {
@@ -1275,15 +1264,10 @@ static int bind_period(struct db_stmt *st, int64_t from, int64_t to, const char 
  * most. One pass over the period's rows instead of a list count per reason and per station. */
 static int checks_stats(struct req *req, struct resp *resp)
 {
-    int32_t today = date_today(), from, to;
-    int rc = day_param(req, resp, "from", today - (date_weekday(today) - 1), &from);
-    if (!rc)
-        rc = day_param(req, resp, "to", today, &to);
+    int32_t today = date_today(), from = today - (date_weekday(today) - 1), to = today;
+    int rc = req_period_or_reply(req, resp, &from, &to);
     if (rc)
         return rc;
-    if (to < from)
-        return reply_error(resp, ERR_INVALID, "validation_failed", "结束日期不能早于开始日期",
-                           "to");
     const char *region = req_query(req, "region"), *own = scope_region(req->user);
     if (region && *region && !refdata_region_name(region))
         return reply_error(resp, ERR_INVALID, "validation_failed", "未知的行政区划代码", "region");

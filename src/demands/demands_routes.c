@@ -342,17 +342,11 @@ static int stats_query(struct db *db, const struct principal *p, int by, int64_t
 
 static int demands_stats(struct req *req, struct resp *resp)
 {
-    const char *from = req_query(req, "from"), *to = req_query(req, "to"),
-               *by = req_query(req, "by");
+    const char *by = req_query(req, "by");
     int32_t f = 0, t = date_today();
-    if (from && *from && date_parse(from, strlen(from), &f))
-        return reply_error(resp, ERR_INVALID, "validation_failed", "日期格式应为 YYYY-MM-DD",
-                           "from");
-    if (to && *to && date_parse(to, strlen(to), &t))
-        return reply_error(resp, ERR_INVALID, "validation_failed", "日期格式应为 YYYY-MM-DD", "to");
-    if (t < f)
-        return reply_error(resp, ERR_INVALID, "validation_failed", "结束日期不能早于开始日期",
-                           "to");
+    int rc = req_period_or_reply(req, resp, &f, &t);
+    if (rc)
+        return rc;
     int g = -1;
     for (int i = 0; by && *by && i < (int)(sizeof groupings / sizeof groupings[0]); i++)
         if (!strcmp(by, groupings[i].name))
@@ -366,7 +360,7 @@ static int demands_stats(struct req *req, struct resp *resp)
     date_format(t, b);
     json_object_set_new(o, "from", json_string(a));
     json_object_set_new(o, "to", json_string(b));
-    int rc = stats_query(db_read(), req->user, -1, date_start(f), date_start(t + 1), o);
+    rc = stats_query(db_read(), req->user, -1, date_start(f), date_start(t + 1), o);
     if (!rc && g >= 0)
         rc = stats_query(db_read(), req->user, g, date_start(f), date_start(t + 1), o);
     if (rc) {

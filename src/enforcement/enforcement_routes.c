@@ -693,8 +693,7 @@ static int cmp_group(const void *a, const void *b)
 
 static int coverage(struct req *req, struct resp *resp)
 {
-    const char *by = req_query(req, "by"), *from = req_query(req, "from"),
-               *to = req_query(req, "to"), *region = req_query(req, "region"),
+    const char *by = req_query(req, "by"), *region = req_query(req, "region"),
                *kind = req_query(req, "kind");
     int32_t f = 0, t = date_today();
     if (!by || !*by)
@@ -702,14 +701,9 @@ static int coverage(struct req *req, struct resp *resp)
     if (strcmp(by, "region") && strcmp(by, "industry"))
         return reply_error(resp, ERR_INVALID, "validation_failed", "by 只能是 region 或 industry",
                            "by");
-    if (from && *from && date_parse(from, strlen(from), &f))
-        return reply_error(resp, ERR_INVALID, "validation_failed", "日期格式应为 YYYY-MM-DD",
-                           "from");
-    if (to && *to && date_parse(to, strlen(to), &t))
-        return reply_error(resp, ERR_INVALID, "validation_failed", "日期格式应为 YYYY-MM-DD", "to");
-    if (t < f)
-        return reply_error(resp, ERR_INVALID, "validation_failed", "结束日期不能早于开始日期",
-                           "to");
+    int rc = req_period_or_reply(req, resp, &f, &t);
+    if (rc)
+        return rc;
     if (kind && *kind && !field_enum_label(field_find(enforcement_inspection.fields, "kind"), kind))
         return reply_error(resp, ERR_INVALID, "validation_failed",
                            "kind 只能是 routine、campaign 或 random", "kind");
@@ -744,7 +738,8 @@ static int coverage(struct req *req, struct resp *resp)
         " AND (? = '' OR kind = ?)";
     struct groups gs = {0};
     struct db *db = db_read();
-    int rc = registry_count_active(db, industry, region, count_in_scope, &gs), step = DB_DONE;
+    int step = DB_DONE;
+    rc = registry_count_active(db, industry, region, count_in_scope, &gs);
     int64_t total = 0;
     for (int q = 0; !rc && q < 2; q++) {
         struct db_stmt *st;

@@ -568,21 +568,15 @@ static struct cache rates = CACHE_INIT(32, 30);
  * (from: 1 January of this year; to: today). */
 static int rate_get(struct req *req, struct resp *resp)
 {
-    const char *from = req_query(req, "from"), *to = req_query(req, "to"),
-               *by = req_query(req, "by"), *region = req_query(req, "region"),
+    const char *by = req_query(req, "by"), *region = req_query(req, "region"),
                *category = req_query(req, "category");
     int32_t today = date_today(), f, t = today;
     int y, m, d;
     date_to_ymd(today, &y, &m, &d);
     f = date_from_ymd(y, 1, 1);
-    if (from && *from && date_parse(from, strlen(from), &f))
-        return reply_error(resp, ERR_INVALID, "validation_failed", "日期格式应为 YYYY-MM-DD",
-                           "from");
-    if (to && *to && date_parse(to, strlen(to), &t))
-        return reply_error(resp, ERR_INVALID, "validation_failed", "日期格式应为 YYYY-MM-DD", "to");
-    if (t < f)
-        return reply_error(resp, ERR_INVALID, "validation_failed", "结束日期不能早于开始日期",
-                           "to");
+    int rc = req_period_or_reply(req, resp, &f, &t);
+    if (rc)
+        return rc;
     if (t - f > 3660)
         return reply_error(resp, ERR_INVALID, "validation_failed", "统计期间不能超过 10 年", "to");
     if (by && *by && strcmp(by, "region") && strcmp(by, "category"))
@@ -601,7 +595,7 @@ static int rate_get(struct req *req, struct resp *resp)
     struct equipment_category cat = {0};
     if (category && !*category)
         category = NULL;
-    int rc = category ? equipment_category_get(db_read(), category, &cat) : 0;
+    rc = category ? equipment_category_get(db_read(), category, &cat) : 0;
     if (rc == ERR_NOTFOUND)
         return reply_error(resp, ERR_INVALID, "validation_failed", "设备类别不存在", "category");
     if (rc)

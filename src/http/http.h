@@ -135,6 +135,10 @@ int req_query_int_or_reply(struct req *req, struct resp *resp, const char *name,
  * ERR_NOTFOUND. */
 int req_id_or_reply(struct req *req, struct resp *resp, const char *name, const char *message,
                     int64_t *out /* out */);
+/* The period of ?from=&to= (YYYY-MM-DD, both days included) into *from and *to, which hold
+ * the defaults for an absent parameter. Answers 422 naming the parameter for a malformed date
+ * or a to before from, and returns the error then; 0 otherwise. */
+int req_period_or_reply(struct req *req, struct resp *resp, int32_t *from, int32_t *to);
 /* Answers with a JSON error body; returns err so a handler can `return reply_error(...)`.
  * code is a stable English word, message Chinese, field may be NULL. */
 int reply_error(struct resp *resp, int err, const char *code, const char *message,

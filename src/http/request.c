@@ -7,6 +7,7 @@
 #include "http/server.h"
 #include "core/alloc.h"
 #include "core/err.h"
+#include "core/timeutil.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -247,4 +248,20 @@ int media_type_is(const char *header, const char *type)
         return 0;
     p += strspn(p, " \t");
     return *p == '\0';
+}
+
+int req_period_or_reply(struct req *req, struct resp *resp, int32_t *from, int32_t *to)
+{
+    static const char *const names[] = {"from", "to"};
+    int32_t *days[] = {from, to};
+    for (int i = 0; i < 2; i++) {
+        const char *text = req_query(req, names[i]);
+        if (text && *text && date_parse(text, strlen(text), days[i]))
+            return reply_error(resp, ERR_INVALID, "validation_failed", "日期格式应为 YYYY-MM-DD",
+                               names[i]);
+    }
+    if (*to < *from)
+        return reply_error(resp, ERR_INVALID, "validation_failed", "结束日期不能早于开始日期",
+                           "to");
+    return 0;
 }
