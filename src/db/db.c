@@ -590,6 +590,7 @@ static struct {
     int waiting;         /* writers waiting for the connection */
     int in_txn, broken;
     int members;          /* writers of the open batch that succeeded */
+    uint64_t turn_start;  /* when the writer holding the connection took it */
     struct waiter *batch; /* those of them waiting for the commit */
     struct db_commit_stats stats;
 } gc = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
@@ -682,6 +683,8 @@ static int turn_end(int rc, int lost)
     if (!rc)
         sem_init(&me.done, 0, 0);
     pthread_mutex_lock(&gc.lock);
+    gc.stats.turns++;
+    gc.stats.held_ns += time_mono_ns() - gc.turn_start;
     gc.busy = 0;
     gc.broken |= lost;
     if (!rc) {
@@ -712,6 +715,7 @@ struct db *db_write_begin(void)
         pthread_cond_wait(&gc.turn, &gc.lock);
     gc.waiting--;
     gc.busy = 1;
+    gc.turn_start = time_mono_ns();
     int rc = 0;
     if (!gc.in_txn && !g_writer->ops->alive(g_writer)) { /* the server restarted: open anew */
         struct db *fresh;

@@ -60,6 +60,7 @@ int db_write_end(struct db *w, int rc);
 #define DB_COMMIT_BUCKETS 12 /* commit seconds <= 0.0001 ... 1, as the request histogram */
 struct db_commit_stats {
     uint64_t batches, writes, failed, commit_ns;
+    uint64_t turns, held_ns; /* writers' turns on the connection, and their time on it */
     uint64_t batch_hist[DB_BATCH_BUCKETS + 1];   /* last: larger */
     uint64_t commit_hist[DB_COMMIT_BUCKETS + 1]; /* last: slower */
     int waiting;                                 /* writers waiting for their turn now */

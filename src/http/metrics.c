@@ -108,8 +108,17 @@ static int commit_metrics(struct strbuf *out)
                            "# TYPE jianguan_commit_failed_total counter\n"
                            "jianguan_commit_failed_total %llu\n"
                            "# HELP jianguan_writers_waiting Writers waiting for the connection.\n"
-                           "# TYPE jianguan_writers_waiting gauge\njianguan_writers_waiting %d\n",
-                           (unsigned long long)st.failed, st.waiting);
+                           "# TYPE jianguan_writers_waiting gauge\njianguan_writers_waiting %d\n"
+                           "# HELP jianguan_writer_turns_total Writes that held the write"
+                           " connection (each in its savepoint).\n"
+                           "# TYPE jianguan_writer_turns_total counter\n"
+                           "jianguan_writer_turns_total %llu\n"
+                           "# HELP jianguan_writer_busy_seconds_total Time writers held the write"
+                           " connection, commits apart: the serial part of every write.\n"
+                           "# TYPE jianguan_writer_busy_seconds_total counter\n"
+                           "jianguan_writer_busy_seconds_total %.6f\n",
+                           (unsigned long long)st.failed, st.waiting, (unsigned long long)st.turns,
+                           (double)st.held_ns / 1e9);
     return rc;
 }
 

@@ -131,6 +131,12 @@ def test_one_failure_in_a_batch_fails_alone(fresh_server):
                  if line.startswith("jianguan_commit_batch_size_"))
     assert int(sizes["jianguan_commit_batch_size_count"]) <= int(
         sizes["jianguan_commit_batch_size_sum"])
+    # Every write took a turn on the connection (the two refused ones too), and the turns'
+    # time is counted.
+    writer = dict(line.rsplit(" ", 1) for line in m.splitlines()
+                  if line.startswith("jianguan_writer_"))
+    assert int(writer["jianguan_writer_turns_total"]) >= len(todo) + 1
+    assert 0 < float(writer["jianguan_writer_busy_seconds_total"]) < 60
     assert run_cli("verify", "audit", "--db", s.db).returncode == 0
 
 
