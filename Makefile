@@ -27,7 +27,11 @@ endif
 TSAN_TESTS := test_commit test_pool
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread
+# The allocator: mimalloc (Debian's libmimalloc, no pkg-config file) in place of glibc's malloc,
+# whose arenas the server's threads contended on: a write's CPU fell by about a quarter
+# (bench/RESULTS.md). The sanitizers bring their own allocator.
+ALLOC_LIBS := $(if $(SAN),,-lmimalloc)
+PKG_LIBS   = $(ALLOC_LIBS) $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread
 
 SRC      := $(shell find src -name '*.c' ! -path src/main.c | sort)
 OBJ      := $(SRC:%.c=$(B)/obj/%.o) $(B)/obj/gen/migrations.o $(B)/obj/gen/openapi.o

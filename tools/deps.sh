@@ -4,7 +4,7 @@
 set -eu
 level=${1:-build}
 pkgs="build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
-      libqrencode-dev libxlsxwriter-dev libcsv-dev zlib1g-dev libpq-dev"
+      libqrencode-dev libxlsxwriter-dev libcsv-dev zlib1g-dev libpq-dev libmimalloc-dev"
 case $level in
     test|bench) pkgs="$pkgs libcmocka-dev python3 python3-pytest python3-openpyxl chromium fonts-noto-cjk clang clang-format libclang-rt-14-dev postgresql postgresql-contrib python3-psycopg2" ;;
 esac
