@@ -23,6 +23,22 @@ export const PASSWORD = 'pw-123456'
 
 const require = createRequire(path.join(ROOT, 'web/package.json'))
 
+// The server closes a keep-alive connection left idle past its head deadline (--header-timeout,
+// 10 s); a request the tests send on it just as it closes fails before the server read a byte
+// of it. Browsers send such a request again on a new connection; Node's fetch does not for POST
+// and PATCH, so the tests' fetch does, once (a CI run lost a whole file's tests to it, after its
+// set-up spent more than 10 s adding users between two requests).
+const fetchOnce = globalThis.fetch
+const CLOSED_UNDER_IT = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'])
+globalThis.fetch = async (input, init) => {
+  try {
+    return await fetchOnce(input, init)
+  } catch (e) {
+    if (!CLOSED_UNDER_IT.has(e?.cause?.code)) throw e
+    return fetchOnce(input, init)
+  }
+}
+
 export function loadPlaywright() {
   try {
     return require('playwright-core')
