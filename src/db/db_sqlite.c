@@ -38,7 +38,7 @@ struct checkpointer {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     pthread_t thread;
-    int started, stop, pending;
+    int stop, pending;
     char *path;
 };
 
@@ -202,7 +202,6 @@ static int checkpoint_request(struct conn *w)
             free(c);
             return -1;
         }
-        c->started = 1;
         w->ckpt = c;
     }
     pthread_mutex_lock(&c->lock);
@@ -232,12 +231,8 @@ static void checkpointer_stop(struct checkpointer *c)
 static int wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 {
     struct conn *w = arg;
-    if (pages < CKPT_PAGES)
-        return SQLITE_OK;
-    if (w->bulk || pages >= CKPT_INLINE || checkpoint_request(w))
+    if (pages >= CKPT_PAGES && (w->bulk || pages >= CKPT_INLINE || checkpoint_request(w)))
         (void)sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-    if (!w->bulk && pages >= CKPT_INLINE)
-        (void)checkpoint_request(w);
     return SQLITE_OK;
 }
 

@@ -208,16 +208,13 @@ static int entity_write(struct req *req, struct resp *resp, const char *uscc, js
         rc = audit_record_as(w, req->user, req->ip, creating ? "entity.create" : "entity.update",
                              object, detail);
     }
+    /* The answer is read in the transaction: a read replica (--db-read) may not have the
+     * write yet when it commits. */
+    json_t *o = NULL;
+    if (!rc)
+        rc = registry_get(w, uscc, &o);
     if (w)
         rc = db_write_end(w, rc);
-    /* The answer is read once the write is committed, outside the writers' turn (the
-     * record's current state), from the primary: a read replica (--db-read) may not have the
-     * write yet. */
-    json_t *o = NULL;
-    if (!rc) {
-        struct db *r = db_read_primary();
-        rc = r ? registry_get(r, uscc, &o) : ERR_DB;
-    }
     free(detail);
     json_decref(before);
     if (rc == ERR_CONFLICT && creating)
