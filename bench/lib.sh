@@ -215,6 +215,16 @@ await_load() {
     done
 }
 
+# cpu_snap: "TOTAL STEAL", the jiffies of all CPUs since boot and those stolen by the
+# hypervisor (the "cpu" line of /proc/stat). steal_pct SNAP0 SNAP1: the share of all CPU time
+# stolen between two snapshots, in % (one decimal). On a shared host a run that lost a third of
+# its CPU says so beside its figures.
+cpu_snap() { awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $9; exit }' /proc/stat; }
+steal_pct() {
+    awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); d = y[1] - x[1]
+        printf "%.1f", (d > 0) ? 100 * (y[2] - x[2]) / d : 0 }'
+}
+
 # head_commit [DIR]: the short commit of DIR's checkout (default: the repository holding
 # bench/), read from .git without running git; "unknown" when it cannot tell.
 head_commit() {
