@@ -707,6 +707,12 @@ def test_check_stats(srv, w):
                                         "&page_size=1", token=county).body["total"]
     assert srv.req("GET", STATS + "?region=371503", token=admin).body["by_station"][0][
         "station"] == w.b
+    # A county's checks are its stations' (the list's region filter goes through them).
+    county_b = srv.req("GET", CHECKS + f"?region=371503&from={now['from']}&page_size=100",
+                       token=admin).body
+    assert county_b["items"] and {i["region"] for i in county_b["items"]} == {"371503"}
+    assert w.b in {i["station"] for i in county_b["items"]} and \
+        w.a not in {i["station"] for i in county_b["items"]}
     # A period without checks counts nothing; refusals and bad input.
     empty = srv.req("GET", STATS + "?from=2001-01-01&to=2001-01-31", token=admin).body
     assert empty["checks"] == 0 and empty["by_station"] == [] and \
