@@ -8,6 +8,7 @@
 #include "core/alloc.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/strbuf.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -49,9 +50,12 @@ struct conn {
     int bulk;
 };
 
+struct load;
+
 struct stmt {
     struct db_stmt base;
     sqlite3_stmt *h;
+    struct load *load; /* a load's (db_load_begin): binds gather rows instead */
 };
 
 #define H(db) (((struct conn *)(void *)(db))->h)
@@ -279,19 +283,168 @@ static void sq_finalize(struct db_stmt *st)
     free(st);
 }
 
+/*
+ * Loads (db_load_begin) insert their rows LOAD_ROWS at a time with one multi-row INSERT. In a
+ * transaction, a statement that may fail half-way (a table with triggers, as entities and its
+ * search index) keeps a statement journal: it copies every page it first touches, so one row
+ * per statement copied the pages of every index for every row. Gathered, the demo city's
+ * 710,000 entities load in about half the time (measured on the 100,000 first: 8.1 s one per
+ * statement, 4.7 s sixty-four per statement). The row values are kept here until the batch
+ * is full (texts copied, as SQLITE_TRANSIENT would) and bound then.
+ */
+#define LOAD_ROWS 64
+
+struct load_val {
+    int type; /* SQLITE_NULL (0: unbound), SQLITE_INTEGER, _FLOAT, _TEXT or _BLOB */
+    int len;
+    int64_t i;
+    double d;
+    size_t off; /* of a text or blob in bytes */
+};
+
+struct load {
+    sqlite3 *h;
+    char *head;             /* "INSERT INTO t(a, b) VALUES " */
+    char *tuple;            /* "(?, ?)" */
+    int ncols, rows, nrows; /* values per row, rows per full batch, rows gathered */
+    sqlite3_stmt *full;     /* the full batch's statement */
+    struct load_val *vals;  /* rows x ncols */
+    char *bytes;            /* the gathered texts and blobs */
+    size_t nbytes, cap;
+};
+
+/* The INSERT of n rows, prepared (persistent when it is the full batch's). */
+static sqlite3_stmt *load_statement(struct load *l, int n)
+{
+    struct strbuf sql;
+    strbuf_init(&sql, (size_t)1 << 20);
+    strbuf_puts(&sql, l->head);
+    for (int r = 0; r < n; r++)
+        strbuf_printf(&sql, "%s%s", r ? ", " : "", l->tuple);
+    sqlite3_stmt *h = NULL;
+    if (sqlite3_prepare_v3(l->h, strbuf_get(&sql), -1, n == l->rows ? SQLITE_PREPARE_PERSISTENT : 0,
+                           &h, NULL) != SQLITE_OK)
+        h = NULL;
+    strbuf_dispose(&sql);
+    return h;
+}
+
+static int sq_load_begin(struct db *db, const char *sql, struct db_stmt **out)
+{
+    const char *values = strstr(sql, " VALUES (");
+    int ncols = 0;
+    for (const char *p = values; p && *p; p++)
+        ncols += *p == '?';
+    if (!values || !ncols)
+        return ERR_DB; /* not "INSERT INTO t(...) VALUES (?, ...)" (db.h) */
+    struct load *l = xcalloc(1, sizeof *l);
+    l->h = H(db);
+    l->head = xstrndup(sql, (size_t)(values - sql) + 8);
+    l->tuple = xstrdup(values + 8);
+    l->ncols = ncols;
+    int most = sqlite3_limit(l->h, SQLITE_LIMIT_VARIABLE_NUMBER, -1) / ncols;
+    l->rows = most < LOAD_ROWS ? (most > 0 ? most : 1) : LOAD_ROWS;
+    l->vals = xcalloc((size_t)l->rows * (size_t)ncols, sizeof *l->vals);
+    /* Prepared now, so that a statement in error fails here, as a prepare would. */
+    l->full = load_statement(l, l->rows);
+    if (!l->full) {
+        free(l->head);
+        free(l->tuple);
+        free(l->vals);
+        free(l);
+        return ERR_DB;
+    }
+    struct stmt *st = xcalloc(1, sizeof *st);
+    st->load = l;
+    *out = &st->base;
+    return 0;
+}
+
+/* Inserts the rows gathered; 0 or an error. */
+static int load_flush(struct load *l)
+{
+    int n = l->nrows, rc = SQLITE_OK;
+    if (!n)
+        return 0;
+    sqlite3_stmt *h = n == l->rows ? l->full : load_statement(l, n);
+    if (!h) {
+        log_error("cannot load rows", "%s", sqlite3_errmsg(l->h));
+        return ERR_DB;
+    }
+    for (int k = 0; rc == SQLITE_OK && k < n * l->ncols; k++) {
+        const struct load_val *v = &l->vals[k];
+        switch (v->type) {
+        case SQLITE_INTEGER: rc = sqlite3_bind_int64(h, k + 1, v->i); break;
+        case SQLITE_FLOAT: rc = sqlite3_bind_double(h, k + 1, v->d); break;
+        case SQLITE_TEXT:
+            rc = sqlite3_bind_text(h, k + 1, l->bytes + v->off, v->len, SQLITE_STATIC);
+            break;
+        case SQLITE_BLOB:
+            rc = sqlite3_bind_blob(h, k + 1, l->bytes + v->off, v->len, SQLITE_STATIC);
+            break;
+        default: rc = sqlite3_bind_null(h, k + 1);
+        }
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(h);
+    rc = rc == SQLITE_DONE ? 0 : map_rc(l->h, sqlite3_extended_errcode(l->h));
+    sqlite3_reset(h);
+    sqlite3_clear_bindings(h);
+    if (h != l->full)
+        sqlite3_finalize(h);
+    memset(l->vals, 0, (size_t)n * (size_t)l->ncols * sizeof *l->vals);
+    l->nrows = 0;
+    l->nbytes = 0;
+    return rc;
+}
+
+/* The slot of the gathered row's value idx (1-based), or NULL when idx is out of range. */
+static struct load_val *load_slot(struct db_stmt *st, int idx)
+{
+    struct load *l = ((struct stmt *)(void *)st)->load;
+    return idx >= 1 && idx <= l->ncols ? &l->vals[l->nrows * l->ncols + idx - 1] : NULL;
+}
+
+static int load_bytes(struct db_stmt *st, int idx, int type, const void *p, int len)
+{
+    struct load *l = ((struct stmt *)(void *)st)->load;
+    struct load_val *v = load_slot(st, idx);
+    if (!v)
+        return ERR_DB;
+    if (!p) { /* as sqlite3_bind_text(NULL) */
+        *v = (struct load_val){.type = SQLITE_NULL};
+        return 0;
+    }
+    size_t n = len < 0 ? strlen(p) : (size_t)len;
+    if (l->nbytes + n + 1 > l->cap) {
+        l->cap = (l->nbytes + n + 1) * 2;
+        l->bytes = xrealloc(l->bytes, l->cap);
+    }
+    memcpy(l->bytes + l->nbytes, p, n);
+    l->bytes[l->nbytes + n] = 0;
+    *v = (struct load_val){.type = type, .len = (int)n, .off = l->nbytes};
+    l->nbytes += n + 1;
+    return 0;
+}
+
 static int sq_load_row(struct db_stmt *st)
 {
-    sqlite3 *h = sqlite3_db_handle(ST(st));
-    int rc = sqlite3_step(ST(st));
-    rc = rc == SQLITE_DONE ? 0 : map_rc(h, sqlite3_extended_errcode(h));
-    sqlite3_reset(ST(st));
-    sqlite3_clear_bindings(ST(st));
-    return rc;
+    struct load *l = ((struct stmt *)(void *)st)->load;
+    return ++l->nrows == l->rows ? load_flush(l) : 0;
 }
 
 static int sq_load_end(struct db_stmt *st, int rc)
 {
-    sq_finalize(st);
+    struct load *l = ((struct stmt *)(void *)st)->load;
+    if (!rc)
+        rc = load_flush(l);
+    sqlite3_finalize(l->full);
+    free(l->head);
+    free(l->tuple);
+    free(l->vals);
+    free(l->bytes);
+    free(l);
+    free(st);
     return rc;
 }
 
@@ -300,28 +453,46 @@ static int bind_rc(struct db_stmt *st, int rc)
     return rc == SQLITE_OK ? 0 : map_rc(sqlite3_db_handle(ST(st)), rc);
 }
 
+#define LOADING(st) (((struct stmt *)(void *)(st))->load)
+
 static int sq_bind_int(struct db_stmt *st, int idx, int64_t v)
 {
+    if (LOADING(st)) {
+        struct load_val *slot = load_slot(st, idx);
+        return slot ? (*slot = (struct load_val){.type = SQLITE_INTEGER, .i = v}, 0) : ERR_DB;
+    }
     return bind_rc(st, sqlite3_bind_int64(ST(st), idx, v));
 }
 
 static int sq_bind_double(struct db_stmt *st, int idx, double v)
 {
+    if (LOADING(st)) {
+        struct load_val *slot = load_slot(st, idx);
+        return slot ? (*slot = (struct load_val){.type = SQLITE_FLOAT, .d = v}, 0) : ERR_DB;
+    }
     return bind_rc(st, sqlite3_bind_double(ST(st), idx, v));
 }
 
 static int sq_bind_text(struct db_stmt *st, int idx, const char *s, int len)
 {
+    if (LOADING(st))
+        return load_bytes(st, idx, SQLITE_TEXT, s, len);
     return bind_rc(st, sqlite3_bind_text(ST(st), idx, s, len, SQLITE_TRANSIENT));
 }
 
 static int sq_bind_blob(struct db_stmt *st, int idx, const void *p, int len)
 {
+    if (LOADING(st))
+        return load_bytes(st, idx, SQLITE_BLOB, p, len);
     return bind_rc(st, sqlite3_bind_blob(ST(st), idx, p, len, SQLITE_TRANSIENT));
 }
 
 static int sq_bind_null(struct db_stmt *st, int idx)
 {
+    if (LOADING(st)) {
+        struct load_val *slot = load_slot(st, idx);
+        return slot ? (*slot = (struct load_val){.type = SQLITE_NULL}, 0) : ERR_DB;
+    }
     return bind_rc(st, sqlite3_bind_null(ST(st), idx));
 }
 
@@ -547,7 +718,7 @@ const struct db_ops db_sqlite_ops = {
     .exec = sq_exec,
     .prepare = sq_prepare,
     .reset = sq_reset,
-    .load_begin = sq_prepare,
+    .load_begin = sq_load_begin,
     .load_row = sq_load_row,
     .load_end = sq_load_end,
     .finalize = sq_finalize,
