@@ -9,7 +9,9 @@
 #include "core/err.h"
 #include "core/strbuf.h"
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int registry_search_mode(const char *q, char *pattern, size_t cap, char *hi, size_t hicap)
@@ -38,6 +40,90 @@ int registry_search_mode(const char *q, char *pattern, size_t cap, char *hi, siz
     return chars == 2 ? SEARCH_PAIR : SEARCH_SCAN;
 }
 
+/* One row of the pair index: the two characters' UTF-8 bytes packed big-endian and padded
+ * with zeros, so that the integers sort as SQLite orders the texts (bytes, then length; no
+ * UTF-8 byte is zero), and the entity. */
+struct pair {
+    uint64_t gram;
+    int64_t id;
+};
+
+static int pair_cmp(const void *a, const void *b)
+{
+    const struct pair *x = a, *y = b;
+    if (x->gram != y->gram)
+        return x->gram < y->gram ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Appends name's pairs of consecutive characters (as substr(name, n, 2) for n < length(name):
+ * a character is a lead byte and the continuation bytes after it). Returns 0, or -1 when a
+ * pair is longer than 8 bytes (not UTF-8: left to SQL). */
+static int name_pairs(const char *name, int64_t id, struct pair **v, size_t *n, size_t *cap)
+{
+    size_t len = strlen(name), at[2] = {0, 0}, chars = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && ((unsigned char)name[i] & 0xC0) == 0x80)
+            continue; /* inside a character */
+        /* i starts a character (or ends the name): the pair before it is complete. */
+        if (chars >= 2) {
+            size_t from = at[(chars - 2) % 2], bytes = i - from;
+            if (bytes > 8)
+                return -1;
+            uint64_t g = 0;
+            for (size_t k = 0; k < 8; k++)
+                g = g << 8 | (k < bytes ? (unsigned char)name[from + k] : 0);
+            if (*n == *cap) {
+                *cap = *cap ? *cap * 2 : 1u << 16;
+                *v = xrealloc(*v, *cap * sizeof **v);
+            }
+            (*v)[(*n)++] = (struct pair){g, id};
+        }
+        at[chars % 2] = i;
+        chars++;
+    }
+    return 0;
+}
+
+/* Fills the emptied pair index from the names: the pairs are made and sorted here (a sort of
+ * integers: 7 million pairs of the demo city in about a second, where SQLite's sorter took
+ * 15-20 s over the texts) and loaded in key order, each (pair, entity) once. Returns 0, -1
+ * when a name is not UTF-8 (then nothing was written), or an error. */
+static int fill_pairs(struct db *w)
+{
+    struct db_stmt *st;
+    struct pair *v = NULL;
+    size_t n = 0, cap = 0;
+    int rc = db_prepare(w, "SELECT id, name FROM entities", &st), step = DB_DONE;
+    while (!rc && (step = db_step(st)) == DB_ROW)
+        if (name_pairs(db_col_text(st, 1), db_col_int(st, 0), &v, &n, &cap))
+            rc = -1;
+    if (!rc && step != DB_DONE)
+        rc = step;
+    db_done(st);
+    if (!rc && n) {
+        qsort(v, n, sizeof *v, pair_cmp);
+        rc = db_load_begin(w, "INSERT INTO entity_bigrams(gram, id) VALUES (?, ?)", &st);
+        for (size_t i = 0; !rc && i < n; i++) {
+            if (i && !pair_cmp(&v[i], &v[i - 1]))
+                continue; /* a pair a name holds twice */
+            char gram[9];
+            size_t len = 0;
+            for (; len < 8 && (v[i].gram >> (56 - 8 * len) & 0xFF); len++)
+                gram[len] = (char)(v[i].gram >> (56 - 8 * len));
+            rc = db_bind_text(st, 1, gram, (int)len);
+            if (!rc)
+                rc = db_bind_int(st, 2, v[i].id);
+            if (!rc)
+                rc = db_load_row(st);
+        }
+        if (st)
+            rc = db_load_end(st, rc);
+    }
+    free(v);
+    return rc;
+}
+
 int registry_search_bulk(struct db *w, int on)
 {
     static const char off_sql[] =
@@ -54,7 +140,7 @@ int registry_search_bulk(struct db *w, int on)
         rc = db_bulk_table(w, "entity_bigrams", 1); /* its key is built once, at the end */
     if (!rc)
         rc = db_exec(w, clear_sql);
-    if (!rc)
+    if (!rc && (rc = fill_pairs(w)) == -1) /* a name that is not UTF-8: SQL counts as it can */
         rc = db_exec(w, fill_sql);
     return rc ? rc : db_bulk_table(w, "entity_bigrams", 0);
 }

@@ -220,6 +220,50 @@ static void test_demo_deterministic(void **state)
     assert_memory_not_equal(a, c, 32);
 }
 
+/* The pair index a bulk load rebuilds (made and sorted in C) holds exactly the rows its SQL
+ * definition gives: each (substr(name, n, 2), id) for n < length(name), once. The small demo
+ * city has 7,100 names, with repeated pairs inside one name; three more names add a 4-byte
+ * character, ASCII and a one-character name. */
+static void test_pair_index_bulk(void **state)
+{
+    (void)state;
+    struct db *db;
+    assert_int_equal(db_open_memory(&db), 0);
+    assert_int_equal(refdata_load(db), 0);
+    assert_int_equal(db_exec(db, "BEGIN"), 0);
+    assert_int_equal(registry_search_bulk(db, 1), 0);
+    struct demo_scale s;
+    registry_demo_scale("small", &s);
+    struct rng r;
+    rng_init_seed(&r, 7);
+    struct demo_result res;
+    assert_int_equal(registry_demo(db, &r, &s, NULL, 0, &res), 0);
+    assert_int_equal(db_exec(db, "UPDATE entities SET name = CASE id WHEN 1 THEN '𠀀聊城𠀀聊城'"
+                                 " WHEN 2 THEN 'ABC Trading 聊' WHEN 3 THEN '鑫' ELSE name END"
+                                 " WHERE id <= 3"),
+                     0);
+    assert_int_equal(registry_search_bulk(db, 0), 0);
+    static const char sql[] =
+        "WITH want AS (SELECT DISTINCT substr(e.name, p.n, 2) AS gram, e.id AS id FROM entities e"
+        " JOIN name_positions p ON p.n < length(e.name))"
+        " SELECT (SELECT count(*) FROM want), (SELECT count(*) FROM entity_bigrams),"
+        " (SELECT count(*) FROM (SELECT gram, id FROM want EXCEPT SELECT gram, id FROM"
+        " entity_bigrams)), (SELECT count(*) FROM entity_bigrams WHERE id = 1),"
+        " (SELECT count(*) FROM entity_bigrams WHERE id = 3)";
+    struct db_stmt *st;
+    assert_int_equal(db_prepare(db, sql, &st), 0);
+    assert_int_equal(db_row(st), 0);
+    assert_true(db_col_int(st, 0) > 50000);
+    assert_int_equal(db_col_int(st, 1), db_col_int(st, 0));
+    assert_int_equal(db_col_int(st, 2), 0);
+    assert_int_equal(db_col_int(st, 3), 3); /* 𠀀聊 聊城 城𠀀 (聊城 twice: once) */
+    assert_int_equal(db_col_int(st, 4), 0);
+    db_done(st);
+    assert_int_equal(db_exec(db, "ROLLBACK"), 0);
+    rng_dispose(&r);
+    db_close(db);
+}
+
 static void test_data_scope(void **state)
 {
     (void)state;
@@ -281,7 +325,7 @@ int main(void)
         cmocka_unit_test(test_uscc_policy),     cmocka_unit_test(test_check_required),
         cmocka_unit_test(test_check_values),    cmocka_unit_test(test_search_mode),
         cmocka_unit_test(test_data_scope),      cmocka_unit_test(test_demo_deterministic),
-        cmocka_unit_test(test_industry_prefix),
+        cmocka_unit_test(test_industry_prefix), cmocka_unit_test(test_pair_index_bulk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
