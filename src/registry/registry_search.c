@@ -91,16 +91,33 @@ static int name_pairs(const char *name, int64_t id, struct pair **v, size_t *n, 
  * when a name is not UTF-8 (then nothing was written), or an error. */
 static int fill_pairs(struct db *w)
 {
-    struct db_stmt *st;
+    struct db_stmt *st = NULL;
     struct pair *v = NULL;
     size_t n = 0, cap = 0;
-    int rc = db_prepare(w, "SELECT id, name FROM entities", &st), step = DB_DONE;
-    while (!rc && (step = db_step(st)) == DB_ROW)
-        if (name_pairs(db_col_text(st, 1), db_col_int(st, 0), &v, &n, &cap))
-            rc = -1;
-    if (!rc && step != DB_DONE)
-        rc = step;
-    db_done(st);
+    /* Room for every pair at once (120 MB for the demo city, not twice that while growing). */
+    int rc = db_prepare(w,
+                        "SELECT sum(CASE WHEN length(name) > 1 THEN length(name) - 1 ELSE 0 END)"
+                        " FROM entities",
+                        &st);
+    if (!rc && !(rc = db_row(st)) && db_col_int(st, 0) > 0) {
+        cap = (size_t)db_col_int(st, 0);
+        v = xmalloc(cap * sizeof *v);
+    }
+    if (st)
+        db_done(st);
+    st = NULL;
+    if (rc == ERR_NOTFOUND)
+        rc = 0;
+    int step = DB_DONE;
+    if (!rc && !(rc = db_prepare(w, "SELECT id, name FROM entities", &st))) {
+        while (!rc && (step = db_step(st)) == DB_ROW)
+            if (name_pairs(db_col_text(st, 1), db_col_int(st, 0), &v, &n, &cap))
+                rc = -1;
+        if (!rc && step != DB_DONE)
+            rc = step;
+        db_done(st);
+    }
+    st = NULL;
     if (!rc && n) {
         qsort(v, n, sizeof *v, pair_cmp);
         rc = db_load_begin(w, "INSERT INTO entity_bigrams(gram, id) VALUES (?, ?)", &st);
