@@ -287,10 +287,10 @@ static void sq_finalize(struct db_stmt *st)
  * Loads (db_load_begin) insert their rows LOAD_ROWS at a time with one multi-row INSERT. In a
  * transaction, a statement that may fail half-way (a table with triggers, as entities and its
  * search index) keeps a statement journal: it copies every page it first touches, so one row
- * per statement copied the pages of every index for every row. Gathered, the demo city's
- * 710,000 entities load in about half the time (measured on the 100,000 first: 8.1 s one per
- * statement, 4.7 s sixty-four per statement). The row values are kept here until the batch
- * is full (texts copied, as SQLITE_TRANSIENT would) and bound then.
+ * per statement copied the pages of every index for every row (the demo city's first 100,000
+ * entities: 8.1 s one per statement, 4.7 s a hundred per statement; the whole registry demo
+ * 60-78 s before, 49 s after). The row values are kept here until the batch is full (texts
+ * copied, as SQLITE_TRANSIENT would) and bound then.
  */
 #define LOAD_ROWS 64
 

@@ -87,8 +87,9 @@ static int name_pairs(const char *name, int64_t id, struct pair **v, size_t *n, 
 
 /* Fills the emptied pair index from the names: the pairs are made and sorted here (a sort of
  * integers: 7 million pairs of the demo city in about a second, where SQLite's sorter took
- * 15-20 s over the texts) and loaded in key order, each (pair, entity) once. Returns 0, -1
- * when a name is not UTF-8 (then nothing was written), or an error. */
+ * 15-20 s over the texts) and loaded in key order, each (pair, entity) once. Returns 0,
+ * LEFT_TO_SQL when a name is not UTF-8 (then nothing was written), or an error. */
+#define LEFT_TO_SQL 1
 static int fill_pairs(struct db *w)
 {
     struct db_stmt *st = NULL;
@@ -112,7 +113,7 @@ static int fill_pairs(struct db *w)
     if (!rc && !(rc = db_prepare(w, "SELECT id, name FROM entities", &st))) {
         while (!rc && (step = db_step(st)) == DB_ROW)
             if (name_pairs(db_col_text(st, 1), db_col_int(st, 0), &v, &n, &cap))
-                rc = -1;
+                rc = LEFT_TO_SQL;
         if (!rc && step != DB_DONE)
             rc = step;
         db_done(st);
@@ -157,7 +158,7 @@ int registry_search_bulk(struct db *w, int on)
         rc = db_bulk_table(w, "entity_bigrams", 1); /* its key is built once, at the end */
     if (!rc)
         rc = db_exec(w, clear_sql);
-    if (!rc && (rc = fill_pairs(w)) == -1) /* a name that is not UTF-8: SQL counts as it can */
+    if (!rc && (rc = fill_pairs(w)) == LEFT_TO_SQL) /* a name not UTF-8: SQL counts as it can */
         rc = db_exec(w, fill_sql);
     return rc ? rc : db_bulk_table(w, "entity_bigrams", 0);
 }
