@@ -178,6 +178,15 @@ static int station_login(struct db *w, struct demo *d, const struct station *s, 
     return rc;
 }
 
+/* Ends the load ld (NULL when it did not begin) into table, then the table's bulk mode
+ * (db_bulk_table), which is left even after a failure. Returns the first error or 0. */
+static int bulk_end(struct db *w, const char *table, struct db_stmt *ld, int rc)
+{
+    rc = db_load_end(ld, rc);
+    int off = db_bulk_table(w, table, 0);
+    return rc ? rc : off;
+}
+
 int cylinders_demo(struct db *w, struct demo *d)
 {
     int city = !strcmp(d->scale, "city");
@@ -410,14 +419,17 @@ int cylinders_demo(struct db *w, struct demo *d)
         goto out;
     qsort(ev, nev, sizeof *ev, by_at);
 
-    /* ---- bulk loads ---- */
+    /* ---- bulk loads (each table's indexes and keys built at its end on PostgreSQL) ---- */
     struct db_stmt *ld = NULL;
-    rc = db_load_begin(w,
-                       "INSERT INTO cylinders(code, type, maker, serial, manufactured, station,"
-                       " region, ownership, last_inspection, status, next_inspection, life_ends,"
-                       " last_filled_at, fillings, created_at, updated_at)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       &ld);
+    rc = db_bulk_table(w, "cylinders", 1);
+    if (!rc)
+        rc =
+            db_load_begin(w,
+                          "INSERT INTO cylinders(code, type, maker, serial, manufactured, station,"
+                          " region, ownership, last_inspection, status, next_inspection, life_ends,"
+                          " last_filled_at, fillings, created_at, updated_at)"
+                          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          &ld);
     for (size_t i = 0; !rc && i < ncyl; i++) {
         const struct cyl *x = &c[i];
         const struct cylinder_type_rules *t = &types[x->type];
@@ -463,7 +475,10 @@ int cylinders_demo(struct db *w, struct demo *d)
         if (!rc)
             rc = db_load_row(ld);
     }
-    rc = db_load_end(ld, rc);
+    rc = bulk_end(w, "cylinders", ld, rc);
+    ld = NULL;
+    if (!rc)
+        rc = db_bulk_table(w, "cylinder_fillings", 1);
     if (!rc)
         rc = db_load_begin(w,
                            "INSERT INTO cylinder_fillings(cylinder, type, station, region, filler,"
@@ -515,8 +530,10 @@ int cylinders_demo(struct db *w, struct demo *d)
         if (!rc)
             rc = db_load_row(ld);
     }
+    rc = bulk_end(w, "cylinder_fillings", ld, rc);
+    ld = NULL;
     if (!rc)
-        rc = db_load_end(ld, rc);
+        rc = db_bulk_table(w, "cylinder_checks", 1);
     if (!rc)
         rc = db_load_begin(w,
                            "INSERT INTO cylinder_checks(at, station, region, cylinder, filler,"
@@ -557,8 +574,7 @@ int cylinders_demo(struct db *w, struct demo *d)
         if (!rc)
             rc = db_load_row(ld);
     }
-    if (!rc)
-        rc = db_load_end(ld, rc);
+    rc = bulk_end(w, "cylinder_checks", ld, rc);
 out:
     if (!rc && (trade.n < nstations || chem.n < nindustrial))
         fprintf(stderr, "演示数据中可作为充装单位的企业不足，未生成气瓶数据\n");

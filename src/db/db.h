@@ -135,10 +135,12 @@ int db_load_begin(struct db *w, const char *insert_sql, struct db_stmt **out);
 int db_load_row(struct db_stmt *st);
 int db_load_end(struct db_stmt *st, int rc);
 
-/* A table emptied and filled again in bulk inside the write transaction w: before (on = 1)
- * and after (on = 0) the fill. PostgreSQL drops the table's primary key and builds it again
- * in one sort at the end, rather than growing it row by row; SQLite does nothing (a WITHOUT
- * ROWID table is its own key). Returns 0 or an error. */
+/* A table filled in bulk inside the write transaction w: before (on = 1) and after (on = 0)
+ * the fill, one table at a time. PostgreSQL drops the table's secondary indexes, its foreign
+ * keys, and its primary and unique keys that no foreign key needs, and builds them again at
+ * the end (one sort per index, one join per foreign key: a row that breaks one fails there),
+ * rather than growing them row by row; SQLite does nothing (a WITHOUT ROWID table is its own
+ * key). Returns 0 or an error. */
 int db_bulk_table(struct db *w, const char *table, int on);
 
 /* Rowid of the last insert and rows changed by the last statement on this connection. */

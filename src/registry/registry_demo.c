@@ -254,10 +254,15 @@ int registry_demo_hook(struct db *w, struct demo *d)
     struct rng city;
     registry_demo_scale(d->scale, &s);
     rng_init_seed(&city, d->seed);
-    /* The pair index is built once at the end, in key order, rather than row by row. */
+    /* The pair index is built once at the end, in key order, rather than row by row; so are
+     * the table's own indexes and keys on PostgreSQL. */
     int rc = registry_search_bulk(w, 1);
     if (!rc)
+        rc = db_bulk_table(w, "entities", 1);
+    if (!rc)
         rc = registry_demo(w, &city, &s, d->officers, d->nofficers, &res);
+    if (!rc)
+        rc = db_bulk_table(w, "entities", 0);
     if (!rc)
         rc = registry_search_bulk(w, 0);
     rng_dispose(&city);
