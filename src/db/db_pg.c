@@ -867,8 +867,6 @@ static int pg_copy_mode(struct db *db, int on)
                           : "SET session_replication_role = DEFAULT");
 }
 
-/* A copied table's identity column goes on from its largest value. */
-/* Drops table's primary key, keeping the statement that adds it back (on = 0). */
 /* The statements that drop a bulk table's indexes and keys, and those that put them back:
  * its secondary indexes (not those behind a constraint), its foreign keys (checked again, in
  * one join each, when they are added back), and its primary key and unique keys unless another
@@ -918,6 +916,7 @@ static int pg_bulk_table(struct db *db, const char *table, int on)
     return rc;
 }
 
+/* A copied table's identity column goes on from its largest value. */
 static int pg_loaded(struct db *db, const char *table)
 {
     char *has = printed("SELECT 1 FROM information_schema.columns WHERE table_schema ="
