@@ -9,7 +9,7 @@ case $level in
     test|bench) pkgs="$pkgs libcmocka-dev python3 python3-pytest python3-openpyxl chromium fonts-noto-cjk clang clang-format libclang-rt-14-dev postgresql postgresql-contrib python3-psycopg2" ;;
 esac
 case $level in
-    bench) pkgs="$pkgs wrk nginx-light curl" ;;
+    bench) pkgs="$pkgs wrk nginx-light curl python3-flask gunicorn" ;;
 esac
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
 missing=
