@@ -78,6 +78,7 @@ static int services_prepare(struct req *req, struct resp *resp, struct list_quer
 static const struct list_filter filters[] = {
     {"list"}, {"department"}, {"category"}, {"status"}, {NULL},
 };
+static const char *const search_params[] = {"q", NULL};
 
 static const struct list_sort sorts[] = {
     {"id", "s.id"},
@@ -96,6 +97,7 @@ const struct list_def catalogue_list = {
     .filters = filters,
     .sorts = sorts,
     .prepare = services_prepare,
+    .params = search_params,
     /* Files are for staff; the public reads the catalogue page by page. */
     .export_roles = ROLES_STAFF,
 };

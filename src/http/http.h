@@ -112,6 +112,10 @@ struct resp {
  * request; query values are URL-decoded by the server. Both return NULL when absent. */
 const char *req_param(const struct req *req, const char *name);
 const char *req_query(const struct req *req, const char *name);
+/* The first name in the query string for which known(ctx, name) is 0, or NULL: for routes
+ * that refuse what they do not understand rather than ignore it. */
+const char *req_query_unknown(const struct req *req, int (*known)(const void *, const char *),
+                              const void *ctx);
 const char *req_header(const struct req *req, const char *name);
 const char *req_cookie(const struct req *req, const char *name);
 /* Release what the request and the response hold (not the structs themselves). */

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define LIST_MAX_FILTERS 24
 #define LIST_MAX_SORTS 3
@@ -402,8 +403,50 @@ int list_may_export(const struct list_def *def, const struct principal *p)
            (!def->export_roles || (p && (p->role & (def->export_roles | ROLE_ADMIN))));
 }
 
+const char *const list_common_params[] = {"page", "page_size", "sort", "format", NULL};
+
+static int named(const char *const *names, const char *name)
+{
+    for (; names && *names; names++)
+        if (!strcasecmp(*names, name))
+            return 1;
+    return 0;
+}
+
+/* Whether def's list reads the query name (as req_query does, case-insensitively). */
+static int list_knows(const void *arg, const char *name)
+{
+    const struct list_def *def = arg;
+    if (named(list_common_params, name) || named(def->params, name))
+        return 1;
+    for (int i = 0; def->filters && def->filters[i].name; i++)
+        if (!strcasecmp(def->filters[i].name, name))
+            return 1;
+    return 0;
+}
+
+/* Answers 422 unknown_parameter, naming what the list does take. */
+static int unknown_parameter(struct resp *resp, const struct list_def *def, const char *name)
+{
+    char msg[768];
+    size_t len = (size_t)snprintf(msg, sizeof msg, "该列表不支持查询参数“%.64s”；可用：", name);
+    const char *sep = "";
+    for (int i = 0; def->filters && def->filters[i].name && len < sizeof msg; i++, sep = "、")
+        len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s", sep, def->filters[i].name);
+    for (const char *const *p = def->params; p && *p && len < sizeof msg; p++, sep = "、")
+        len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s", sep, *p);
+    for (const char *const *p = list_common_params; *p && len < sizeof msg; p++, sep = "、")
+        len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s", sep, *p);
+    char field[65];
+    snprintf(field, sizeof field, "%s", name);
+    return reply_error(resp, ERR_INVALID, "unknown_parameter", msg, field);
+}
+
 int list_reply(struct req *req, struct resp *resp, const struct list_def *def, const void *arg)
 {
+    const char *unknown = req_query_unknown(req, list_knows, def);
+    if (unknown)
+        return unknown_parameter(resp, def, unknown);
     struct list_query q = {
         .req = req, .def = def, .base = def->rec->from, .order = def->order, .arg = arg};
     struct strbuf order;

@@ -40,6 +40,9 @@ struct list_sort {
     const char *key, *sql;
 };
 
+/* The query names every list takes: page, page_size, sort, format (NULL-terminated). */
+extern const char *const list_common_params[];
+
 struct list_query;
 
 struct list_def {
@@ -50,9 +53,14 @@ struct list_def {
         *filename; /* of exports: "市场主体" gives 市场主体_20261202.xlsx; NULL: rec's label */
     const struct list_filter *filters; /* NULL-name-terminated, may be NULL */
     const struct list_sort *sorts;     /* NULL-key-terminated, may be NULL */
-    int64_t count_cap;                 /* 0: LIST_DEFAULT_CAP; -1: always exact */
-    int no_export;                     /* ?format= is refused (rows a file must not carry) */
-    int feed; /* an open-data file: always answered as CSV, named after filename alone */
+    /* Other query names prepare reads ({"q", NULL} for a search), NULL-terminated, may be
+     * NULL. A name that is neither one of these, a filter, nor page, page_size, sort or format
+     * is refused (422 unknown_parameter), never ignored: a mistyped filter would otherwise
+     * answer every row as if it were the filtered few. */
+    const char *const *params;
+    int64_t count_cap; /* 0: LIST_DEFAULT_CAP; -1: always exact */
+    int no_export;     /* ?format= is refused (rows a file must not carry) */
+    int feed;          /* an open-data file: always answered as CSV, named after filename alone */
     unsigned export_roles; /* who may export (role bits; admin always): 0 = whoever may list */
     /* Called after the filters are read: narrows to the caller's data scope and adds the
      * module's searches through the list_* calls below. Answers and returns an error to

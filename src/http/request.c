@@ -38,6 +38,17 @@ const char *req_query(const struct req *req, const char *name)
     return req->conn ? server_query(req, name) : pair_lookup(req->query, name);
 }
 
+const char *req_query_unknown(const struct req *req, int (*known)(const void *, const char *),
+                              const void *ctx)
+{
+    if (req->conn)
+        return server_query_unknown(req, known, ctx);
+    for (const char *const *q = req->query; q && q[0]; q += 2)
+        if (!known(ctx, q[0]))
+            return q[0];
+    return NULL;
+}
+
 void req_dispose(struct req *req)
 {
     for (size_t i = 0; i < req->nallocs; i++)

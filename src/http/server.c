@@ -72,6 +72,32 @@ const char *server_query(const struct req *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+struct query_walk {
+    int (*known)(const void *, const char *);
+    const void *ctx;
+    const char *unknown;
+};
+
+static enum MHD_Result query_walk_one(void *arg, enum MHD_ValueKind kind, const char *name,
+                                      const char *value)
+{
+    (void)kind;
+    (void)value;
+    struct query_walk *w = arg;
+    if (w->known(w->ctx, name))
+        return MHD_YES;
+    w->unknown = name;
+    return MHD_NO;
+}
+
+const char *server_query_unknown(const struct req *req, int (*known)(const void *, const char *),
+                                 const void *ctx)
+{
+    struct query_walk w = {known, ctx, NULL};
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_walk_one, &w);
+    return w.unknown;
+}
+
 const char *server_header(const struct req *req, const char *name)
 {
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);

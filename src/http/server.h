@@ -43,6 +43,9 @@ int server_url_is_loopback(const char *url);
 
 /* Accessors used by request.c; they read the live connection of req. */
 const char *server_query(const struct req *req, const char *name);
+/* The first query name for which known(ctx, name) is 0, or NULL. */
+const char *server_query_unknown(const struct req *req, int (*known)(const void *, const char *),
+                                 const void *ctx);
 const char *server_header(const struct req *req, const char *name);
 const char *server_cookie(const struct req *req, const char *name);
 

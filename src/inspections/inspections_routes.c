@@ -256,6 +256,7 @@ static void tasks_decorate(struct req *req, json_t *item)
     inspections_decorate(item);
 }
 
+/* status first: the public list takes the others (task_filters + 1). */
 static const struct list_filter task_filters[] = {
     {"status"},
     {"region", NULL, NULL, refdata_parse_region},
@@ -614,20 +615,13 @@ static const struct list_def assignments_list = {
 
 /* ---- public ---- */
 
-static int public_prepare(struct req *req, struct resp *resp, struct list_query *q)
-{
-    (void)req;
-    (void)resp;
-    list_set(q, "status", "published");
-    return 0;
-}
-
+/* Published tasks only: the public may filter by region and lateness, not by status. */
 static const struct list_def public_list = {
     .rec = &inspections_task,
+    .where = " AND t.status = 'published'",
     .order = "t.id DESC",
     .filename = "双随机抽查结果公示",
-    .filters = task_filters,
-    .prepare = public_prepare,
+    .filters = task_filters + 1,
     .decorate = tasks_decorate,
 };
 

@@ -144,6 +144,8 @@ static const struct list_filter filters[] = {
     {NULL},
 };
 
+static const char *const search_params[] = {"q", NULL};
+
 static const struct list_sort sorts[] = {
     {"uscc", "e.uscc"},     {"name", "e.name"},     {"established", "e.established"},
     {"credit", "e.credit"}, {"region", "e.region"}, {NULL, NULL},
@@ -156,6 +158,7 @@ const struct list_def registry_list = {
     .filters = filters,
     .sorts = sorts,
     .prepare = entities_prepare,
+    .params = search_params,
     /* The whole registry as a file is for the bureau; other staff read it page by page. */
     .export_roles = ROLE_BUREAU,
 };

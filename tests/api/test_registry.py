@@ -968,6 +968,21 @@ def test_list_bad_filters_422(reg, params, field):
     assert_refused(r, 422, field=field, code="validation_failed")
 
 
+def test_list_mistyped_filter_is_refused_not_ignored(reg):
+    # ?regoin= used to be ignored: the whole register came back as if it were one county's.
+    county = reg.scalar("SELECT count(*) FROM entities WHERE region = '371524'")
+    err = assert_refused(get(reg, ENT, regoin="371524"), 422, field="regoin",
+                         code="unknown_parameter")
+    assert "region" in err["message"] and "q" in err["message"], err
+    assert_refused(get(reg, ENT, format="csv", credits="A"), 422, field="credits",
+                   code="unknown_parameter")
+    # Query names are read in any case; the search q is taken beside the filters.
+    r = get(reg, ENT, REGION="371524", page_size=1)
+    assert r.status == 200 and r.body["total"] == county > 0
+    r = get(reg, ENT, q="合作社", page_size=1)
+    assert r.status == 200 and r.body["total"] > 0
+
+
 def test_csv_and_xlsx_export(reg):
     total = reg.scalar("SELECT count(*) FROM entities")
     r = get(reg, ENT, format="csv")

@@ -208,8 +208,7 @@ FILTER_SAMPLES = {
     TASKS: {"status": ("published", lambda i, v: i["status"] == v),
             "region": ("371502", lambda i, v: i["region"] == v),
             "late": ("0", lambda i, v: i["late"] is False)},
-    PUBLIC_TASKS: {"status": ("published", lambda i, v: i["status"] == v),
-                   "region": ("371502", lambda i, v: i["region"] == v),
+    PUBLIC_TASKS: {"region": ("371502", lambda i, v: i["region"] == v),
                    "late": ("0", lambda i, v: i["late"] is False)},
     INSPECTORS: {
         "department": ("10", lambda i, v: i["department"] == 10),
@@ -372,13 +371,33 @@ def test_listed_filters_are_accepted(ui, path):
     bad = {ENT: ("chain", "x"), USERS: ("department", "x"), AUDIT: ("from", "2020-13-45"),
            LOGIN_LOG: ("actor", "me"), OFFICERS: ("region", "3" * 17),
            DEMANDS: ("overdue", "maybe"), SERVICES: ("department", "x"),
-           ITEMS: ("department", "x"), TASKS: ("late", "maybe"), PUBLIC_TASKS: ("status", "lost"),
+           ITEMS: ("department", "x"), TASKS: ("late", "maybe"), PUBLIC_TASKS: ("late", "maybe"),
            ASSIGNMENTS: ("task", "x"), INSPECTORS: ("valid", "maybe"), CAMPAIGNS: ("department", "x"),
            INSPECTIONS: ("rectification", "late"), CASES: ("harm", "tiny"),
            CYL_TYPES: ("medium", "H2O"), STATIONS: ("expired", "maybe"), FILLERS: ("active", "x"),
            CYLINDERS: ("status", "lost"), FILLINGS: ("overfill", "x"),
            FILLING_CHECKS: ("reason", "bogus"), EQUIPMENT: ("due_within", "x")}[path]
     assert_refused(get(ui, path, **{bad[0]: bad[1]}), 422, "validation_failed", bad[0])
+
+
+@pytest.mark.parametrize("path", sorted(LIST_PATHS))
+def test_unknown_parameters_are_refused(ui, path):
+    """A name the list does not read is refused, not ignored: a mistyped filter must not answer
+    every row as if it were the filtered few. The answer names what the list does take."""
+    lists = ok(get(ui, META))["lists"]
+    filters = lists[path]["filters"]
+    mistyped = [f[:-1] + f[-1].upper() * 2 for f in filters[:1]]  # region -> regioNN
+    for name in ["bogus", "page_sise", *mistyped]:
+        r = get(ui, path, **{name: "1"})
+        assert_refused(r, 422, "unknown_parameter", name)
+        message = r.body["error"]["message"]
+        assert has_chinese(message) and name in message, message
+        # It lists every filter and the paging the list takes.
+        assert all(f in message for f in filters) and "page_size" in message, message
+    # The names it does take, in any case (as every query name is read), are not refused.
+    for name in [*filters[:1], "page", "PAGE_SIZE"]:
+        r = get(ui, path, **{name: ""})
+        assert r.status == 200, (path, name, r.body)
 
 
 # -- audit chain check --------------------------------------------------------------------------

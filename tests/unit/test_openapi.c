@@ -340,12 +340,13 @@ static struct ynode *tree_parse(const char *text)
         const char *value = "";
         if (s[0] == '-' && (s[1] == ' ' || s[1] == '\0')) {
             /* A sequence item; "- key: value" opens a mapping inside it, whose later keys
-             * stand at the indent of that first key. */
+             * stand at the indent of that first key; "- {…}" is a flow value. */
             struct ynode *item = ynode_new(cur, "-", ind, lineno);
             const char *rest = s + 1;
             while (*rest == ' ')
                 rest++;
-            if (*rest && mapping_entry(rest, key, sizeof key, &value) == 0) {
+            if (*rest && *rest != '{' && *rest != '[' &&
+                mapping_entry(rest, key, sizeof key, &value) == 0) {
                 n = ynode_new(item, key, ind + (int)(rest - s), lineno);
             } else {
                 n = item;
@@ -880,6 +881,145 @@ static void test_roles_documented(void **state)
 }
 
 /* The readers above, on a small document: a wrong reading would hide every disagreement. */
+/* -- list query parameters ----------------------------------------------------------------------
+ */
+
+/* The value of key in a flow mapping "{name: q, in: query, ...}", into out; 0 or -1. */
+static int flow_member(const char *text, const char *key, char *out, size_t cap)
+{
+    size_t klen = strlen(key);
+    for (const char *p = text; (p = strstr(p, key)) != NULL; p++) {
+        char before = p == text ? '{' : p[-1];
+        if ((before != '{' && before != ' ' && before != ',') || p[klen] != ':')
+            continue;
+        const char *v = p + klen + 1;
+        scalar_copy(v, strcspn(v, ",}"), out, cap);
+        return 0;
+    }
+    return -1;
+}
+
+/* The name and place (`in`) of an item of a `parameters` list: a $ref to
+ * components/parameters, a flow mapping or a block mapping; 0, or -1 when it names neither. */
+static int param_of(const struct doc *d, const struct ynode *item, char *name, size_t ncap,
+                    char *in, size_t icap)
+{
+    static const char prefix[] = "#/components/parameters/";
+    const struct ynode *ref = ynode_get(item, "$ref");
+    if (ref) {
+        char target[256];
+        scalar_copy(ref->value.buf, ref->value.len, target, sizeof target);
+        if (strncmp(target, prefix, sizeof prefix - 1))
+            return -1;
+        item = ynode_at(d->tree, "components", "parameters", target + sizeof prefix - 1,
+                        (const char *)NULL);
+        if (!item)
+            return -1;
+    }
+    const struct ynode *n = ynode_get(item, "name"), *where = ynode_get(item, "in");
+    if (n && where) {
+        scalar_copy(n->value.buf, n->value.len, name, ncap);
+        scalar_copy(where->value.buf, where->value.len, in, icap);
+        return 0;
+    }
+    const char *text = strbuf_get(&item->value);
+    return flow_member(text, "name", name, ncap) || flow_member(text, "in", in, icap) ? -1 : 0;
+}
+
+/* Adds the query parameters of a `parameters` node (of a path or of an operation) to have. */
+static void doc_query_params(const struct doc *d, const struct ynode *params, struct names *have)
+{
+    for (size_t i = 0; params && i < params->nkids; i++) {
+        char name[64], in[16];
+        if (!param_of(d, params->kids[i], name, sizeof name, in, sizeof in) && !strcmp(in, "query"))
+            names_add(have, name, 0);
+    }
+}
+
+static void test_param_readers(void **state)
+{
+    (void)state;
+    static const char yaml[] = "paths:\n"
+                               "  /x/{id}:\n"
+                               "    parameters:\n"
+                               "      - {name: id, in: path, required: true}\n"
+                               "    get:\n"
+                               "      parameters:\n"
+                               "        - $ref: '#/components/parameters/Page'\n"
+                               "        - {name: region, in: query, description: 区划（a, b）,\n"
+                               "           schema: {type: string}}\n"
+                               "        - name: q\n"
+                               "          in: query\n"
+                               "        - {in: header, name: X-Y}\n"
+                               "components:\n"
+                               "  parameters:\n"
+                               "    Page:\n"
+                               "      name: page\n"
+                               "      in: query\n";
+    struct doc d = {0};
+    struct names have = {0};
+    d.tree = tree_parse(yaml);
+    doc_query_params(&d, ynode_at(d.tree, "paths", "/x/{id}", "parameters", (const char *)NULL),
+                     &have);
+    assert_int_equal(have.n, 0); /* a path parameter */
+    doc_query_params(&d, ynode_get(doc_op(&d, "GET", "/x/{id}"), "parameters"), &have);
+    assert_int_equal(have.n, 3);
+    assert_string_equal(have.name[0], "page");
+    assert_string_equal(have.name[1], "region");
+    assert_string_equal(have.name[2], "q");
+    ynode_free(d.tree);
+}
+
+/* A list route refuses every query name it does not read (422 unknown_parameter), so its
+ * operation must document every filter and search it reads, and nothing it would refuse. */
+static void test_list_parameters(void **state)
+{
+    struct doc *d = *state;
+    struct strbuf bad, why;
+    strbuf_init(&bad, 1u << 20);
+    strbuf_init(&why, 1u << 16);
+    int n = 0, checked = 0;
+    for (int i = 0; i < router_count(); i++) {
+        const struct route *r = router_get(i);
+        const struct ynode *op = doc_op(d, r->method, r->pattern);
+        if (!r->list || !op)
+            continue; /* test_every_route_documented names a missing one */
+        checked++;
+        struct names reads = {0}, takes = {0}, have = {0};
+        for (const struct list_filter *f = r->list->filters; f && f->name; f++)
+            names_add(&reads, f->name, 0);
+        for (const char *const *p = r->list->params; p && *p; p++)
+            names_add(&reads, *p, 0);
+        takes = reads;
+        for (const char *const *p = list_common_params; *p; p++)
+            names_add(&takes, *p, 0);
+        doc_query_params(
+            d, ynode_at(d->tree, "paths", r->pattern, "parameters", (const char *)NULL), &have);
+        doc_query_params(d, ynode_get(op, "parameters"), &have);
+        strbuf_reset(&why);
+        for (size_t k = 0; k < reads.n; k++)
+            if (names_find(&have, reads.name[k]) < 0)
+                strbuf_printf(&why, "%s%s is read by the list, not documented", why.len ? "; " : "",
+                              reads.name[k]);
+        for (size_t k = 0; k < have.n; k++)
+            if (names_find(&takes, have.name[k]) < 0)
+                strbuf_printf(&why, "%s%s is documented, and refused as unknown_parameter",
+                              why.len ? "; " : "", have.name[k]);
+        if (why.len) {
+            strbuf_printf(&bad, "  %s %s (line %d): %s\n", r->method, r->pattern, op->line,
+                          strbuf_get(&why));
+            n++;
+        }
+    }
+    if (n)
+        print_error("%d list%s of %s disagree with the route table:\n%s", n, n == 1 ? "" : "s",
+                    doc_path(), strbuf_get(&bad));
+    strbuf_dispose(&bad);
+    strbuf_dispose(&why);
+    assert_true(checked > 10);
+    assert_int_equal(n, 0);
+}
+
 static void test_readers(void **state)
 {
     (void)state;
@@ -956,6 +1096,8 @@ int main(void)
         cmocka_unit_test(test_readers),
         cmocka_unit_test(test_request_bodies),
         cmocka_unit_test(test_roles_documented),
+        cmocka_unit_test(test_param_readers),
+        cmocka_unit_test(test_list_parameters),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
