@@ -891,9 +891,14 @@ static int pg_bulk_table(struct db *db, const char *table, int on)
 {
     struct conn *c = C(db);
     if (!on) {
-        int rc = c->bulk.len && c->bulk_table && !strcmp(c->bulk_table, table)
-                     ? pg_exec(db, strbuf_get(&c->bulk))
-                     : 0;
+        if (!c->bulk_table)
+            return 0; /* nothing in bulk (an "on" refused before it dropped anything) */
+        if (strcmp(c->bulk_table, table)) {
+            /* Another table is in bulk: keep what rebuilds its keys for its own "off". */
+            log_error("bulk table", "%s ended while %s is in bulk", table, c->bulk_table);
+            return ERR_INTERNAL;
+        }
+        int rc = c->bulk.len ? pg_exec(db, strbuf_get(&c->bulk)) : 0;
         strbuf_reset(&c->bulk);
         free(c->bulk_table);
         c->bulk_table = NULL;
@@ -905,14 +910,15 @@ static int pg_bulk_table(struct db *db, const char *table, int on)
     PGresult *r = PQexecParams(c->h, bulk_sql, 1, NULL, params, NULL, NULL, 0);
     int rc = PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : map_result(c, r, "pg_index");
     strbuf_reset(&c->bulk);
+    /* In bulk from the first drop: an "off" after a failure part way rebuilds what went. */
+    if (!rc)
+        c->bulk_table = xstrdup(table);
     for (int i = 0; !rc && i < PQntuples(r); i++) {
         rc = pg_exec(db, PQgetvalue(r, i, 0));
         if (!rc)
             rc = strbuf_printf(&c->bulk, "%s;\n", PQgetvalue(r, i, 1)) ? ERR_INTERNAL : 0;
     }
     PQclear(r);
-    if (!rc)
-        c->bulk_table = xstrdup(table);
     return rc;
 }
 
