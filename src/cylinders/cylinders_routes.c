@@ -185,8 +185,7 @@ static int stations_prepare(struct req *req, struct resp *resp, struct list_quer
     return scope(req, resp, q, " AND s.uscc = ?");
 }
 
-#define EXPIRED(col)                                                                               \
-    " AND (CASE WHEN " col " < substr(?, 1, 10) THEN '1' ELSE '0' END) = substr(?, 12, 1)"
+#define EXPIRED(col) LIST_TODAY_FLAG(col " < " LIST_TODAY)
 
 static const struct list_filter station_filters[] = {
     {"region", NULL, NULL, refdata_parse_region},
@@ -503,10 +502,8 @@ static const struct list_filter cylinder_filters[] = {
     {"status"},
     {"ownership"},
     /* ?due=1: past the inspection day and still kept (a scrapped cylinder is due nothing). */
-    {"due",
-     " AND (CASE WHEN c.next_inspection < substr(?, 1, 10) AND c.status <> 'scrapped' THEN '1'"
-     " ELSE '0' END) = substr(?, 12, 1)",
-     NULL, list_parse_today_flag},
+    {"due", LIST_TODAY_FLAG("c.next_inspection < " LIST_TODAY " AND c.status <> 'scrapped'"), NULL,
+     list_parse_today_flag},
     {"life_exceeded", EXPIRED("c.life_ends"), NULL, list_parse_today_flag},
     {"due_by", " AND c.next_inspection <= ?", NULL, list_parse_date},
     {NULL},

@@ -214,10 +214,8 @@ static const struct list_filter filters[] = {
     {"assignee"},
     {"officer"},
     {"uscc"},
-    {"overdue",
-     " AND (CASE WHEN d.due < substr(?, 1, 10) AND d.status IN " OPEN_STATES
-     " THEN '1' ELSE '0' END) = substr(?, 12, 1)",
-     NULL, list_parse_today_flag},
+    {"overdue", LIST_TODAY_FLAG("d.due < " LIST_TODAY " AND d.status IN " OPEN_STATES), NULL,
+     list_parse_today_flag},
     {"from", " AND d.filed_at >= ?", NULL, list_parse_from},
     {"to", " AND d.filed_at < ?", NULL, list_parse_to},
     {"due_by", " AND d.due <= ? AND d.status IN " OPEN_STATES, NULL, list_parse_date},

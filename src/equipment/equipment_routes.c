@@ -124,10 +124,8 @@ static const struct list_filter unit_filters[] = {
      " AND eq.next_due <= substr(?, 12, 10)",
      NULL, parse_due_within},
     /* In use and due before today. */
-    {"overdue",
-     " AND (CASE WHEN eq.status = 'in_use' AND eq.next_due < substr(?, 1, 10) THEN '1' ELSE '0'"
-     " END) = substr(?, 12, 1)",
-     NULL, list_parse_today_flag},
+    {"overdue", LIST_TODAY_FLAG("eq.status = 'in_use' AND eq.next_due < " LIST_TODAY), NULL,
+     list_parse_today_flag},
     {"q", " AND substr(eq.registration_no, 1, length(?)) = ?", NULL, parse_prefix},
     {NULL},
 };

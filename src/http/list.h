@@ -108,8 +108,12 @@ int list_parse_to(const char *text, json_t **out, char *msg, size_t cap);
 /* A day kept as text, for a date column (YYYY-MM-DD sorts as it reads). */
 int list_parse_date(const char *text, json_t **out, char *msg, size_t cap);
 /* A yes/no filter judged against today (overdue, late): "1"|"true"|"0"|"false" becomes
- * "YYYY-MM-DD:1" (today, the flag), so that one value binds both `?` of a fragment such as
- * " AND (CASE WHEN x.due < substr(?, 1, 10) THEN '1' ELSE '0' END) = substr(?, 12, 1)". */
+ * "YYYY-MM-DD:1" (today, the flag), so that one value binds every `?` of its fragment, written
+ * with the two macros below: LIST_TODAY_FLAG("x.due < " LIST_TODAY) is ?overdue=1|0. */
 int list_parse_today_flag(const char *text, json_t **out, char *msg, size_t cap);
+/* Today's date, in the fragment of a list_parse_today_flag filter. */
+#define LIST_TODAY "substr(?, 1, 10)"
+/* The fragment of a list_parse_today_flag filter: whether cond holds equals the flag. */
+#define LIST_TODAY_FLAG(cond) " AND (CASE WHEN " cond " THEN '1' ELSE '0' END) = substr(?, 12, 1)"
 
 #endif

@@ -160,8 +160,8 @@ static const struct list_filter inspector_filters[] = {
      "field"},
     /* ?valid=1: a certificate valid today; 0: none, or expired. */
     {"valid",
-     " AND (CASE WHEN EXISTS (SELECT 1 FROM inspector_credentials x WHERE x.inspector = u.id"
-     " AND x.expires >= substr(?, 1, 10)) THEN '1' ELSE '0' END) = substr(?, 12, 1)",
+     LIST_TODAY_FLAG("EXISTS (SELECT 1 FROM inspector_credentials x WHERE x.inspector = u.id"
+                     " AND x.expires >= " LIST_TODAY ")"),
      NULL, list_parse_today_flag},
     {NULL},
 };
@@ -262,8 +262,8 @@ static const struct list_filter task_filters[] = {
     {"region", NULL, NULL, refdata_parse_region},
     /* ?late=1: published after the deadline, or past it and not yet published. */
     {"late",
-     " AND (CASE WHEN t.published_late = 1 OR (t.published_at IS NULL AND t.publish_due <"
-     " substr(?, 1, 10)) THEN '1' ELSE '0' END) = substr(?, 12, 1)",
+     LIST_TODAY_FLAG(
+         "t.published_late = 1 OR (t.published_at IS NULL AND t.publish_due < " LIST_TODAY ")"),
      NULL, list_parse_today_flag},
     {NULL},
 };
@@ -599,8 +599,8 @@ static const struct list_filter assignment_filters[] = {
     {"inspector"},
     {"task"},
     {"pending",
-     " AND (CASE WHEN EXISTS (SELECT 1 FROM inspection_targets x WHERE x.task = a.task"
-     " AND x.uscc = a.uscc AND x.outcome IS NULL) THEN '1' ELSE '0' END) = substr(?, 12, 1)",
+     LIST_TODAY_FLAG("EXISTS (SELECT 1 FROM inspection_targets x WHERE x.task = a.task"
+                     " AND x.uscc = a.uscc AND x.outcome IS NULL)"),
      NULL, list_parse_today_flag},
     {NULL},
 };
