@@ -172,11 +172,14 @@ thread_ticks() {
 # The check's CPU is counted from the end of each warm-up until the server is idle again after
 # the measured run (the log's writer is up to a second behind); steal over the measured runs.
 check_mark() {
+    drain "$JG_PID" # the warm-up's records are written before the count starts
+    sleep 2.5
     read -r EV0 LOG0 < <(thread_ticks "$JG_PID")
     CPU0=$(awk '{ print $14 + $15 }' "/proc/$JG_PID/stat")
     read -r ST0 STS0 < <(cpu_snap)
 }
 ROUNDS=${BENCH_CYLINDERS_ROUNDS:-3}
+((ROUNDS >= 1)) || { echo "cylinders bench: BENCH_CYLINDERS_ROUNDS must be 1 or more" >&2; exit 1; }
 EV=0 LOG=0 CPU=0 NCHECK=0 ST=0 STS=0 RATIOS=()
 for r in $(seq "$ROUNDS"); do
     run_wrk "nginx$r" "http://127.0.0.1:$NGINX_PORT/" "$T/check.lua"
@@ -187,8 +190,8 @@ for r in $(seq "$ROUNDS"); do
     read -r EV1 LOG1 < <(thread_ticks "$JG_PID")
     CPU1=$(awk '{ print $14 + $15 }' "/proc/$JG_PID/stat")
     EV=$((EV + EV1 - EV0)) LOG=$((LOG + LOG1 - LOG0)) CPU=$((CPU + CPU1 - CPU0))
-    NCHECK=$((NCHECK + REQS[check$r])) ST=$((ST + ST1 - ST0)) STS=$((STS + STS1 - STS0))
-    RATIOS+=("$(awk -v a="${RPS[check$r]}" -v b="${RPS[nginx$r]}" 'BEGIN { printf "%.1f", 100 * a / b }')")
+    NCHECK=$((NCHECK + ${REQS[check$r]})) ST=$((ST + ST1 - ST0)) STS=$((STS + STS1 - STS0))
+    RATIOS+=("$(awk -v a="${RPS[check$r]}" -v b="${RPS[nginx$r]}" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 0 }')")
 done
 stop_pid "$NGINX_PID"
 CHECK_STEAL=$(steal_pct "0 0" "$ST $STS")
@@ -201,7 +204,7 @@ MID=$(for r in $(seq "$ROUNDS"); do echo "${RATIOS[r - 1]} $r"; done | sort -n |
     awk -v n="$ROUNDS" 'NR == int((n + 1) / 2) { print $2 }')
 RPS[nginx]=${RPS[nginx$MID]} P99[nginx]=${P99[nginx$MID]}
 RPS[check]=${RPS[check$MID]} P99[check]=${P99[check$MID]} REQS[check]=$NCHECK
-NOTE[check]=$(for r in $(seq "$ROUNDS"); do printf '%s' "${NOTE[check$r]}"; done)
+NOTE[check]=$(for r in $(seq "$ROUNDS"); do [[ -z ${NOTE[check$r]} ]] || printf 'round %s: %s; ' "$r" "${NOTE[check$r]}"; done)
 ROUND_LIST=$(for r in $(seq "$ROUNDS"); do
     printf '%.0f / %.0f (%s%%)\n' "${RPS[nginx$r]}" "${RPS[check$r]}" "${RATIOS[r - 1]}"; done |
     paste -sd';' | sed 's/;/; /g')
@@ -335,7 +338,7 @@ Notes: every check is answered on the event thread from the thread's read connec
 prepared statement joins station, filler, cylinder, type and the caller's session and user (the
 scanner's token is admitted from a per-thread cache and re-read in that statement, so a revoked
 token is refused at its next check), and the answer is queued for the check log. ${LOGGED} check
-records reached the database during and just after the run; the background writer
+records reached the database over the rounds (warm-ups included); the background writer
 (\`jg-checklog\`) inserts them in one group commit a second. Server CPU per check is split
 by thread above: "answering" is the event threads (HTTP, the statement, the JSON), "logging it"
 is the writer, whose insert into \`cylinder_checks\` updates three indexes (\`station, at\`;

@@ -904,13 +904,14 @@ static int pg_bulk_table(struct db *db, const char *table, int on)
         c->bulk_table = NULL;
         return rc;
     }
-    if (c->bulk_table)
-        return ERR_INTERNAL; /* another table is in bulk */
+    if (c->bulk_table) {
+        log_error("bulk table", "%s asked while %s is in bulk", table, c->bulk_table);
+        return ERR_INTERNAL;
+    }
     const char *params[1] = {table};
     PGresult *r = PQexecParams(c->h, bulk_sql, 1, NULL, params, NULL, NULL, 0);
     int rc = PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : map_result(c, r, "pg_index");
     strbuf_reset(&c->bulk);
-    /* In bulk from the first drop: an "off" after a failure part way rebuilds what went. */
     if (!rc)
         c->bulk_table = xstrdup(table);
     for (int i = 0; !rc && i < PQntuples(r); i++) {
@@ -919,6 +920,11 @@ static int pg_bulk_table(struct db *db, const char *table, int on)
             rc = strbuf_printf(&c->bulk, "%s;\n", PQgetvalue(r, i, 1)) ? ERR_INTERNAL : 0;
     }
     PQclear(r);
+    if (rc) { /* the transaction fails and rolls the drops back: nothing is left to rebuild */
+        strbuf_reset(&c->bulk);
+        free(c->bulk_table);
+        c->bulk_table = NULL;
+    }
     return rc;
 }
 

@@ -417,7 +417,8 @@ static int named(const char *const *names, const char *name)
 static int list_knows(const void *arg, const char *name)
 {
     const struct list_def *def = arg;
-    if (named(list_common_params, name) || named(def->params, name))
+    /* "?&page=1" (an empty name, from careless joining) names nothing to mistype. */
+    if (!*name || named(list_common_params, name) || named(def->params, name))
         return 1;
     for (int i = 0; def->filters && def->filters[i].name; i++)
         if (!strcasecmp(def->filters[i].name, name))
@@ -428,8 +429,15 @@ static int list_knows(const void *arg, const char *name)
 /* Answers 422 unknown_parameter, naming what the list does take. */
 static int unknown_parameter(struct resp *resp, const struct list_def *def, const char *name)
 {
+    /* The name as sent, cut to 64 bytes at a character's start (not inside one). */
+    char field[65];
+    size_t cut = strlen(name) < 64 ? strlen(name) : 64;
+    while (cut > 0 && cut < strlen(name) && ((unsigned char)name[cut] & 0xC0) == 0x80)
+        cut--;
+    memcpy(field, name, cut);
+    field[cut] = '\0';
     char msg[768];
-    size_t len = (size_t)snprintf(msg, sizeof msg, "该列表不支持查询参数“%.64s”；可用：", name);
+    size_t len = (size_t)snprintf(msg, sizeof msg, "该列表不支持查询参数“%s”；可用：", field);
     const char *sep = "";
     for (int i = 0; def->filters && def->filters[i].name && len < sizeof msg; i++, sep = "、")
         len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s", sep, def->filters[i].name);
@@ -437,14 +445,13 @@ static int unknown_parameter(struct resp *resp, const struct list_def *def, cons
         len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s", sep, *p);
     for (const char *const *p = list_common_params; *p && len < sizeof msg; p++, sep = "、")
         len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s", sep, *p);
-    char field[65];
-    snprintf(field, sizeof field, "%s", name);
     return reply_error(resp, ERR_INVALID, "unknown_parameter", msg, field);
 }
 
 int list_reply(struct req *req, struct resp *resp, const struct list_def *def, const void *arg)
 {
-    const char *unknown = req_query_unknown(req, list_knows, def);
+    /* An open-data file has no filters to mistype, and harvesters add cache-busters. */
+    const char *unknown = def->feed ? NULL : req_query_unknown(req, list_knows, def);
     if (unknown)
         return unknown_parameter(resp, def, unknown);
     struct list_query q = {

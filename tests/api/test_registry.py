@@ -981,6 +981,11 @@ def test_list_mistyped_filter_is_refused_not_ignored(reg):
     assert r.status == 200 and r.body["total"] == county > 0
     r = get(reg, ENT, q="合作社", page_size=1)
     assert r.status == 200 and r.body["total"] > 0
+    # An empty name (careless joining) names nothing; a long one is cut at a character.
+    r = reg.req("GET", ENT + "?&region=371524&&page_size=1", token=reg.tokens["admin"])
+    assert r.status == 200 and r.body["total"] == county
+    err = assert_refused(get(reg, ENT, **{"中" * 30: "1"}), 422, code="unknown_parameter")
+    assert err["field"] == "中" * 21, err
 
 
 def test_csv_and_xlsx_export(reg):
