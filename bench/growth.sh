@@ -676,7 +676,7 @@ Method.
   with it. Between runs it waits for the server to finish the requests left over.
 - look-up: ~10,000 codes spread evenly over the whole table (at ${FACTOR}× most are copies),
   picked at random; filtered list: \`$LIST_PATH\` (the API's page size is \`page_size\`;
-  \`per_page\` is ignored; ${LIST_ROWS:-?} matching rows at 1×,
+  \`per_page\` is refused (422); ${LIST_ROWS:-?} matching rows at 1×,
   ${FACTOR}× as many at ${FACTOR}×; the total is counted up to 10,000 and cached until the next
   write); 3-char search: \`q=$SEARCH_Q&page_size=20\` (in ${SEARCH_ROWS:-?} names at 1×: the
   count stops at 10,000; SQLite drives the page from its FTS5 trigram table, PostgreSQL

@@ -77,14 +77,14 @@ def test_a_city_moves_from_sqlite_to_postgresql(tmp_path):
                                                                    "password": PASSWORD})
     assert status == 200
     token = body["token"]
-    status, page = call(port, "GET", "/api/v1/entities?q=%E5%95%86%E8%B4%B8&per_page=5", token)
+    status, page = call(port, "GET", "/api/v1/entities?q=%E5%95%86%E8%B4%B8&page_size=5", token)
     assert status == 200 and page["items"]
     uscc = page["items"][0]["uscc"]
     assert call(port, "PATCH", f"/api/v1/entities/{uscc}", token, {"legal_rep": "迁移前"})[0] == 200
     searches = {}
     for q in ("商贸有限", "商贸", "商", "9137"):
         from urllib.parse import quote
-        status, res = call(port, "GET", f"/api/v1/entities?q={quote(q)}&per_page=50&sort=uscc",
+        status, res = call(port, "GET", f"/api/v1/entities?q={quote(q)}&page_size=50&sort=uscc",
                            token)
         assert status == 200
         searches[q] = (res["total"], [e["uscc"] for e in res["items"]])
@@ -115,7 +115,7 @@ def test_a_city_moves_from_sqlite_to_postgresql(tmp_path):
             for q, want in searches.items():
                 from urllib.parse import quote
                 status, res = call(port, "GET",
-                                   f"/api/v1/entities?q={quote(q)}&per_page=50&sort=uscc", token)
+                                   f"/api/v1/entities?q={quote(q)}&page_size=50&sort=uscc", token)
                 assert (res["total"], [x["uscc"] for x in res["items"]]) == want, q
             # Ids go on after the copied ones: a new user, a new audit row.
             status, u = call(port, "POST", "/api/v1/users", token,
