@@ -436,6 +436,8 @@ static int unknown_parameter(struct resp *resp, const struct list_def *def, cons
         cut--;
     memcpy(field, name, cut);
     field[cut] = '\0';
+    if (!utf8_valid(field, cut)) /* JSON carries text only: say what it was, not its bytes */
+        snprintf(field, sizeof field, "%s", "（非 UTF-8 文本）");
     char msg[768];
     size_t len = (size_t)snprintf(msg, sizeof msg, "该列表不支持查询参数“%s”；可用：", field);
     const char *sep = "";
