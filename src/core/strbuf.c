@@ -185,6 +185,16 @@ int utf8_valid(const char *s, size_t len)
     return 1;
 }
 
+size_t utf8_prefix(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max + 1);
+    if (n <= max)
+        return n;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    return max;
+}
+
 const char *strbuf_get(const struct strbuf *sb)
 {
     return sb->buf ? sb->buf : "";

@@ -41,6 +41,10 @@ size_t utf8_len(const char *s);
  * past U+10FFFF), 0 otherwise. */
 int utf8_valid(const char *s, size_t len);
 
+/* Returns the length of the longest prefix of s of at most max bytes that does not end inside
+ * a character: where to cut text to fit a field. */
+size_t utf8_prefix(const char *s, size_t max);
+
 /* Returns the contents ("" when empty); the buffer keeps ownership. */
 const char *strbuf_get(const struct strbuf *sb);
 /* Returns the heap bytes (never NULL) and leaves the buffer empty; caller frees. */

@@ -431,9 +431,7 @@ static int unknown_parameter(struct resp *resp, const struct list_def *def, cons
 {
     /* The name as sent, cut to 64 bytes at a character's start (not inside one). */
     char field[65];
-    size_t cut = strlen(name) < 64 ? strlen(name) : 64;
-    while (cut > 0 && cut < strlen(name) && ((unsigned char)name[cut] & 0xC0) == 0x80)
-        cut--;
+    size_t cut = utf8_prefix(name, sizeof field - 1);
     memcpy(field, name, cut);
     field[cut] = '\0';
     if (!utf8_valid(field, cut)) /* JSON carries text only: say what it was, not its bytes */

@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "core/names.h"
+#include "core/strbuf.h"
 
 #define BUF 256
 
@@ -28,50 +29,6 @@ static int setup(void **state)
 {
     (void)state;
     return sodium_init() < 0 ? -1 : 0;
-}
-
-/* Returns 1 if s[0..len) is well-formed UTF-8 (no overlongs, surrogates or NUL), else 0. */
-static int utf8_valid(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-
-    while (i < len) {
-        unsigned c = p[i];
-        size_t n;
-        uint32_t cp;
-
-        if (c == 0)
-            return 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        if (n >= len - i)
-            return 0;
-        for (size_t k = 1; k <= n; k++) {
-            if ((p[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-            return 0;
-        if (cp >= 0xD800 && cp <= 0xDFFF)
-            return 0;
-        i += n + 1;
-    }
-    return 1;
 }
 
 /* Returns 1 if s ends with suffix, else 0. */
@@ -96,16 +53,6 @@ static int gen(enum kind kind, struct rng *r, int i, char *buf, size_t cap)
     case K_ADDRESS:
     default: return names_address(r, i % NAMES_COUNTY_COUNT, buf, cap);
     }
-}
-
-static void test_utf8_checker(void **state)
-{
-    (void)state;
-    assert_true(utf8_valid("聊城市a", strlen("聊城市a")));
-    assert_false(utf8_valid("\xE8\x81", 2));         /* truncated */
-    assert_false(utf8_valid("\xC0\xAF", 2));         /* overlong */
-    assert_false(utf8_valid("\xED\xA0\x80", 3));     /* surrogate */
-    assert_false(utf8_valid("\xE8\x81\x8A\x80", 4)); /* stray continuation */
 }
 
 static void test_outputs_valid(void **state)
@@ -328,15 +275,10 @@ static void test_enterprise_duplicates_rare(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf8_checker),
-        cmocka_unit_test(test_outputs_valid),
-        cmocka_unit_test(test_shapes),
-        cmocka_unit_test(test_counties),
-        cmocka_unit_test(test_address_bad_index),
-        cmocka_unit_test(test_small_buffer),
-        cmocka_unit_test(test_overlong_arguments),
-        cmocka_unit_test(test_deterministic),
-        cmocka_unit_test(test_enterprise_duplicates_rare),
+        cmocka_unit_test(test_outputs_valid), cmocka_unit_test(test_shapes),
+        cmocka_unit_test(test_counties),      cmocka_unit_test(test_address_bad_index),
+        cmocka_unit_test(test_small_buffer),  cmocka_unit_test(test_overlong_arguments),
+        cmocka_unit_test(test_deterministic), cmocka_unit_test(test_enterprise_duplicates_rare),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);

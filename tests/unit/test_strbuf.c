@@ -83,6 +83,37 @@ static void test_take(void **state)
     free(p);
 }
 
+static void test_utf8(void **state)
+{
+    (void)state;
+    const char *city = "聊城市a"; /* three 3-byte characters and one byte */
+    assert_int_equal(utf8_len(city), 4);
+    assert_int_equal(utf8_len(""), 0);
+
+    assert_true(utf8_valid(city, strlen(city)));
+    assert_true(utf8_valid("", 0));
+    assert_true(utf8_valid("\xF0\x9F\x98\x80", 4));  /* U+1F600, four bytes */
+    assert_false(utf8_valid("\xE8\x81", 2));         /* truncated */
+    assert_false(utf8_valid("\xC0\xAF", 2));         /* overlong */
+    assert_false(utf8_valid("\xE0\x80\xAF", 3));     /* overlong, three bytes */
+    assert_false(utf8_valid("\xED\xA0\x80", 3));     /* surrogate */
+    assert_false(utf8_valid("\xF4\x90\x80\x80", 4)); /* past U+10FFFF */
+    assert_false(utf8_valid("\xE8\x81\x8A\x80", 4)); /* stray continuation */
+    assert_false(utf8_valid("\xFF", 1));
+
+    /* Cut at a character's start, never inside one; short text whole. */
+    assert_int_equal(utf8_prefix(city, 64), strlen(city));
+    assert_int_equal(utf8_prefix(city, 10), 10);
+    assert_int_equal(utf8_prefix(city, 9), 9);
+    assert_int_equal(utf8_prefix(city, 8), 6);
+    assert_int_equal(utf8_prefix(city, 7), 6);
+    assert_int_equal(utf8_prefix(city, 2), 0);
+    assert_int_equal(utf8_prefix("abc", 2), 2);
+    assert_int_equal(utf8_prefix("", 0), 0);
+    /* Bytes that are not text are cut by the byte: the caller checks them. */
+    assert_int_equal(utf8_prefix("\x80\x80\x80", 2), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -90,6 +121,7 @@ int main(void)
         cmocka_unit_test(test_json_string),
         cmocka_unit_test(test_csv_field),
         cmocka_unit_test(test_take),
+        cmocka_unit_test(test_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
