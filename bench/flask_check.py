@@ -2,13 +2,16 @@
 """The filling check (POST /api/v1/fillings/check) written as a small Flask service over the same
 SQLite file as jianguan, for bench/cylinders.sh: the same bearer-token look-up (BLAKE2b-256 of the
 token in `sessions`, the user's bound station), the same one query per check on a read-only
-connection per worker, the same rules and the same answer. It does not log the checks (jianguan
-queues every answer for its background writer), which only flatters it.
+connection per worker, the same rules and the same answer, and every answer kept in
+cylinder_checks the way jianguan keeps it (阳光充装): queued in memory and inserted by a writer
+thread of the worker, one transaction a second. JG_LOG=0 leaves the log out (a check that does
+not keep its answers: not the check the platform must give, measured to show what the log costs).
 
 Run: JG_DB=path/to.db gunicorn -w N -b 127.0.0.1:PORT flask_check:app   (from bench/), or
      JG_DB=path/to.db python3 bench/flask_check.py PORT                   (Flask's own server)
 """
 
+import atexit
 import datetime
 import hashlib
 import json
@@ -52,8 +55,11 @@ SQL = ("SELECT s.region, s.licence_expires, s.media, f.id, f.active, f.cert_expi
        " LEFT JOIN cylinders c ON c.code = ?"
        " LEFT JOIN cylinder_types t ON t.code = c.type"
        " WHERE s.uscc = ?")
-AUTH = ("SELECT u.role, u.entity, s.expires_at, u.disabled FROM sessions s"
+AUTH = ("SELECT u.role, u.entity, s.expires_at, u.disabled, u.id FROM sessions s"
         " JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?")
+LOG_SQL = ("INSERT INTO cylinder_checks(at, station, region, cylinder, filler, medium, allowed,"
+           " reasons, source, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'check', ?)")
+LOG = os.environ.get("JG_LOG", "1") != "0"
 
 
 def db():
@@ -62,6 +68,46 @@ def db():
         c = sqlite3.connect(f"file:{DB}?mode=ro", uri=True, check_same_thread=False)
         _local.db = c
     return c
+
+
+class CheckLog:
+    """The worker's queue of answers and the thread that writes it, one transaction a second
+    (synchronous=FULL, as jianguan's writer). Started in the worker at its first check: gunicorn
+    forks its workers after importing this file, and a thread does not survive a fork."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.rows = []
+        self.pid = None
+
+    def add(self, row):
+        with self.lock:
+            self.rows.append(row)
+            if self.pid != os.getpid():
+                self.pid = os.getpid()
+                threading.Thread(target=self.loop, daemon=True).start()
+                atexit.register(self.flush)
+
+    def flush(self):
+        with self.lock:
+            rows, self.rows = self.rows, []
+        if rows:
+            c = getattr(self, "conn", None)
+            if c is None:
+                c = self.conn = sqlite3.connect(DB, isolation_level=None, timeout=10,
+                                                check_same_thread=False)
+                c.execute("PRAGMA synchronous=FULL")
+            c.execute("BEGIN IMMEDIATE")
+            c.executemany(LOG_SQL, rows)
+            c.execute("COMMIT")
+
+    def loop(self):
+        while True:
+            time.sleep(1)
+            self.flush()
+
+
+check_log = CheckLog()
 
 
 def add_years(d, n):
@@ -135,11 +181,15 @@ def check():
         found.add("medium_not_permitted")
     if fid is None or not active or today > datetime.date.fromisoformat(cert):
         found.add("filler_not_certified")
-    if not found:
+    codes = [c for c in REASONS if c in found]
+    if LOG:
+        check_log.add((int(now), station, region, code, filler, medium, int(not codes),
+                       json.dumps(codes, separators=(",", ":")), row[4]))
+    if not codes:
         answer = {"allowed": True}
     else:
         answer = {"allowed": False, "reasons": [
-            {"code": c, "message": MESSAGES[c].format(**info)} for c in REASONS if c in found]}
+            {"code": c, "message": MESSAGES[c].format(**info)} for c in codes]}
     return Response(json.dumps(answer, ensure_ascii=False, separators=(",", ":")), 200,
                     mimetype="application/json")
 

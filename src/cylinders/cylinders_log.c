@@ -8,6 +8,7 @@
  * the demo.
  */
 #include "cylinders/cylinders.h"
+#include "core/alloc.h"
 #include "core/err.h"
 #include "core/log.h"
 
@@ -85,6 +86,17 @@ static int write_batch(const struct entry *e, size_t n)
     return w ? db_write_end(w, rc) : rc;
 }
 
+/* Waits (g.lock held) for a record, a flush or a stop, or one flush interval at most. */
+static void nap(void)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += CYL_LOG_FLUSH_MS * 1000000L;
+    until.tv_sec += until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    pthread_cond_timedwait(&g.wake, &g.lock, &until);
+}
+
 static void *writer(void *arg)
 {
     (void)arg;
@@ -95,30 +107,20 @@ static void *writer(void *arg)
     pthread_mutex_lock(&g.lock);
     for (;;) {
         if (!g.n && !g.stopping && g.flushes_done == g.flushes_asked) {
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += CYL_LOG_FLUSH_MS * 1000000L;
-            until.tv_sec += until.tv_nsec / 1000000000L;
-            until.tv_nsec %= 1000000000L;
-            pthread_cond_timedwait(&g.wake, &g.lock, &until);
+            nap();
             continue;
         }
         uint64_t asked = g.flushes_asked;
         /* Let a batch gather for a moment unless asked to write now. */
         if (g.n && g.n < CYL_LOG_BATCH && !g.stopping && g.flushes_done == asked) {
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += CYL_LOG_FLUSH_MS * 1000000L;
-            until.tv_sec += until.tv_nsec / 1000000000L;
-            until.tv_nsec %= 1000000000L;
-            pthread_cond_timedwait(&g.wake, &g.lock, &until);
+            nap();
             asked = g.flushes_asked;
         }
         size_t n = g.n;
         if (n > cap) {
             free(batch);
             cap = g.cap;
-            batch = malloc(cap * sizeof *batch);
+            batch = xmalloc(cap * sizeof *batch);
         }
         if (n)
             memcpy(batch, g.q, n * sizeof *batch);
