@@ -104,7 +104,10 @@ class CheckLog:
     def loop(self):
         while True:
             time.sleep(1)
-            self.flush()
+            try:
+                self.flush()
+            except sqlite3.Error as e:  # the batch is lost; say so, and keep logging
+                print(f"flask_check: check log: {e}", file=sys.stderr)
 
 
 check_log = CheckLog()
