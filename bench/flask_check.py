@@ -98,8 +98,12 @@ class CheckLog:
                                                 check_same_thread=False)
                 c.execute("PRAGMA synchronous=FULL")
             c.execute("BEGIN IMMEDIATE")
-            c.executemany(LOG_SQL, rows)
-            c.execute("COMMIT")
+            try:
+                c.executemany(LOG_SQL, rows)
+                c.execute("COMMIT")
+            except sqlite3.Error:
+                c.execute("ROLLBACK")
+                raise
 
     def loop(self):
         while True:
