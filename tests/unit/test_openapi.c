@@ -775,112 +775,106 @@ static void route_body_names(const struct route *r, struct names *props, struct 
     }
 }
 
-static void test_request_bodies(void **state)
+/* How one route's operation is judged: appends each disagreement to why ("; "-separated) and
+ * returns the line of the document to name, or 0 when the route is not one it judges. */
+typedef int (*route_judge)(const struct doc *d, const struct route *r, const struct ynode *op,
+                           struct strbuf *why);
+
+/* Judges every documented route (test_every_route_documented names an undocumented one) and
+ * fails naming each whose operation disagrees with the route table ("<n> <what> of <doc>");
+ * returns how many it judged. */
+static int judge_routes(const struct doc *d, route_judge judge, const char *what)
 {
-    struct doc *d = *state;
     struct strbuf bad, why;
     strbuf_init(&bad, 1u << 20);
     strbuf_init(&why, 1u << 16);
-    int n = 0, checked = 0;
+    int n = 0, judged = 0;
     for (int i = 0; i < router_count(); i++) {
         const struct route *r = router_get(i);
         const struct ynode *op = doc_op(d, r->method, r->pattern);
         if (!op)
-            continue; /* test_every_route_documented names it */
-        const struct ynode *schema = ynode_at(op, "requestBody", "content", "application/json",
-                                              "schema", (const char *)NULL);
+            continue;
         strbuf_reset(&why);
-        if (!(r->flags & ROUTE_BODY_JSON)) {
-            if (schema) {
-                strbuf_printf(&bad,
-                              "  %s %s (line %d): documents a JSON body the route does "
-                              "not take\n",
-                              r->method, r->pattern, schema->line);
-                n++;
-            }
+        int line = judge(d, r, op, &why);
+        if (!line)
             continue;
-        }
-        checked++;
-        if (!schema) {
-            strbuf_printf(&bad,
-                          "  %s %s (line %d): no requestBody content application/json "
-                          "schema\n",
-                          r->method, r->pattern, op->line);
-            n++;
-            continue;
-        }
-        struct names want = {0}, want_req = {0}, have = {0}, have_req = {0};
-        route_body_names(r, &want, &want_req);
-        if (schema_names(d, schema, &have, &have_req, &why, 0)) {
-            strbuf_printf(&bad, "  %s %s: %s\n", r->method, r->pattern, strbuf_get(&why));
-            n++;
-            continue;
-        }
-        names_diff(&want, &have, "is a body field, not a schema property",
-                   "is a schema property, not a body field", &why);
-        names_diff(&want_req, &have_req, "is required by the route, not by the schema",
-                   "is required by the schema, not by the route", &why);
+        judged++;
         if (why.len) {
-            strbuf_printf(&bad, "  %s %s (line %d): %s\n", r->method, r->pattern, schema->line,
+            strbuf_printf(&bad, "  %s %s (line %d): %s\n", r->method, r->pattern, line,
                           strbuf_get(&why));
             n++;
         }
     }
     if (n)
-        print_error("%d request bod%s of %s disagree with the route table:\n%s", n,
-                    n == 1 ? "y" : "ies", doc_path(), strbuf_get(&bad));
+        print_error("%d %s of %s disagree with the route table:\n%s", n, what, doc_path(),
+                    strbuf_get(&bad));
     strbuf_dispose(&bad);
     strbuf_dispose(&why);
-    assert_true(checked > 0);
     assert_int_equal(n, 0);
+    return judged;
+}
+
+/* A route's JSON body against its operation's requestBody schema: the same fields, the same
+ * required ones; a route without a body documents none. */
+static int judge_body(const struct doc *d, const struct route *r, const struct ynode *op,
+                      struct strbuf *why)
+{
+    const struct ynode *schema =
+        ynode_at(op, "requestBody", "content", "application/json", "schema", (const char *)NULL);
+    if (!(r->flags & ROUTE_BODY_JSON)) {
+        if (schema)
+            strbuf_puts(why, "documents a JSON body the route does not take");
+        return schema ? schema->line : 0;
+    }
+    if (!schema) {
+        strbuf_puts(why, "no requestBody content application/json schema");
+        return op->line;
+    }
+    struct names want = {0}, want_req = {0}, have = {0}, have_req = {0};
+    route_body_names(r, &want, &want_req);
+    if (schema_names(d, schema, &have, &have_req, why, 0))
+        return schema->line;
+    names_diff(&want, &have, "is a body field, not a schema property",
+               "is a schema property, not a body field", why);
+    names_diff(&want_req, &have_req, "is required by the route, not by the schema",
+               "is required by the schema, not by the route", why);
+    return schema->line;
+}
+
+static void test_request_bodies(void **state)
+{
+    assert_true(judge_routes(*state, judge_body, "request body(ies)") > 0);
+}
+
+/* The roles sentence of an operation's description against the roles the route admits. */
+static int judge_roles(const struct doc *d, const struct route *r, const struct ynode *op,
+                       struct strbuf *why)
+{
+    (void)d;
+    const char *text = op_description(op);
+    unsigned doc_roles = 0;
+    unsigned want = r->roles == ROLES_PUBLIC ? ROLES_PUBLIC : r->roles | ROLE_ADMIN;
+    if (!text) {
+        strbuf_puts(why, "no description");
+    } else if (description_roles(text, &doc_roles, why) == 0 && doc_roles != want) {
+        struct strbuf a, b;
+        strbuf_init(&a, 1u << 12);
+        strbuf_init(&b, 1u << 12);
+        roles_text(doc_roles, &a);
+        roles_text(want, &b);
+        strbuf_printf(why, "the description names {%s}, the route admits {%s}", strbuf_get(&a),
+                      strbuf_get(&b));
+        strbuf_dispose(&a);
+        strbuf_dispose(&b);
+    }
+    return op->line;
 }
 
 static void test_roles_documented(void **state)
 {
-    struct doc *d = *state;
-    struct strbuf bad, why, a, b;
-    strbuf_init(&bad, 1u << 20);
-    strbuf_init(&why, 1u << 16);
-    strbuf_init(&a, 1u << 12);
-    strbuf_init(&b, 1u << 12);
-    int n = 0;
-    for (int i = 0; i < router_count(); i++) {
-        const struct route *r = router_get(i);
-        const struct ynode *op = doc_op(d, r->method, r->pattern);
-        if (!op)
-            continue;
-        const char *text = op_description(op);
-        unsigned doc_roles = 0;
-        unsigned want = r->roles == ROLES_PUBLIC ? ROLES_PUBLIC : r->roles | ROLE_ADMIN;
-        strbuf_reset(&why);
-        if (!text) {
-            strbuf_puts(&why, "no description");
-        } else if (description_roles(text, &doc_roles, &why) == 0 && doc_roles != want) {
-            strbuf_reset(&a);
-            strbuf_reset(&b);
-            roles_text(doc_roles, &a);
-            roles_text(want, &b);
-            strbuf_printf(&why, "the description names {%s}, the route admits {%s}", strbuf_get(&a),
-                          strbuf_get(&b));
-        }
-        if (why.len) {
-            strbuf_printf(&bad, "  %s %s (line %d): %s\n", r->method, r->pattern, op->line,
-                          strbuf_get(&why));
-            n++;
-        }
-    }
-    if (n)
-        print_error("%d operation(s) of %s whose roles sentence disagrees with the route "
-                    "table:\n%s",
-                    n, doc_path(), strbuf_get(&bad));
-    strbuf_dispose(&bad);
-    strbuf_dispose(&why);
-    strbuf_dispose(&a);
-    strbuf_dispose(&b);
-    assert_int_equal(n, 0);
+    judge_routes(*state, judge_roles, "operation(s) whose roles sentence");
 }
 
-/* The readers above, on a small document: a wrong reading would hide every disagreement. */
 /* -- list query parameters ----------------------------------------------------------------------
  */
 
@@ -972,52 +966,36 @@ static void test_param_readers(void **state)
 
 /* A list route refuses every query name it does not read (422 unknown_parameter), so its
  * operation must document every filter and search it reads, and nothing it would refuse. */
+static int judge_list(const struct doc *d, const struct route *r, const struct ynode *op,
+                      struct strbuf *why)
+{
+    if (!r->list)
+        return 0;
+    struct names reads = {0}, takes, have = {0};
+    for (const struct list_filter *f = r->list->filters; f && f->name; f++)
+        names_add(&reads, f->name, 0);
+    for (const char *const *p = r->list->params; p && *p; p++)
+        names_add(&reads, *p, 0);
+    takes = reads;
+    for (const char *const *p = list_common_params; *p; p++)
+        names_add(&takes, *p, 0);
+    doc_query_params(d, ynode_at(d->tree, "paths", r->pattern, "parameters", (const char *)NULL),
+                     &have);
+    doc_query_params(d, ynode_get(op, "parameters"), &have);
+    for (size_t k = 0; k < reads.n; k++)
+        if (names_find(&have, reads.name[k]) < 0)
+            strbuf_printf(why, "%s%s is read by the list, not documented", why->len ? "; " : "",
+                          reads.name[k]);
+    for (size_t k = 0; k < have.n; k++)
+        if (names_find(&takes, have.name[k]) < 0)
+            strbuf_printf(why, "%s%s is documented, and refused as unknown_parameter",
+                          why->len ? "; " : "", have.name[k]);
+    return op->line;
+}
+
 static void test_list_parameters(void **state)
 {
-    struct doc *d = *state;
-    struct strbuf bad, why;
-    strbuf_init(&bad, 1u << 20);
-    strbuf_init(&why, 1u << 16);
-    int n = 0, checked = 0;
-    for (int i = 0; i < router_count(); i++) {
-        const struct route *r = router_get(i);
-        const struct ynode *op = doc_op(d, r->method, r->pattern);
-        if (!r->list || !op)
-            continue; /* test_every_route_documented names a missing one */
-        checked++;
-        struct names reads = {0}, takes = {0}, have = {0};
-        for (const struct list_filter *f = r->list->filters; f && f->name; f++)
-            names_add(&reads, f->name, 0);
-        for (const char *const *p = r->list->params; p && *p; p++)
-            names_add(&reads, *p, 0);
-        takes = reads;
-        for (const char *const *p = list_common_params; *p; p++)
-            names_add(&takes, *p, 0);
-        doc_query_params(
-            d, ynode_at(d->tree, "paths", r->pattern, "parameters", (const char *)NULL), &have);
-        doc_query_params(d, ynode_get(op, "parameters"), &have);
-        strbuf_reset(&why);
-        for (size_t k = 0; k < reads.n; k++)
-            if (names_find(&have, reads.name[k]) < 0)
-                strbuf_printf(&why, "%s%s is read by the list, not documented", why.len ? "; " : "",
-                              reads.name[k]);
-        for (size_t k = 0; k < have.n; k++)
-            if (names_find(&takes, have.name[k]) < 0)
-                strbuf_printf(&why, "%s%s is documented, and refused as unknown_parameter",
-                              why.len ? "; " : "", have.name[k]);
-        if (why.len) {
-            strbuf_printf(&bad, "  %s %s (line %d): %s\n", r->method, r->pattern, op->line,
-                          strbuf_get(&why));
-            n++;
-        }
-    }
-    if (n)
-        print_error("%d list%s of %s disagree with the route table:\n%s", n, n == 1 ? "" : "s",
-                    doc_path(), strbuf_get(&bad));
-    strbuf_dispose(&bad);
-    strbuf_dispose(&why);
-    assert_true(checked > 10);
-    assert_int_equal(n, 0);
+    assert_true(judge_routes(*state, judge_list, "list(s)") > 10);
 }
 
 static void test_readers(void **state)
