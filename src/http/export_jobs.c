@@ -152,8 +152,9 @@ static const struct route *list_route(const char *path)
     return NULL;
 }
 
-/* Copies the query object's members into j->qv; 422 when one is not text. */
-static int take_query(struct resp *resp, struct job *j, json_t *query)
+/* Copies the query object's members into j->qv; 422 when one is not text or is a name the list
+ * def does not read. */
+static int take_query(struct resp *resp, struct job *j, const struct list_def *def, json_t *query)
 {
     const char *name;
     json_t *v;
@@ -167,6 +168,9 @@ static int take_query(struct resp *resp, struct job *j, json_t *query)
             !strcmp(name, "page_size"))
             return reply_error(resp, ERR_INVALID, "validation_failed",
                                "查询条件须为文本，且不含 format、page、page_size", "query");
+        int rc = list_param_refuse(resp, def, name, "query");
+        if (rc)
+            return rc;
         j->qv[n++] = name;
         j->qv[n++] = json_string_value(v);
     }
@@ -240,7 +244,7 @@ static int create(struct req *req, struct resp *resp)
         atomic_init(&j->progress.rows, 0);
         atomic_init(&j->progress.total, -1);
         atomic_init(&j->progress.cancel, 0);
-        rc = take_query(resp, j, json_object_get(req->json, "query"));
+        rc = take_query(resp, j, r->list, json_object_get(req->json, "query"));
         j->state = JOB_RUNNING;
         if (!rc && pthread_create(&j->thread, NULL, job_main, j))
             rc = ERR_INTERNAL;

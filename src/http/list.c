@@ -426,8 +426,10 @@ static int list_knows(const void *arg, const char *name)
     return 0;
 }
 
-/* Answers 422 unknown_parameter, naming what the list does take. */
-static int unknown_parameter(struct resp *resp, const struct list_def *def, const char *name)
+/* Answers 422 unknown_parameter for name (field: the name itself unless given), naming what
+ * the list does take. */
+static int unknown_parameter(struct resp *resp, const struct list_def *def, const char *name,
+                             const char *field_name)
 {
     /* The name as sent, cut to 64 bytes at a character's start (not inside one). */
     char field[65];
@@ -445,7 +447,14 @@ static int unknown_parameter(struct resp *resp, const struct list_def *def, cons
         len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s", sep, *p);
     for (const char *const *p = list_common_params; *p && len < sizeof msg; p++, sep = "、")
         len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s", sep, *p);
-    return reply_error(resp, ERR_INVALID, "unknown_parameter", msg, field);
+    return reply_error(resp, ERR_INVALID, "unknown_parameter", msg,
+                       field_name ? field_name : field);
+}
+
+int list_param_refuse(struct resp *resp, const struct list_def *def, const char *name,
+                      const char *field)
+{
+    return def->feed || list_knows(def, name) ? 0 : unknown_parameter(resp, def, name, field);
 }
 
 int list_reply(struct req *req, struct resp *resp, const struct list_def *def, const void *arg)
@@ -453,7 +462,7 @@ int list_reply(struct req *req, struct resp *resp, const struct list_def *def, c
     /* An open-data file has no filters to mistype, and harvesters add cache-busters. */
     const char *unknown = def->feed ? NULL : req_query_unknown(req, list_knows, def);
     if (unknown)
-        return unknown_parameter(resp, def, unknown);
+        return unknown_parameter(resp, def, unknown, NULL);
     struct list_query q = {
         .req = req, .def = def, .base = def->rec->from, .order = def->order, .arg = arg};
     struct strbuf order;

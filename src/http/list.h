@@ -82,6 +82,12 @@ int list_reply(struct req *req, struct resp *resp, const struct list_def *def, c
 const char *list_title(const struct list_def *def);
 /* Whether p may have def's rows as a file (?format=, background exports). */
 int list_may_export(const struct list_def *def, const struct principal *p);
+/* 0 when def's list reads the query name (or is a feed, which refuses none); otherwise answers
+ * 422 unknown_parameter naming the names it reads, with field (NULL: the name itself), and
+ * returns ERR_INVALID. list_reply refuses a request's unknown names so; a background export
+ * refuses them before it starts. */
+int list_param_refuse(struct resp *resp, const struct list_def *def, const char *name,
+                      const char *field);
 
 /* For prepare hooks. The arg given to list_reply. */
 const void *list_arg(const struct list_query *q);

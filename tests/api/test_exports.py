@@ -503,6 +503,14 @@ def test_job_refusals(ex):
                         ({"path": ENT}, "format"), ({"format": "csv"}, "path"),
                         ({**good, "query": {f"f{i}": "x" for i in range(25)}}, "query")):
         assert_refused(create_job(ex, body), 422, "validation_failed", field)
+    # A name the list does not read is refused before the job starts, as a direct export
+    # refuses it, and the answer names what the list does read.
+    for query in ({"regoin": OWN}, {"region": OWN, "per_page": "10"}, {"搜索": "x"}):
+        r = create_job(ex, {**good, "query": query})
+        assert_refused(r, 422, "unknown_parameter", "query")
+        msg = r.body["error"]["message"]
+        assert "region" in msg and "credit" in msg and has_chinese(msg), msg
+        assert_refused(get(ex, ENT, "admin", format="csv", **query), 422, "unknown_parameter")
     big_body = {**good, "query": {"region": OWN, "q": "x" * 5000}}
     r = ex.req("POST", EXPORTS, big_body, token=admin)
     assert_refused(r, 413)
