@@ -1259,6 +1259,8 @@ static int bind_period(struct db_stmt *st, int64_t from, int64_t to, const char 
     return rc;
 }
 
+static const char *const checks_stats_query[] = {"from", "to", "region", NULL};
+
 /* GET /api/v1/filling-checks/stats?from=&to=&region=: the checks of a period (from: Monday of
  * this week, to: today, both days included) counted in the caller's scope — checks, refusals,
  * refusals by reason (every reason, in the answers' order) and the ten stations that refused
@@ -1467,7 +1469,8 @@ static const struct route routes[] = {
      512u << 10},
     {"GET", "/api/v1/fillings", NULL, ROLES_SEE, NULL, 0, 0, &fillings_list},
     {"GET", "/api/v1/filling-checks", NULL, ROLES_SEE, NULL, 0, 0, &checks_list},
-    {"GET", "/api/v1/filling-checks/stats", checks_stats, ROLES_SEE, NULL, 0, 0},
+    {"GET", "/api/v1/filling-checks/stats", checks_stats, ROLES_SEE, NULL, 0, 0,
+     .query = checks_stats_query},
     {"GET", "/api/v1/public/cylinders/{code}", public_cylinder, ROLES_PUBLIC, NULL, 0, 0},
     {NULL, NULL, NULL, 0, NULL, 0, 0},
 };

@@ -28,6 +28,7 @@ static char *g_path;
 static char *g_read_path; /* --db-read: a replica for the readers; NULL: g_path */
 static struct db *g_writer;
 static pthread_key_t g_reader_key, g_primary_key;
+static _Thread_local int64_t t_read_cache; /* db_read_cache's bytes; 0: the default */
 static pthread_once_t g_reader_once = PTHREAD_ONCE_INIT;
 
 const struct db_ops *db_ops_for(const char *target)
@@ -558,8 +559,20 @@ struct db *db_read(void)
         return r;
     if (open_with(g_read_path ? g_read_path : g_path, DB_READER, &r))
         return NULL;
+    if (t_read_cache && r->ops->read_cache)
+        r->ops->read_cache(r, t_read_cache);
     pthread_setspecific(g_reader_key, r);
     return r;
+}
+
+void db_read_cache(int64_t bytes)
+{
+    if (bytes == t_read_cache)
+        return;
+    t_read_cache = bytes;
+    struct db *r = pthread_getspecific(g_reader_key);
+    if (r && r->ops->read_cache)
+        r->ops->read_cache(r, bytes);
 }
 
 /*

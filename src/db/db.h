@@ -43,6 +43,11 @@ int db_set_read_target(const char *target);
 struct db *db_read_primary(void);
 /* Returns this thread's read connection, opening it on first use; NULL on failure. */
 struct db *db_read(void);
+/* Sets the page cache, in bytes, that the calling thread's read connection keeps: at once when
+ * it is open, else when it opens (a backend without such a cache ignores it). Threads that do
+ * not ask keep the backend's default; the server's event threads, which answer the hottest
+ * reads themselves, ask for a large one. */
+void db_read_cache(int64_t bytes);
 /* Takes the write connection (waiting for its turn) inside a transaction of its own; returns
  * it, or NULL on failure. Every call must be paired with db_write_end. Writers that come
  * together are group-committed: each runs in a savepoint of one transaction that commits once

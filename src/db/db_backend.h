@@ -81,6 +81,7 @@ struct db_ops {
     int (*analyze)(struct db *db);
     int (*checkpoint)(struct db *db);
     void (*bulk_mode)(struct db *db, int on);
+    void (*read_cache)(struct db *db, int64_t bytes); /* NULL: the backend keeps no page cache */
     int (*bulk_table)(struct db *db, const char *table, int on);
     /* db_contains_query for this engine; the strings of c are interned by the caller. */
     int (*contains)(const char *table, const char *alias, const char *column, const char *fragment,

@@ -124,13 +124,9 @@ static int sq_open(const char *path, enum db_role role, struct db **out)
      * its page cache) at the first read after any commit, and maps the file anew: under writes
      * that cost every read transaction a munmap of the whole file and page faults for each
      * page it touched again (a fifth of the CPU of a write answered from a reader; the filling
-     * check, 64 against 55 us per check). Read-only, a map saves about a tenth.
-     * Each reader keeps up to 32 MiB of pages (one per thread: a few per core), not SQLite's
-     * 2 MiB: its cache is dropped at the first read after a commit, and a small one is
-     * thrashed in between by look-ups spread over a city's rows (the filling check at city
-     * scale: 1.06 reads from the file per check with 2 MiB, 0.25 with 32, bench/cylinders.sh). */
+     * check, 64 against 55 us per check). Read-only, a map saves about a tenth. */
     const char *pragmas = reader ? "PRAGMA query_only=1; PRAGMA foreign_keys=ON;"
-                                   " PRAGMA mmap_size=0; PRAGMA cache_size=-32768;"
+                                   " PRAGMA mmap_size=0;"
                                  : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                                    /* Its cache outlives its transactions (no other writer):
                                     * the pages writes touch stay in it. */
@@ -700,6 +696,13 @@ static int sq_copy_mode(struct db *db, int on)
     return sq_exec(db, on ? "PRAGMA foreign_keys = OFF" : "PRAGMA foreign_keys = ON");
 }
 
+static void sq_read_cache(struct db *db, int64_t bytes)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = -%lld", (long long)(bytes >> 10));
+    sq_exec(db, sql);
+}
+
 static int sq_bulk_table(struct db *db, const char *table, int on)
 {
     (void)db;
@@ -753,6 +756,7 @@ const struct db_ops db_sqlite_ops = {
     .checkpoint = sq_checkpoint,
     .bulk_mode = sq_bulk_mode,
     .bulk_table = sq_bulk_table,
+    .read_cache = sq_read_cache,
     .contains = sq_contains,
     /* Tables, not virtual tables nor the tables an FTS5 table keeps for itself. */
     .tables_sql = "SELECT name FROM sqlite_schema t WHERE type = 'table'"

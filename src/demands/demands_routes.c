@@ -338,6 +338,8 @@ static int stats_query(struct db *db, const struct principal *p, int by, int64_t
     return rc;
 }
 
+static const char *const demands_stats_query[] = {"by", "from", "to", NULL};
+
 static int demands_stats(struct req *req, struct resp *resp)
 {
     const char *by = req_query(req, "by");
@@ -601,7 +603,8 @@ static const struct route routes[] = {
     {"POST", "/api/v1/demands", demand_create,
      ROLE_ENTERPRISE | ROLE_OFFICER | ROLE_CHAIN_OFFICE | ROLE_CITY_OFFICE | ROLE_BUREAU,
      demands_create_fields, ROUTE_BODY_JSON, 0},
-    {"GET", "/api/v1/demands/stats", demands_stats, ROLES_READ, NULL, 0, 0},
+    {"GET", "/api/v1/demands/stats", demands_stats, ROLES_READ, NULL, 0, 0,
+     .query = demands_stats_query},
     {"GET", "/api/v1/demands/deadlines", deadlines_get, ROLES_READ | ROLE_ENTERPRISE, NULL, 0, 0},
     {"PUT", "/api/v1/demands/deadlines", deadlines_put, ROLE_ADMIN, deadline_fields,
      ROUTE_BODY_JSON, 0},

@@ -691,6 +691,8 @@ static int cmp_group(const void *a, const void *b)
     return strcmp(((const struct group *)a)->key, ((const struct group *)b)->key);
 }
 
+static const char *const coverage_query[] = {"by", "region", "kind", "from", "to", NULL};
+
 static int coverage(struct req *req, struct resp *resp)
 {
     const char *by = req_query(req, "by"), *region = req_query(req, "region"),
@@ -1166,7 +1168,8 @@ static const struct route routes[] = {
     {"GET", "/api/v1/inspections", NULL, ROLES_SEE, NULL, 0, 0, &inspections_list},
     {"POST", "/api/v1/inspections", inspection_create, ROLES_SEE, enforcement_inspection_fields,
      ROUTE_BODY_JSON, 0},
-    {"GET", "/api/v1/inspections/coverage", coverage, ROLES_SEE, NULL, ROUTE_SLOW, 0},
+    {"GET", "/api/v1/inspections/coverage", coverage, ROLES_SEE, NULL, ROUTE_SLOW, 0,
+     .query = coverage_query},
     {"GET", "/api/v1/inspections/{id}", inspection_get, ROLES_SEE, NULL, 0, 0},
     {"POST", "/api/v1/inspections/{id}/rectification", inspection_recheck, ROLES_SEE,
      recheck_fields, ROUTE_BODY_JSON, 0},

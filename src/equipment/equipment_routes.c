@@ -562,6 +562,8 @@ static int categories_get(struct req *req, struct resp *resp)
  * same questions again and again, and an answer costs tens of milliseconds at the city's scale. */
 static struct cache rates = CACHE_INIT(32, 30);
 
+static const char *const rate_query[] = {"from", "to", "by", "region", "category", NULL};
+
 /* GET /api/v1/equipment/inspection-rate?from=&to=&by=region|category&region=&category=
  * (from: 1 January of this year; to: today). */
 static int rate_get(struct req *req, struct resp *resp)
@@ -622,6 +624,8 @@ static int rate_get(struct req *req, struct resp *resp)
     return reply_json(resp, 200, o);
 }
 
+static const char *const reminders_query[] = {"limit", NULL};
+
 static int reminders_get(struct req *req, struct resp *resp)
 {
     int64_t limit;
@@ -646,8 +650,10 @@ static const struct route routes[] = {
     {"POST", "/api/v1/equipment", unit_create, ROLES_MANAGE, equipment_fields, ROUTE_BODY_JSON,
      16384},
     {"GET", "/api/v1/equipment/categories", categories_get, ROLES_ANY, NULL, 0, 0},
-    {"GET", "/api/v1/equipment/reminders", reminders_get, ROLES_READ, NULL, 0, 0},
-    {"GET", "/api/v1/equipment/inspection-rate", rate_get, ROLES_STAFF_READ, NULL, ROUTE_SLOW, 0},
+    {"GET", "/api/v1/equipment/reminders", reminders_get, ROLES_READ, NULL, 0, 0,
+     .query = reminders_query},
+    {"GET", "/api/v1/equipment/inspection-rate", rate_get, ROLES_STAFF_READ, NULL, ROUTE_SLOW, 0,
+     .query = rate_query},
     {"GET", "/api/v1/equipment/{id}", unit_get, ROLES_READ, NULL, 0, 0},
     {"PATCH", "/api/v1/equipment/{id}", unit_patch, ROLES_MANAGE, equipment_fields,
      ROUTE_BODY_JSON | ROUTE_BODY_PARTIAL, 16384},

@@ -54,6 +54,10 @@ struct route {
      * list_reply(req, resp, list, NULL). */
     const struct list_def *list;
     const char *media; /* ROUTE_BODY_RAW: the body's media type ("text/csv") */
+    /* A route that is not a list and reads query parameters: their names, NULL-terminated.
+     * The router refuses any other name (422 unknown_parameter) before the handler runs, as a
+     * list refuses one its declaration does not read. NULL: the route reads none. */
+    const char *const *query;
 };
 
 struct header {
@@ -116,6 +120,14 @@ const char *req_query(const struct req *req, const char *name);
  * that refuse what they do not understand rather than ignore it. */
 const char *req_query_unknown(const struct req *req, int (*known)(const void *, const char *),
                               const void *ctx);
+/* Whether name is one of names (NULL-terminated), matched as req_query matches, regardless
+ * of case; an empty name (of a careless "?&a=1") names nothing to mistype and counts as one. */
+int req_query_named(const char *const *names, const char *name);
+/* Answers 422 unknown_parameter for the query name, which is not one of accepted (the names
+ * the route reads, as text for the message); field is the error's field, NULL for the name
+ * itself. Returns ERR_INVALID. */
+int reply_unknown_parameter(struct resp *resp, const char *name, const char *field,
+                            const char *accepted);
 const char *req_header(const struct req *req, const char *name);
 const char *req_cookie(const struct req *req, const char *name);
 /* Release what the request and the response hold (not the structs themselves). */

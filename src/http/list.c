@@ -405,20 +405,11 @@ int list_may_export(const struct list_def *def, const struct principal *p)
 
 const char *const list_common_params[] = {"page", "page_size", "sort", "format", NULL};
 
-static int named(const char *const *names, const char *name)
-{
-    for (; names && *names; names++)
-        if (!strcasecmp(*names, name))
-            return 1;
-    return 0;
-}
-
 /* Whether def's list reads the query name (as req_query does, case-insensitively). */
 static int list_knows(const void *arg, const char *name)
 {
     const struct list_def *def = arg;
-    /* "?&page=1" (an empty name, from careless joining) names nothing to mistype. */
-    if (!*name || named(list_common_params, name) || named(def->params, name))
+    if (req_query_named(list_common_params, name) || req_query_named(def->params, name))
         return 1;
     for (int i = 0; def->filters && def->filters[i].name; i++)
         if (!strcasecmp(def->filters[i].name, name))
@@ -426,29 +417,28 @@ static int list_knows(const void *arg, const char *name)
     return 0;
 }
 
+/* Appends name to the "、"-separated names. */
+static void name_add(struct strbuf *names, const char *name)
+{
+    strbuf_printf(names, "%s%s", names->len ? "、" : "", name);
+}
+
 /* Answers 422 unknown_parameter for name (field: the name itself unless given), naming what
  * the list does take. */
 static int unknown_parameter(struct resp *resp, const struct list_def *def, const char *name,
-                             const char *field_name)
+                             const char *field)
 {
-    /* The name as sent, cut to 64 bytes at a character's start (not inside one). */
-    char field[65];
-    size_t cut = utf8_prefix(name, sizeof field - 1);
-    memcpy(field, name, cut);
-    field[cut] = '\0';
-    if (!utf8_valid(field, cut)) /* JSON carries text only: say what it was, not its bytes */
-        snprintf(field, sizeof field, "%s", "（非 UTF-8 文本）");
-    char msg[768];
-    size_t len = (size_t)snprintf(msg, sizeof msg, "该列表不支持查询参数“%s”；可用：", field);
-    const char *sep = "";
-    for (int i = 0; def->filters && def->filters[i].name && len < sizeof msg; i++, sep = "、")
-        len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s", sep, def->filters[i].name);
-    for (const char *const *p = def->params; p && *p && len < sizeof msg; p++, sep = "、")
-        len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s", sep, *p);
-    for (const char *const *p = list_common_params; *p && len < sizeof msg; p++, sep = "、")
-        len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s", sep, *p);
-    return reply_error(resp, ERR_INVALID, "unknown_parameter", msg,
-                       field_name ? field_name : field);
+    struct strbuf names;
+    strbuf_init(&names, 4096);
+    for (int i = 0; def->filters && def->filters[i].name; i++)
+        name_add(&names, def->filters[i].name);
+    for (const char *const *p = def->params; p && *p; p++)
+        name_add(&names, *p);
+    for (const char *const *p = list_common_params; *p; p++)
+        name_add(&names, *p);
+    int rc = reply_unknown_parameter(resp, name, field, strbuf_get(&names));
+    strbuf_dispose(&names);
+    return rc;
 }
 
 int list_param_refuse(struct resp *resp, const struct list_def *def, const char *name,

@@ -99,6 +99,31 @@ void resp_dispose(struct resp *resp)
     }
 }
 
+int req_query_named(const char *const *names, const char *name)
+{
+    if (!*name)
+        return 1;
+    for (; names && *names; names++)
+        if (!strcasecmp(*names, name))
+            return 1;
+    return 0;
+}
+
+int reply_unknown_parameter(struct resp *resp, const char *name, const char *field,
+                            const char *accepted)
+{
+    /* The name as sent, cut to 64 bytes at a character's start (not inside one). */
+    char shown[65];
+    size_t cut = utf8_prefix(name, sizeof shown - 1);
+    memcpy(shown, name, cut);
+    shown[cut] = '\0';
+    if (!utf8_valid(shown, cut)) /* JSON carries text only: say what it was, not its bytes */
+        snprintf(shown, sizeof shown, "%s", "（非 UTF-8 文本）");
+    char msg[768];
+    snprintf(msg, sizeof msg, "该接口不支持查询参数“%s”；可用：%s", shown, accepted);
+    return reply_error(resp, ERR_INVALID, "unknown_parameter", msg, field ? field : shown);
+}
+
 const char *req_header(const struct req *req, const char *name)
 {
     return req->conn ? server_header(req, name) : pair_lookup(req->headers_in, name);

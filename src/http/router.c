@@ -359,11 +359,34 @@ int router_recheck_or_reply(struct req *req, struct resp *resp)
     return authorize_or_reply(req, resp, 0);
 }
 
+static int route_reads(const void *names, const char *name)
+{
+    return req_query_named(names, name);
+}
+
+/* For a route that declares the query names it reads (route.query): 0, or 422
+ * unknown_parameter answered for the first other name. */
+static int query_or_reply(struct req *req, struct resp *resp)
+{
+    const char *const *names = req->route->query;
+    const char *unknown = names ? req_query_unknown(req, route_reads, names) : NULL;
+    if (!unknown)
+        return 0;
+    struct strbuf accepted;
+    strbuf_init(&accepted, 1024);
+    for (; *names; names++)
+        strbuf_printf(&accepted, "%s%s", accepted.len ? "、" : "", *names);
+    int rc = reply_unknown_parameter(resp, unknown, NULL, strbuf_get(&accepted));
+    strbuf_dispose(&accepted);
+    return rc;
+}
+
 void router_dispatch(struct req *req, struct resp *resp)
 {
     if (router_admit(req, resp))
         return;
-    if ((req->route->flags & ROUTE_BODY_JSON) && parse_body_or_reply(req, resp)) {
+    if (((req->route->flags & ROUTE_BODY_JSON) && parse_body_or_reply(req, resp)) ||
+        query_or_reply(req, resp)) {
         router_recheck_or_reply(req, resp);
         return;
     }

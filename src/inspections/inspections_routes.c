@@ -669,6 +669,8 @@ static int public_get(struct req *req, struct resp *resp)
     return reply_json(resp, 200, o);
 }
 
+static const char *const verify_query[] = {"seed", NULL};
+
 /* GET /api/v1/public/inspection-tasks/{id}/verify?seed=: anyone may draw a published task
  * again, with the published seed or one they paste. */
 static int public_verify(struct req *req, struct resp *resp)
@@ -743,7 +745,7 @@ static const struct route routes[] = {
     {"GET", "/api/v1/public/inspection-tasks", NULL, ROLES_PUBLIC, NULL, 0, 0, &public_list},
     {"GET", "/api/v1/public/inspection-tasks/{id}", public_get, ROLES_PUBLIC, NULL, 0, 0},
     {"GET", "/api/v1/public/inspection-tasks/{id}/verify", public_verify, ROLES_PUBLIC, NULL,
-     ROUTE_SLOW, 0},
+     ROUTE_SLOW, 0, .query = verify_query},
     {"GET", "/api/v1/inspection-assignments", NULL, ROLES_SEE, NULL, 0, 0, &assignments_list},
     {"GET", "/api/v1/public/open-data/businesses.csv", NULL, ROLES_PUBLIC, NULL, ROUTE_SLOW, 0,
      &open_businesses},

@@ -103,6 +103,8 @@ static int departments_list(struct req *req, struct resp *resp)
     return reply_cached(resp, CACHE_DEPARTMENTS);
 }
 
+static const char *const calendar_query[] = {"year", NULL};
+
 static int calendar_list(struct req *req, struct resp *resp)
 {
     static const char sql[] = "SELECT day AS date, kind, name FROM calendar_days"
@@ -231,6 +233,8 @@ static int calendar_delete(struct req *req, struct resp *resp)
     return rc;
 }
 
+static const char *const workdays_add_query[] = {"from", "days", NULL};
+
 static int workdays_add(struct req *req, struct resp *resp)
 {
     const char *from_s = req_query(req, "from");
@@ -253,10 +257,11 @@ static const struct route routes[] = {
     {"GET", "/api/v1/regions", regions_list, ROLES_ANY, NULL, 0, 0},
     {"GET", "/api/v1/chains", chains_list, ROLES_ANY, NULL, 0, 0},
     {"GET", "/api/v1/departments", departments_list, ROLES_ANY, NULL, 0, 0},
-    {"GET", "/api/v1/calendar", calendar_list, ROLES_ANY, NULL, 0, 0},
+    {"GET", "/api/v1/calendar", calendar_list, ROLES_ANY, NULL, 0, 0, .query = calendar_query},
     {"PUT", "/api/v1/calendar/{date}", calendar_put, ROLE_ADMIN, calendar_body, ROUTE_BODY_JSON, 0},
     {"DELETE", "/api/v1/calendar/{date}", calendar_delete, ROLE_ADMIN, NULL, 0, 0},
-    {"GET", "/api/v1/workdays/add", workdays_add, ROLES_ANY, NULL, 0, 0},
+    {"GET", "/api/v1/workdays/add", workdays_add, ROLES_ANY, NULL, 0, 0,
+     .query = workdays_add_query},
     {NULL, NULL, NULL, 0, NULL, 0, 0},
 };
 

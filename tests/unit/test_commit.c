@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for group commit (db_write_begin/db_write_end in db_sqlite.c): writers that come
  * together share one commit, a failing writer of a batch gets its error alone, and an
- * acknowledged write is visible to readers once db_write_end returns. */
+ * acknowledged write is visible to readers once db_write_end returns; a thread's read
+ * connection keeps the page cache it asks for (db_read_cache). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -226,6 +227,40 @@ static void test_log_is_copied_off_the_commit_path(void **state)
     db_done(st);
 }
 
+/* The page cache the calling thread's read connection keeps, in KiB (PRAGMA cache_size). */
+static int64_t read_cache_kib(void)
+{
+    struct db_stmt *st;
+    assert_int_equal(db_prepare(db_read(), "PRAGMA cache_size", &st), 0);
+    assert_int_equal(db_row(st), 0);
+    int64_t v = db_col_int(st, 0);
+    db_done(st);
+    return v < 0 ? -v : v * 4; /* pages of 4 KiB when positive */
+}
+
+static void *cache_thread(void *arg)
+{
+    int64_t *kib = arg;
+    db_read_cache((int64_t)8 << 20); /* before the connection opens: applied as it opens */
+    kib[0] = read_cache_kib();
+    db_read_cache((int64_t)16 << 20); /* while it is open: at once */
+    kib[1] = read_cache_kib();
+    return NULL;
+}
+
+/* db_read_cache sizes the calling thread's read connection only, whether or not it is open. */
+static void test_read_cache_is_the_threads(void **state)
+{
+    (void)state;
+    int64_t kib[2] = {0, 0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, cache_thread, kib), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(kib[0], 8 * 1024);
+    assert_int_equal(kib[1], 16 * 1024);
+    assert_int_equal(read_cache_kib(), 2000); /* this thread never asked: SQLite's default */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_batch_shares_one_commit),
         cmocka_unit_test(test_many_writers),
         cmocka_unit_test(test_log_is_copied_off_the_commit_path),
+        cmocka_unit_test(test_read_cache_is_the_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -964,27 +964,30 @@ static void test_param_readers(void **state)
     ynode_free(d.tree);
 }
 
-/* A list route refuses every query name it does not read (422 unknown_parameter), so its
- * operation must document every filter and search it reads, and nothing it would refuse. */
-static int judge_list(const struct doc *d, const struct route *r, const struct ynode *op,
-                      struct strbuf *why)
+/* A list route, and a route that declares the query names it reads (route.query), refuses
+ * every other name (422 unknown_parameter), so its operation must document every filter and
+ * search it reads, and nothing it would refuse. */
+static int judge_query(const struct doc *d, const struct route *r, const struct ynode *op,
+                       struct strbuf *why)
 {
-    if (!r->list)
+    if (!r->list && !r->query)
         return 0;
     struct names reads = {0}, takes, have = {0};
-    for (const struct list_filter *f = r->list->filters; f && f->name; f++)
+    for (const struct list_filter *f = r->list ? r->list->filters : NULL; f && f->name; f++)
         names_add(&reads, f->name, 0);
-    for (const char *const *p = r->list->params; p && *p; p++)
+    for (const char *const *p = r->list ? r->list->params : NULL; p && *p; p++)
+        names_add(&reads, *p, 0);
+    for (const char *const *p = r->query; p && *p; p++)
         names_add(&reads, *p, 0);
     takes = reads;
-    for (const char *const *p = list_common_params; *p; p++)
+    for (const char *const *p = list_common_params; r->list && *p; p++)
         names_add(&takes, *p, 0);
     doc_query_params(d, ynode_at(d->tree, "paths", r->pattern, "parameters", (const char *)NULL),
                      &have);
     doc_query_params(d, ynode_get(op, "parameters"), &have);
     for (size_t k = 0; k < reads.n; k++)
         if (names_find(&have, reads.name[k]) < 0)
-            strbuf_printf(why, "%s%s is read by the list, not documented", why->len ? "; " : "",
+            strbuf_printf(why, "%s%s is read by the route, not documented", why->len ? "; " : "",
                           reads.name[k]);
     for (size_t k = 0; k < have.n; k++)
         if (names_find(&takes, have.name[k]) < 0)
@@ -993,9 +996,9 @@ static int judge_list(const struct doc *d, const struct route *r, const struct y
     return op->line;
 }
 
-static void test_list_parameters(void **state)
+static void test_query_parameters(void **state)
 {
-    assert_true(judge_routes(*state, judge_list, "list(s)") > 10);
+    assert_true(judge_routes(*state, judge_query, "route(s) whose query parameters") > 10);
 }
 
 static void test_readers(void **state)
@@ -1075,7 +1078,7 @@ int main(void)
         cmocka_unit_test(test_request_bodies),
         cmocka_unit_test(test_roles_documented),
         cmocka_unit_test(test_param_readers),
-        cmocka_unit_test(test_list_parameters),
+        cmocka_unit_test(test_query_parameters),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
