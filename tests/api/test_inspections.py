@@ -369,6 +369,11 @@ def test_anyone_verifies_a_published_draw(town):
     assert w["match"] is False and w["seed_hash_match"] is False and w["seed"] == other
     assert w["population_hash_match"] is True
     assert_refused(town.s.req("GET", f"{path}?seed=xyz"), 422, field="seed")
+    # A mistyped name is refused, not ignored (which would verify the published seed instead).
+    r = town.s.req("GET", f"{path}?sead={other}")
+    assert_refused(r, 422, "unknown_parameter", "sead")
+    assert "seed" in r.body["error"]["message"]
+    assert town.s.req("GET", f"{path}?SEED={other}").body["seed"] == other
     # A population changed after the commitment shows in its hash.
     town.s.sql("UPDATE inspection_population SET credit = 'A' WHERE task = ? AND credit = 'D'",
                (tid,))
