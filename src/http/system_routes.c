@@ -82,8 +82,9 @@ static json_t *record_json(const struct record *r)
     return json_pack("{s:s,s:o}", "label", r->label, "fields", fields);
 }
 
-/* The lists the caller may read, by path: their record, filters, sort keys and whether they
- * export, so that one list component serves them all. */
+/* The lists the caller may read, by path: their record, filters, the other query names they
+ * read (a search's q), sort keys and whether they export, so that one list component serves
+ * them all. */
 static json_t *lists_json(const struct principal *p)
 {
     json_t *lists = json_object();
@@ -92,15 +93,17 @@ static json_t *lists_json(const struct principal *p)
         const struct list_def *l = r->list;
         if (!l || l->feed || !router_may_call(r, p)) /* a feed is a file, not a page */
             continue;
-        json_t *filters = json_array(), *sorts = json_array();
+        json_t *filters = json_array(), *params = json_array(), *sorts = json_array();
         for (const struct list_filter *f = l->filters; f && f->name; f++)
             json_array_append_new(filters, json_string(f->name));
+        for (const char *const *q = l->params; q && *q; q++)
+            json_array_append_new(params, json_string(*q));
         for (const struct list_sort *k = l->sorts; k && k->key; k++)
             json_array_append_new(sorts, json_string(k->key));
         json_object_set_new(lists, r->pattern,
-                            json_pack("{s:s,s:s,s:o,s:o,s:b}", "record", l->rec->name, "title",
-                                      list_title(l), "filters", filters, "sorts", sorts, "export",
-                                      list_may_export(l, p)));
+                            json_pack("{s:s,s:s,s:o,s:o,s:o,s:b}", "record", l->rec->name, "title",
+                                      list_title(l), "filters", filters, "params", params, "sorts",
+                                      sorts, "export", list_may_export(l, p)));
     }
     return lists;
 }

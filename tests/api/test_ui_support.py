@@ -303,11 +303,13 @@ def test_meta_lists_for_admin(ui):
               CYLINDERS: "气瓶", FILLINGS: "充装记录", FILLING_CHECKS: "充装查验记录",
               EQUIPMENT: "特种设备"}
     for path, l in lists.items():
-        assert set(l) == {"record", "title", "filters", "sorts", "export"}, (path, l)
+        assert set(l) == {"record", "title", "filters", "params", "sorts", "export"}, (path, l)
         assert l["record"] == records[path] and l["title"] == titles[path], (path, l)
         assert has_chinese(l["title"])
-        assert isinstance(l["filters"], list) and isinstance(l["sorts"], list)
-        assert all(isinstance(x, str) for x in l["filters"] + l["sorts"])
+        assert all(isinstance(l[k], list) for k in ("filters", "params", "sorts"))
+        assert all(isinstance(x, str) for x in l["filters"] + l["params"] + l["sorts"])
+        # The registry's and the catalogue's searches are the only other names.
+        assert l["params"] == (["q"] if path in (ENT, SERVICES) else []), (path, l)
         assert l["export"] is (path != OFFICERS), (path, l)
         # Every filter described is one the sample table knows (so each gets tried below).
         assert set(l["filters"]) == set(FILTER_SAMPLES[path]), path
@@ -385,14 +387,14 @@ def test_unknown_parameters_are_refused(ui, path):
     """A name the list does not read is refused, not ignored: a mistyped filter must not answer
     every row as if it were the filtered few. The answer names what the list does take."""
     lists = ok(get(ui, META))["lists"]
-    filters = lists[path]["filters"]
+    filters = lists[path]["filters"] + lists[path]["params"]
     mistyped = [f[:-1] + f[-1].upper() * 2 for f in filters[:1]]  # region -> regioNN
     for name in ["bogus", "page_sise", *mistyped]:
         r = get(ui, path, **{name: "1"})
         assert_refused(r, 422, "unknown_parameter", name)
         message = r.body["error"]["message"]
         assert has_chinese(message) and name in message, message
-        # It lists every filter and the paging the list takes.
+        # It lists every filter, every other name (a search's q) and the paging it takes.
         assert all(f in message for f in filters) and "page_size" in message, message
     # The names it does take, in any case (as every query name is read), are not refused.
     for name in [*filters[:1], "page", "PAGE_SIZE"]:
