@@ -223,6 +223,12 @@ proc_tree_ticks() { # pid: CPU ticks of a process and its children (gunicorn and
     echo "$sum"
 }
 flask_mark() { FL0=$(proc_tree_ticks "$FLASK_PID"); }
+ratio() { # a b [scale]: scale * a / b, one decimal (0 when b is 0)
+    awk -v a="$1" -v b="$2" -v k="${3:-1}" 'BEGIN { printf "%.1f", (b > 0) ? k * a / b : 0 }'
+}
+per_request() { # ticks requests: CPU microseconds per request
+    awk -v t="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", (n > 0) ? t / hz * 1e6 / n : 0 }'
+}
 checks_logged() { sqlite3 -cmd '.timeout 20000' "$DB" 'SELECT count(*) FROM cylinder_checks'; }
 EV=0 LOG=0 CPU=0 NCHECK=0 ST=0 STS=0 LOGGED=0 FCPU=0 NFLASK=0 RATIOS=() FRATIOS=()
 for r in $(seq "$ROUNDS"); do
@@ -237,11 +243,11 @@ for r in $(seq "$ROUNDS"); do
     EV=$((EV + EV1 - EV0)) LOG=$((LOG + LOG1 - LOG0)) CPU=$((CPU + CPU1 - CPU0))
     NCHECK=$((NCHECK + ${REQS[check$r]})) ST=$((ST + ST1 - ST0)) STS=$((STS + STS1 - STS0))
     LOGGED=$((LOGGED + $(checks_logged) - C0))
-    RATIOS+=("$(awk -v a="${RPS[check$r]}" -v b="${RPS[nginx$r]}" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 0 }')")
+    RATIOS+=("$(ratio "${RPS[check$r]}" "${RPS[nginx$r]}" 100)")
     run_wrk "flask$r" "http://127.0.0.1:$FLASK_PORT/api/v1/fillings/check" "$T/check.lua" flask_mark
     sleep 1.5 # its log's last second
     FCPU=$((FCPU + $(proc_tree_ticks "$FLASK_PID") - FL0)) NFLASK=$((NFLASK + ${REQS[flask$r]}))
-    FRATIOS+=("$(awk -v a="${RPS[check$r]}" -v b="${RPS[flask$r]}" 'BEGIN { printf "%.1f", (b > 0) ? a / b : 0 }')")
+    FRATIOS+=("$(ratio "${RPS[check$r]}" "${RPS[flask$r]}")")
 done
 stop_pid "$NGINX_PID"
 stop_pid "$FLASK_PID"
@@ -322,20 +328,15 @@ flask_once flaskdev
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- 7. RESULTS.md ----------------------------------------------------------------------------
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0) ? a / b : 0 }'; }
 XFN=$(ratio "${RPS[check]}" "${RPS[flasknolog]}")
 XFD=$(ratio "${RPS[check]}" "${RPS[flaskdev]}")
 V_NGINX=$(awk -v p="$PCT" 'BEGIN { print (p >= 50) ? "MET" : "NOT MET" }')
 V_FLASK=$(awk -v x="$XF" 'BEGIN { print (x >= 10) ? "MET" : "NOT MET" }')
-CPU_US=$(awk -v t="$CPU" -v n="${REQS[check]}" -v hz="$(getconf CLK_TCK)" \
-    'BEGIN { printf "%.0f", (n > 0) ? t / hz * 1e6 / n : 0 }')
-per_check() { awk -v t="$1" -v n="${REQS[check]}" -v hz="$(getconf CLK_TCK)" \
-    'BEGIN { printf "%.0f", (n > 0) ? t / hz * 1e6 / n : 0 }'; }
-EV_US=$(per_check "$EV")
-FLASK_US=$(awk -v t="$FCPU" -v n="$NFLASK" -v hz="$(getconf CLK_TCK)" \
-    'BEGIN { printf "%.0f", (n > 0) ? t / hz * 1e6 / n : 0 }')
+CPU_US=$(per_request "$CPU" "${REQS[check]}")
+EV_US=$(per_request "$EV" "${REQS[check]}")
+FLASK_US=$(per_request "$FCPU" "$NFLASK")
 XCPU=$(ratio "$FLASK_US" "$CPU_US")
-LOG_US=$(per_check "$LOG")
+LOG_US=$(per_request "$LOG" "${REQS[check]}")
 row() { printf '| %s | %.0f | %s | %s |\n' "$1" "${RPS[$2]}" "${P99[$2]}" "$3"; }
 TABLE="| target | req/s | p99 ms | note |
 |---|---:|---:|---|

@@ -146,6 +146,11 @@ int strbuf_csv_field(struct strbuf *sb, const char *s, size_t len)
     return rc;
 }
 
+int strbuf_item(struct strbuf *sb, const char *sep, const char *item)
+{
+    return strbuf_printf(sb, "%s%s", sb->len ? sep : "", item);
+}
+
 size_t utf8_len(const char *s)
 {
     size_t n = 0;

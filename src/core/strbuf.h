@@ -26,6 +26,8 @@ int strbuf_append(struct strbuf *sb, const void *data, size_t len);
 int strbuf_puts(struct strbuf *sb, const char *s);
 int strbuf_putc(struct strbuf *sb, char c);
 int strbuf_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends item, after sep unless sb is empty: a list of names, one at a time. */
+int strbuf_item(struct strbuf *sb, const char *sep, const char *item);
 int strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 /* Appends s as a JSON string literal, quotes included. */

@@ -417,12 +417,6 @@ static int list_knows(const void *arg, const char *name)
     return 0;
 }
 
-/* Appends name to the "、"-separated names. */
-static void name_add(struct strbuf *names, const char *name)
-{
-    strbuf_printf(names, "%s%s", names->len ? "、" : "", name);
-}
-
 /* Answers 422 unknown_parameter for name (field: the name itself unless given), naming what
  * the list does take. */
 static int unknown_parameter(struct resp *resp, const struct list_def *def, const char *name,
@@ -431,11 +425,11 @@ static int unknown_parameter(struct resp *resp, const struct list_def *def, cons
     struct strbuf names;
     strbuf_init(&names, 4096);
     for (int i = 0; def->filters && def->filters[i].name; i++)
-        name_add(&names, def->filters[i].name);
+        strbuf_item(&names, "、", def->filters[i].name);
     for (const char *const *p = def->params; p && *p; p++)
-        name_add(&names, *p);
+        strbuf_item(&names, "、", *p);
     for (const char *const *p = list_common_params; *p; p++)
-        name_add(&names, *p);
+        strbuf_item(&names, "、", *p);
     int rc = reply_unknown_parameter(resp, name, field, strbuf_get(&names));
     strbuf_dispose(&names);
     return rc;

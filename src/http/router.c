@@ -375,7 +375,7 @@ static int query_or_reply(struct req *req, struct resp *resp)
     struct strbuf accepted;
     strbuf_init(&accepted, 1024);
     for (; *names; names++)
-        strbuf_printf(&accepted, "%s%s", accepted.len ? "、" : "", *names);
+        strbuf_item(&accepted, "、", *names);
     int rc = reply_unknown_parameter(resp, unknown, NULL, strbuf_get(&accepted));
     strbuf_dispose(&accepted);
     return rc;

@@ -83,6 +83,18 @@ static void test_take(void **state)
     free(p);
 }
 
+static void test_item(void **state)
+{
+    (void)state;
+    struct strbuf sb;
+    strbuf_init(&sb, 64);
+    assert_int_equal(strbuf_item(&sb, "、", "from"), 0);
+    assert_string_equal(strbuf_get(&sb), "from");
+    assert_int_equal(strbuf_item(&sb, "、", "to"), 0);
+    assert_string_equal(strbuf_get(&sb), "from、to");
+    strbuf_dispose(&sb);
+}
+
 static void test_utf8(void **state)
 {
     (void)state;
@@ -121,6 +133,7 @@ int main(void)
         cmocka_unit_test(test_json_string),
         cmocka_unit_test(test_csv_field),
         cmocka_unit_test(test_take),
+        cmocka_unit_test(test_item),
         cmocka_unit_test(test_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
