@@ -196,7 +196,7 @@ code=$(curl -s -o "$T/one.json" -w '%{http_code}' -H "Authorization: Bearer $TOK
     "http://127.0.0.1:$JG_PORT/api/v1/fillings/check")
 [[ $code == 200 ]] || { echo "cylinders bench: the check answered $code: $(cat "$T/one.json")" >&2; exit 1; }
 # CPU ticks of the server's threads by name: the check log's writer (jg-checklog, and the
-# checkpointer it starts) apart from the event threads (MHD-worker) and the rest.
+# checkpointer it starts) apart from the event threads (jg-event) and the rest.
 thread_ticks() {
     local t
     for t in "/proc/$1"/task/*; do

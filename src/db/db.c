@@ -29,6 +29,12 @@ static char *g_read_path; /* --db-read: a replica for the readers; NULL: g_path 
 static struct db *g_writer;
 static pthread_key_t g_reader_key, g_primary_key;
 static _Thread_local int64_t t_read_cache; /* db_read_cache's bytes; 0: the default */
+/* db_read_turns: whether this thread reads in turns, whether its reader holds a snapshot now,
+ * and the db_generation it was taken at (read before the snapshot begins). */
+static _Thread_local struct {
+    int on, open;
+    uint64_t generation;
+} t_turn;
 static pthread_once_t g_reader_once = PTHREAD_ONCE_INIT;
 
 const struct db_ops *db_ops_for(const char *target)
@@ -502,6 +508,7 @@ void db_global_shutdown(void)
     if (g_path) {
         db_close(pthread_getspecific(g_reader_key));
         pthread_setspecific(g_reader_key, NULL);
+        t_turn.open = 0;
         db_close(pthread_getspecific(g_primary_key));
         pthread_setspecific(g_primary_key, NULL);
     }
@@ -547,6 +554,19 @@ const char *db_path(void)
     return g_path;
 }
 
+/* Keeps r's snapshot for this turn unless a commit came since it was taken. A statement still
+ * reading when it is ended keeps its own snapshot (and the transaction) until it is done. */
+static void turn_snapshot(struct db *r)
+{
+    uint64_t gen = db_generation();
+    if (t_turn.open && t_turn.generation == gen)
+        return;
+    if (t_turn.open)
+        r->ops->hold(r, 0);
+    t_turn.generation = gen;
+    t_turn.open = r->ops->hold(r, 1) == 0;
+}
+
 struct db *db_read(void)
 {
     struct db *r = pthread_getspecific(g_reader_key);
@@ -554,15 +574,35 @@ struct db *db_read(void)
         db_close(r);
         pthread_setspecific(g_reader_key, NULL);
         r = NULL;
+        t_turn.open = 0;
     }
-    if (r || !g_path)
-        return r;
-    if (open_with(g_read_path ? g_read_path : g_path, DB_READER, &r))
-        return NULL;
-    if (t_read_cache && r->ops->read_cache)
-        r->ops->read_cache(r, t_read_cache);
-    pthread_setspecific(g_reader_key, r);
+    if (!r && g_path) {
+        if (open_with(g_read_path ? g_read_path : g_path, DB_READER, &r))
+            return NULL;
+        if (t_read_cache && r->ops->read_cache)
+            r->ops->read_cache(r, t_read_cache);
+        pthread_setspecific(g_reader_key, r);
+    }
+    if (r && t_turn.on && r->ops->hold)
+        turn_snapshot(r);
     return r;
+}
+
+void db_read_turns(int on)
+{
+    if (!on)
+        db_read_turn_end();
+    t_turn.on = on;
+}
+
+void db_read_turn_end(void)
+{
+    if (!t_turn.open)
+        return;
+    struct db *r = pthread_getspecific(g_reader_key);
+    if (r)
+        r->ops->hold(r, 0);
+    t_turn.open = 0;
 }
 
 void db_read_cache(int64_t bytes)

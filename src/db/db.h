@@ -48,6 +48,17 @@ struct db *db_read(void);
  * not ask keep the backend's default; the server's event threads, which answer the hottest
  * reads themselves, ask for a large one. */
 void db_read_cache(int64_t bytes);
+/* Reads in turns (on: 1). The calling thread's read connection then answers its reads from one
+ * snapshot until db_read_turn_end(), not from one per statement, and takes a new snapshot at
+ * its first read after any write this process committed (db_generation), so that no read is
+ * older than a write already acknowledged. The server's event threads read so, a turn being
+ * one pass of their event loop: a snapshot lives no longer than that pass. Saves the begin and
+ * end of a read transaction per statement, which with SQLite's write-ahead log take a lock on
+ * the log's index (a system call, shared by all the process's connections) each time. A
+ * backend that cannot hold a snapshot (ops->hold) reads as before. */
+void db_read_turns(int on);
+/* Ends the calling thread's snapshot, if it reads in turns and holds one. */
+void db_read_turn_end(void);
 /* Takes the write connection (waiting for its turn) inside a transaction of its own; returns
  * it, or NULL on failure. Every call must be paired with db_write_end. Writers that come
  * together are group-committed: each runs in a savepoint of one transaction that commits once

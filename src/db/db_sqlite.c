@@ -592,6 +592,20 @@ static int sq_alive(struct db *db)
     return 1;
 }
 
+/* The read transaction of a turn: a deferred BEGIN (the snapshot is taken at its first read)
+ * and its COMMIT, prepared once each. A transaction an error rolled back is not ended again. */
+static int sq_hold(struct db *db, int on)
+{
+    if (on == !sqlite3_get_autocommit(H(db)))
+        return 0;
+    struct db_stmt *st;
+    int rc = db_prepare(db, on ? "BEGIN" : "COMMIT", &st);
+    if (!rc)
+        rc = db_run(st);
+    db_done(st);
+    return rc;
+}
+
 static int sq_begin(struct db *db)
 {
     return sq_exec(db, "BEGIN IMMEDIATE");
@@ -748,6 +762,7 @@ const struct db_ops db_sqlite_ops = {
     .errmsg = sq_errmsg,
     .size_bytes = sq_size_bytes,
     .in_txn = sq_in_txn,
+    .hold = sq_hold,
     .alive = sq_alive,
     .begin = sq_begin,
     .discard = sq_discard,

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libmicrohttpd glue. One epoll thread pool; each request gets a context on the first call of
- * the access handler, its body on the following calls (bounded: past the limit the bytes are
- * drained and the answer is 413), and is dispatched on the last call, as libmicrohttpd wants
- * for keep-alive. The completion callback logs the request and frees its context.
+ * libmicrohttpd glue. Each event thread runs a libmicrohttpd daemon of its own (epoll, all on
+ * one listening socket) in a loop of ours, so that a pass of the loop is a turn: the thread's
+ * reads share one database snapshot per turn (db_read_turns), ended as the pass ends. Each
+ * request gets a context on the first call of the access handler, its body on the following
+ * calls (bounded: past the limit the bytes are drained and the answer is 413), and is
+ * dispatched on the last call, as libmicrohttpd wants for keep-alive. The completion callback
+ * logs the request and frees its context.
  *
  * Event threads only run what is quick (reads, the UI's files, refusals). Slow requests and
  * writes are suspended and handed to a worker pool (pool.h): the slow pool, one thread per core
@@ -15,6 +18,7 @@
 #include "http/server.h"
 #include "http/deadline.h"
 #include "http/metrics.h"
+#include "http/peers.h"
 #include "http/pool.h"
 #include "http/router.h"
 #include "core/alloc.h"
@@ -28,11 +32,14 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,9 +48,10 @@ struct ctx {
     struct req req;
     struct resp resp;
     uint64_t start_ns;
-    struct watch *watch; /* the connection's deadlines (deadline.h) */
-    int handed_off;      /* suspended: a worker answers, then resumes the connection */
-    size_t budgeted;     /* bytes of the body budget this request holds */
+    struct watch *watch;       /* the connection's deadlines (deadline.h) */
+    struct event_thread *home; /* the event thread whose daemon holds the connection */
+    int handed_off;            /* suspended: a worker answers, then resumes the connection */
+    size_t budgeted;           /* bytes of the body budget this request holds */
 };
 
 #define SPOOL_AT ((size_t)1 << 20) /* a body larger than this waits in a temporary file */
@@ -61,7 +69,20 @@ struct ctx {
 static struct pool *pools[2];             /* PLACE_SLOW - 1, PLACE_WRITE - 1 */
 static struct MHD_Daemon *metrics_daemon; /* --metrics-listen: /metrics for Prometheus */
 
-static struct MHD_Daemon *daemon_handle;
+/* The event threads: each runs its daemon until told to quit, and sleeps on the daemon's epoll
+ * set and on wake, which a worker that resumed one of its connections signals (libmicrohttpd
+ * 0.9.75 wakes only a daemon of its own threads) and server_stop too. */
+struct event_thread {
+    struct MHD_Daemon *daemon;
+    int wake; /* an eventfd */
+    pthread_t thread;
+    int running;
+};
+static struct event_thread *events;
+static unsigned nevents;
+static int events_quit;
+static _Thread_local struct event_thread *t_event; /* the calling event thread's, else NULL */
+
 static struct server_config config;
 static char public_url[256];
 static uint32_t boot_id;
@@ -141,6 +162,7 @@ static struct ctx *ctx_new(struct MHD_Connection *conn, const char *url, const c
     c->req.method = method;
     c->req.path = url;
     c->req.route_index = -1;
+    c->home = t_event;
     strbuf_init(&c->req.body, config.max_body); /* the route's own limit once admitted */
     strbuf_init(&c->resp.body, 256u << 20);
     snprintf(c->req.id, sizeof c->req.id, "%08x-%08llx", boot_id,
@@ -243,6 +265,13 @@ static void reply_busy(struct resp *resp, int stopping_now)
                 stopping_now ? "服务正在停止，请稍后重试" : "服务器繁忙，请稍后重试", NULL);
 }
 
+static void event_wake(struct event_thread *e)
+{
+    uint64_t one = 1;
+    if (e && write(e->wake, &one, sizeof one) < 0 && errno != EAGAIN)
+        log_error("cannot wake an event thread", "%s", strerror(errno));
+}
+
 /* A worker's task: answers a suspended request (or, when the server stopped before it began,
  * says so) and wakes its connection. */
 static void run_handed_off(void *arg, int cancelled)
@@ -254,7 +283,9 @@ static void run_handed_off(void *arg, int cancelled)
     } else {
         router_dispatch(&c->req, &c->resp);
     }
+    struct event_thread *home = c->home; /* c may be gone once the connection is resumed */
     MHD_resume_connection(c->req.conn);
+    event_wake(home);
 }
 
 /* Takes n bytes of the body budget for c; 0, or -1 when the server holds too much already. */
@@ -430,6 +461,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (pool_submit(pools[place - 1], run_handed_off, c)) {
         reply_busy(&c->resp, 0);
         MHD_resume_connection(conn);
+        event_wake(c->home);
     }
     return MHD_YES;
 }
@@ -455,19 +487,30 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+/* Admits a connection (and counts it) while its address is below --max-connections-per-ip. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+    (void)cls;
+    return peers_admit(addr, len) ? MHD_YES : MHD_NO;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
     (void)cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        /* On the event thread that will serve the connection. */
-        db_read_cache(EVENT_READ_CACHE);
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         *socket_context = ci ? deadline_open(ci->connect_fd) : NULL;
     } else {
         deadline_close(*socket_context);
         *socket_context = NULL;
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ci && ci->client_addr)
+            peers_leave(ci->client_addr, ci->client_addr->sa_family == AF_INET6
+                                             ? (socklen_t)sizeof(struct sockaddr_in6)
+                                             : (socklen_t)sizeof(struct sockaddr_in));
     }
     metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
 }
@@ -622,6 +665,115 @@ int server_metrics(struct strbuf *out)
     return rc;
 }
 
+/* An event thread: waits for its daemon's sockets (or its timeouts, or a wake), then runs one
+ * pass of the daemon, which is one turn of the thread's reads. */
+static void *event_loop(void *arg)
+{
+    struct event_thread *e = arg;
+    t_event = e;
+    pthread_setname_np(pthread_self(), "jg-event");
+    db_read_cache(EVENT_READ_CACHE);
+    db_read_turns(1);
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(e->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    struct pollfd fds[2] = {{di ? di->epoll_fd : -1, POLLIN, 0}, {e->wake, POLLIN, 0}};
+    while (!__atomic_load_n(&events_quit, __ATOMIC_ACQUIRE)) {
+        MHD_UNSIGNED_LONG_LONG ms;
+        int timeout = MHD_get_timeout(e->daemon, &ms) == MHD_YES
+                          ? (ms > INT32_MAX ? INT32_MAX : (int)ms)
+                          : -1;
+        if (poll(fds, 2, timeout) < 0 && errno != EINTR) {
+            log_error("event loop failed", "poll: %s", strerror(errno));
+            break;
+        }
+        if (fds[1].revents & POLLIN) {
+            uint64_t n;
+            if (read(e->wake, &n, sizeof n) < 0 && errno != EAGAIN)
+                log_error("event loop failed", "wake: %s", strerror(errno));
+        }
+        MHD_run(e->daemon);
+        db_read_turn_end();
+    }
+    db_read_turns(0);
+    return NULL;
+}
+
+/* Stops the event threads and their daemons (each closes its connections and its copy of the
+ * listening socket). */
+static void stop_events(void)
+{
+    __atomic_store_n(&events_quit, 1, __ATOMIC_RELEASE);
+    for (unsigned i = 0; i < nevents; i++)
+        if (events[i].running) {
+            event_wake(&events[i]);
+            pthread_join(events[i].thread, NULL);
+        }
+    for (unsigned i = 0; i < nevents; i++) {
+        if (events[i].daemon)
+            MHD_stop_daemon(events[i].daemon);
+        if (events[i].wake >= 0)
+            close(events[i].wake);
+    }
+    free(events);
+    events = NULL;
+    nevents = 0;
+    peers_free();
+}
+
+/* Starts one daemon per event thread, the first binding ss, the others on duplicates of its
+ * listening socket, and their threads. Returns 0 or -1 (nothing left running). */
+static int start_events(const struct server_config *cfg, const struct sockaddr_storage *ss,
+                        unsigned threads)
+{
+    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
+    if (ss->ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    events = xcalloc(threads, sizeof *events);
+    nevents = threads;
+    events_quit = 0;
+    peers_init(cfg->max_connections_per_ip, cfg->max_connections);
+    int listen_fd = -1;
+    for (unsigned i = 0; i < threads; i++)
+        events[i].wake = -1;
+    for (unsigned i = 0; i < threads; i++) {
+        events[i].wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (events[i].wake < 0)
+            break;
+        /* The connections are shared out as libmicrohttpd's own thread pool does. */
+        unsigned limit = cfg->max_connections / threads + (i < cfg->max_connections % threads);
+        int fd = i ? dup(listen_fd) : -1;
+        if (i && fd < 0)
+            break;
+        events[i].daemon = MHD_start_daemon(
+            flags, 0, on_accept, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
+            NULL, i ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_SOCK_ADDR,
+            i ? (void *)(intptr_t)fd : (void *)ss, MHD_OPTION_CONNECTION_LIMIT, limit ? limit : 1,
+            MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+            (size_t)(32 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+            MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_UNESCAPE_CALLBACK,
+            unescape, NULL, MHD_OPTION_END);
+        if (!events[i].daemon) {
+            if (fd >= 0)
+                close(fd);
+            break;
+        }
+        if (!i) {
+            const union MHD_DaemonInfo *di =
+                MHD_get_daemon_info(events[0].daemon, MHD_DAEMON_INFO_LISTEN_FD);
+            listen_fd = di ? di->listen_fd : -1;
+            if (listen_fd < 0)
+                break;
+        }
+    }
+    for (unsigned i = 0; i < threads && events[threads - 1].daemon; i++)
+        events[i].running = !pthread_create(&events[i].thread, NULL, event_loop, &events[i]);
+    for (unsigned i = 0; i < threads; i++)
+        if (!events[i].running) {
+            stop_events();
+            return -1;
+        }
+    return 0;
+}
+
 int server_start(const struct server_config *cfg)
 {
     struct sockaddr_storage ss;
@@ -654,39 +806,25 @@ int server_start(const struct server_config *cfg)
     raise_file_limit(cfg->max_connections);
     router_init();
     metrics_init(router_count());
-    /* MHD_USE_ITC lets server_stop() wake the pool's threads. */
     unsigned workers = cfg->workers ? cfg->workers : threads;
     /* Slow work yields the CPU to the event threads; writers do not (they hold the batch). */
     pools[PLACE_SLOW - 1] =
         pool_new("slow", workers, cfg->max_queue ? cfg->max_queue : 256, SLOW_NICE);
     pools[PLACE_WRITE - 1] = pool_new("write", WRITE_WORKERS, WRITE_QUEUE, 0);
-    unsigned flags =
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
-    if (ss.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    daemon_handle = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        cfg->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
+    /* Heads get one second once three quarters of the connections are in use. */
+    int started = pools[0] && pools[1] &&
+                  !deadline_start(cfg->header_timeout, cfg->min_body_rate,
+                                  cfg->max_connections - cfg->max_connections / 4);
     /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: it adds SO_REUSEPORT, with which a second server
      * started on the same port shares its connections with the first (a test's requests went
      * to another test's server, a stray instance takes half of production's). libmicrohttpd
      * sets SO_REUSEADDR on its own, so a restart binds at once. */
-    /* Heads get one second once three quarters of the connections are in use. */
-    if (daemon_handle && deadline_start(cfg->header_timeout, cfg->min_body_rate,
-                                        cfg->max_connections - cfg->max_connections / 4)) {
-        MHD_stop_daemon(daemon_handle);
-        daemon_handle = NULL;
+    if (started && start_events(cfg, &ss, threads)) {
+        deadline_stop();
+        started = 0;
     }
-    if (!daemon_handle || !pools[0] || !pools[1]) {
+    if (!started) {
         log_error("cannot start HTTP server", "listen %s", cfg->listen);
-        if (daemon_handle)
-            MHD_stop_daemon(daemon_handle);
-        daemon_handle = NULL;
         stop_pools();
         metrics_free();
         return ERR_IO;
@@ -721,12 +859,11 @@ void server_stop(void)
     if (metrics_daemon)
         MHD_stop_daemon(metrics_daemon);
     metrics_daemon = NULL;
-    if (!daemon_handle)
+    if (!events)
         return;
-    /* Refuse new requests (503), let the ones in flight finish (10 s at most), then stop.
-     * MHD_quiesce_daemon is not used: with an epoll thread pool (libmicrohttpd 0.9.75) it races
-     * the workers, which drop the listening socket from their epoll sets themselves, and a
-     * lost race aborts the process ("Failed to remove listen FD from epoll set"). */
+    /* Refuse new requests (503), let the ones in flight finish (10 s at most), then stop. The
+     * listening socket stays open meanwhile (no MHD_quiesce_daemon): a client that connects
+     * while the server drains is told 503, not refused a connection it may take for a crash. */
     __atomic_store_n(&stopping, 1, __ATOMIC_RELAXED);
     /* Queued requests were not begun: they are answered 503 at once; running ones finish. */
     for (int i = 0; i < 2; i++)
@@ -741,7 +878,6 @@ void server_stop(void)
      * stops: libmicrohttpd must not stop with a connection suspended. */
     stop_pools();
     deadline_stop();
-    MHD_stop_daemon(daemon_handle);
-    daemon_handle = NULL;
+    stop_events();
     metrics_free();
 }

@@ -2,13 +2,15 @@
 /* Unit tests for group commit (db_write_begin/db_write_end in db_sqlite.c): writers that come
  * together share one commit, a failing writer of a batch gets its error alone, and an
  * acknowledged write is visible to readers once db_write_end returns; a thread's read
- * connection keeps the page cache it asks for (db_read_cache). */
+ * connection keeps the page cache it asks for (db_read_cache), and reads in turns when asked
+ * (db_read_turns): one snapshot per turn, renewed by a commit of this process. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,6 +263,58 @@ static void test_read_cache_is_the_threads(void **state)
     assert_int_equal(read_cache_kib(), 2000); /* this thread never asked: SQLite's default */
 }
 
+/* Inserts k from a connection of its own, as another process would: no db_generation. */
+static void insert_outside(const char *k)
+{
+    char path[96], sql[128];
+    sqlite3 *h;
+    snprintf(path, sizeof path, "%s/c.db", dir);
+    snprintf(sql, sizeof sql, "INSERT INTO t(k) VALUES ('%s')", k);
+    assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+}
+
+struct turns {
+    int64_t in_turn, after_turn, after_own_commit, outside_no_turns;
+};
+
+static void *turn_thread(void *arg)
+{
+    struct turns *t = arg;
+    db_read_turns(1);
+    int64_t before = count("turn-a");
+    insert_outside("turn-a");
+    t->in_turn = count("turn-a") - before; /* the turn's snapshot predates it */
+    db_read_turn_end();
+    t->after_turn = count("turn-a") - before;
+    struct db *w = db_write_begin();
+    assert_non_null(w);
+    assert_int_equal(db_write_end(w, insert(w, "turn-b")), 0);
+    t->after_own_commit = count("turn-b"); /* same turn, but a commit came: a new snapshot */
+    db_read_turns(0);
+    insert_outside("turn-c");
+    t->outside_no_turns = count("turn-c");
+    return NULL;
+}
+
+/* Reading in turns: a write from outside the process is not seen until the turn ends, a write
+ * this process acknowledged is seen at once, and without turns every statement reads afresh. */
+static void test_turn_reads_one_snapshot(void **state)
+{
+    (void)state;
+    struct turns t = {-1, -1, -1, -1};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, turn_thread, &t), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(t.in_turn, 0);
+    assert_int_equal(t.after_turn, 1);
+    assert_int_equal(t.after_own_commit, 1);
+    assert_int_equal(t.outside_no_turns, 1);
+    assert_int_equal(count("turn-a"), 1); /* this thread never read in turns */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_many_writers),
         cmocka_unit_test(test_log_is_copied_off_the_commit_path),
         cmocka_unit_test(test_read_cache_is_the_threads),
+        cmocka_unit_test(test_turn_reads_one_snapshot),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
