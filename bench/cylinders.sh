@@ -377,10 +377,12 @@ $TABLE
 Goals: the check ≥ 50% of nginx — ${PCT}% — **${V_NGINX}**; ≥ 10× Flask (under gunicorn) —
 ${XF}× — **${V_FLASK}** (${XFN}× Flask not keeping its answers, ${XFD}× Flask under its own server).
 ${WARN:+$'\n'wrk reported:${WARN}$'\n'}
-Notes: every check is answered on the event thread from the thread's read connection: one
-prepared statement joins station, filler, cylinder, type and the caller's session and user (the
-scanner's token is admitted from a per-thread cache and re-read in that statement, so a revoked
-token is refused at its next check), and the answer is queued for the check log. ${LOGGED} check
+Notes: every check is answered on the event thread from the thread's read connection, in the
+snapshot that the pass of the thread's event loop holds (one read transaction per pass, about 58
+checks, not one per check; renewed by any commit): one prepared statement joins station,
+filler, cylinder, type and the caller's session and user (the scanner's token is admitted from a
+per-thread cache and re-read in that statement, so a revoked token is refused at its next
+check), and the answer is queued for the check log. ${LOGGED} check
 records reached the database over the rounds (warm-ups included); the background writer
 (\`jg-checklog\`) inserts them in one group commit a second. Server CPU per check is split
 by thread above: "answering" is the event threads (HTTP, the statement, the JSON), "logging it"
