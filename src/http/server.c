@@ -779,10 +779,15 @@ static int start_events(const struct server_config *cfg, const struct sockaddr_s
         int fd = i ? dup(listen_fd) : -1;
         if (i && fd < 0)
             break;
+        /* Where it listens, as an option array: an address takes a pointer, a socket an int. */
+        struct MHD_OptionItem where[] = {
+            i ? (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL}
+              : (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, (void *)ss},
+            {MHD_OPTION_END, 0, NULL},
+        };
         events[i].daemon = MHD_start_daemon(
             flags, 0, on_accept, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
-            NULL, i ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_SOCK_ADDR,
-            i ? (void *)(intptr_t)fd : (void *)ss, MHD_OPTION_CONNECTION_LIMIT, limit ? limit : 1,
+            NULL, MHD_OPTION_ARRAY, where, MHD_OPTION_CONNECTION_LIMIT, limit ? limit : 1,
             MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
             (size_t)(32 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
             MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_UNESCAPE_CALLBACK,
