@@ -130,8 +130,9 @@ static int match(const char *pattern, const char *path, struct req *req)
 static int find_route(struct req *req, struct resp *resp)
 {
     const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
-    char allow[128] = "";
-    size_t alen = 0, key_len;
+    struct strbuf allow;
+    strbuf_init(&allow, 128);
+    size_t key_len;
     uint64_t key = path_key(req->path, &key_len);
     for (int i = 0; i < nroutes; i++) {
         /* The table is walked in order up to the route (all of it for 405's Allow): a route of
@@ -142,19 +143,17 @@ static int find_route(struct req *req, struct resp *resp)
             !match(routes[i]->pattern, req->path, NULL))
             continue;
         if (strcmp(routes[i]->method, method) == 0) {
+            strbuf_dispose(&allow);
             match(routes[i]->pattern, req->path, req);
             return i;
         }
-        int w = snprintf(allow + alen, sizeof allow - alen, "%s%s", alen ? ", " : "",
-                         routes[i]->method);
-        if (w > 0 && (size_t)w < sizeof allow - alen)
-            alen += (size_t)w;
+        strbuf_item(&allow, ", ", routes[i]->method);
     }
-    if (alen) {
-        resp_header(resp, "Allow", allow);
-        return -2;
-    }
-    return -1;
+    int found = allow.len > 0;
+    if (found)
+        resp_header(resp, "Allow", allow.buf);
+    strbuf_dispose(&allow);
+    return found ? -2 : -1;
 }
 
 int router_placement(const struct req *req)
