@@ -554,15 +554,15 @@ const char *db_path(void)
     return g_path;
 }
 
-/* Keeps r's snapshot for this turn unless a commit came since it was taken. A statement still
- * reading when it is ended keeps its own snapshot (and the transaction) until it is done. */
+/* Keeps r's snapshot for this turn unless a commit came since it was taken. While a statement
+ * still reads it (a read made inside another's rows) it is kept, and renewed at a later read. */
 static void turn_snapshot(struct db *r)
 {
     uint64_t gen = db_generation();
     if (t_turn.open && t_turn.generation == gen)
         return;
-    if (t_turn.open)
-        r->ops->hold(r, 0);
+    if (t_turn.open && r->ops->hold(r, 0))
+        return;
     t_turn.generation = gen;
     t_turn.open = r->ops->hold(r, 1) == 0;
 }
@@ -600,8 +600,10 @@ void db_read_turn_end(void)
     if (!t_turn.open)
         return;
     struct db *r = pthread_getspecific(g_reader_key);
-    if (r)
-        r->ops->hold(r, 0);
+    if (r && r->ops->hold(r, 0)) {
+        t_turn.generation = UINT64_MAX; /* a statement still reads: renewed at the next read */
+        return;
+    }
     t_turn.open = 0;
 }
 

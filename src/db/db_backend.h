@@ -83,7 +83,8 @@ struct db_ops {
     void (*bulk_mode)(struct db *db, int on);
     void (*read_cache)(struct db *db, int64_t bytes); /* NULL: the backend keeps no page cache */
     /* Opens (on) or ends (off) a read transaction held across statements (db_read_turns), when
-     * none is open or one is; NULL: the backend reads in a snapshot per statement only. */
+     * none is open or one is; ending it fails while a statement still reads. NULL: the backend
+     * reads in a snapshot per statement only. */
     int (*hold)(struct db *db, int on);
     int (*bulk_table)(struct db *db, const char *table, int on);
     /* db_contains_query for this engine; the strings of c are interned by the caller. */

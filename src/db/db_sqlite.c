@@ -593,11 +593,17 @@ static int sq_alive(struct db *db)
 }
 
 /* The read transaction of a turn: a deferred BEGIN (the snapshot is taken at its first read)
- * and its COMMIT, prepared once each. A transaction an error rolled back is not ended again. */
+ * and its COMMIT, prepared once each. A transaction an error rolled back is not ended again;
+ * one with a statement still reading is not ended (ERR_CONFLICT): SQLite would keep its
+ * snapshot for that statement, and a BEGIN after it would go on reading it. */
 static int sq_hold(struct db *db, int on)
 {
     if (on == !sqlite3_get_autocommit(H(db)))
         return 0;
+    for (sqlite3_stmt *s = on ? NULL : sqlite3_next_stmt(H(db), NULL); s;
+         s = sqlite3_next_stmt(H(db), s))
+        if (sqlite3_stmt_busy(s))
+            return ERR_CONFLICT;
     struct db_stmt *st;
     int rc = db_prepare(db, on ? "BEGIN" : "COMMIT", &st);
     if (!rc)

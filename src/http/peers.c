@@ -75,14 +75,16 @@ static size_t hash_of(const struct peer *k)
     return (size_t)(h ^ (h >> 29));
 }
 
-/* The slot holding k, or the free slot where it belongs (g.lock held, a table present). */
+/* The slot holding k, or the free slot where it belongs; SIZE_MAX when neither is there (a full
+ * table: never while every counted connection is left as it closes). g.lock held, a table. */
 static size_t find(const struct peer *k)
 {
     size_t i = hash_of(k) & g.mask;
-    while (g.slots[i].family &&
-           (g.slots[i].family != k->family || memcmp(g.slots[i].addr, k->addr, 16)))
-        i = (i + 1) & g.mask;
-    return i;
+    for (size_t n = 0; n <= g.mask; n++, i = (i + 1) & g.mask)
+        if (!g.slots[i].family ||
+            (g.slots[i].family == k->family && !memcmp(g.slots[i].addr, k->addr, 16)))
+            return i;
+    return SIZE_MAX;
 }
 
 int peers_admit(const struct sockaddr *addr, socklen_t len)
@@ -90,19 +92,27 @@ int peers_admit(const struct sockaddr *addr, socklen_t len)
     struct peer k;
     if (!key_of(addr, len, &k))
         return 1;
-    int ok = 1;
     pthread_mutex_lock(&g.lock);
-    if (g.slots) {
-        struct peer *p = &g.slots[find(&k)];
-        if (!p->family)
-            *p = k;
-        if (p->count < g.limit)
-            p->count++;
-        else
-            ok = 0;
-    }
+    size_t i = g.slots ? find(&k) : 0;
+    int ok = !g.slots || (i != SIZE_MAX && g.slots[i].count < g.limit);
     pthread_mutex_unlock(&g.lock);
     return ok;
+}
+
+int peers_join(const struct sockaddr *addr, socklen_t len)
+{
+    struct peer k;
+    if (!key_of(addr, len, &k))
+        return 0;
+    pthread_mutex_lock(&g.lock);
+    size_t i = g.slots ? find(&k) : SIZE_MAX;
+    if (i != SIZE_MAX) {
+        if (!g.slots[i].family)
+            g.slots[i] = k;
+        g.slots[i].count++;
+    }
+    pthread_mutex_unlock(&g.lock);
+    return i != SIZE_MAX;
 }
 
 void peers_leave(const struct sockaddr *addr, socklen_t len)
@@ -111,18 +121,20 @@ void peers_leave(const struct sockaddr *addr, socklen_t len)
     if (!key_of(addr, len, &k))
         return;
     pthread_mutex_lock(&g.lock);
-    size_t i = g.slots ? find(&k) : 0;
-    if (g.slots && g.slots[i].family && --g.slots[i].count == 0) {
-        /* Shift back the entries after it that would no longer be found past the hole. */
+    size_t i = g.slots ? find(&k) : SIZE_MAX;
+    if (i != SIZE_MAX && g.slots[i].family && --g.slots[i].count == 0) {
+        /* Shift back the entries after the hole that would no longer be found past it; the
+         * walk ends at a free slot, and there is one: the hole. */
         size_t hole = i;
+        memset(&g.slots[hole], 0, sizeof g.slots[hole]);
         for (size_t j = (i + 1) & g.mask; g.slots[j].family; j = (j + 1) & g.mask) {
             size_t home = hash_of(&g.slots[j]) & g.mask;
             if (((j - home) & g.mask) >= ((j - hole) & g.mask)) {
                 g.slots[hole] = g.slots[j];
+                memset(&g.slots[j], 0, sizeof g.slots[j]);
                 hole = j;
             }
         }
-        memset(&g.slots[hole], 0, sizeof g.slots[hole]);
     }
     pthread_mutex_unlock(&g.lock);
 }
@@ -134,8 +146,9 @@ unsigned peers_count(const struct sockaddr *addr, socklen_t len)
     if (!key_of(addr, len, &k))
         return 0;
     pthread_mutex_lock(&g.lock);
-    if (g.slots)
-        n = g.slots[find(&k)].count;
+    size_t i = g.slots ? find(&k) : SIZE_MAX;
+    if (i != SIZE_MAX)
+        n = g.slots[i].count;
     pthread_mutex_unlock(&g.lock);
     return n;
 }

@@ -81,6 +81,12 @@ struct event_thread {
 static struct event_thread *events;
 static unsigned nevents;
 static int events_quit;
+/* The threads wait at this gate until all have started (or one could not, and they quit). */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t open;
+    int opened;
+} gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
 static _Thread_local struct event_thread *t_event; /* the calling event thread's, else NULL */
 
 static struct server_config config;
@@ -141,6 +147,7 @@ const char *server_cookie(const struct req *req, const char *name)
 struct conn {
     struct watch *watch;       /* its deadlines (deadline.h) */
     char ip[INET6_ADDRSTRLEN]; /* its client's address, as text */
+    int counted;               /* in its address's count (peers_join) */
 };
 
 static void client_ip(struct MHD_Connection *conn, char *out, size_t cap)
@@ -517,36 +524,48 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
-/* Admits a connection (and counts it) while its address is below --max-connections-per-ip. */
+/* Admits a connection while its address is below --max-connections-per-ip. */
 static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
 {
     (void)cls;
     return peers_admit(addr, len) ? MHD_YES : MHD_NO;
 }
 
+/* The client's address of conn, and its length; NULL when unknown. */
+static const struct sockaddr *client_addr(struct MHD_Connection *conn, socklen_t *len)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr)
+        return NULL;
+    *len = ci->client_addr->sa_family == AF_INET6 ? (socklen_t)sizeof(struct sockaddr_in6)
+                                                  : (socklen_t)sizeof(struct sockaddr_in);
+    return ci->client_addr;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
     (void)cls;
+    socklen_t len = 0;
+    const struct sockaddr *addr = client_addr(conn, &len);
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         struct conn *k = xcalloc(1, sizeof *k);
         k->watch = ci ? deadline_open(ci->connect_fd) : NULL;
         client_ip(conn, k->ip, sizeof k->ip);
+        k->counted = addr && peers_join(addr, len);
         *socket_context = k;
     } else {
         struct conn *k = *socket_context;
-        if (k)
+        if (k) {
             deadline_close(k->watch);
+            if (k->counted && addr)
+                peers_leave(addr, len);
+        }
         free(k);
         *socket_context = NULL;
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-        if (ci && ci->client_addr)
-            peers_leave(ci->client_addr, ci->client_addr->sa_family == AF_INET6
-                                             ? (socklen_t)sizeof(struct sockaddr_in6)
-                                             : (socklen_t)sizeof(struct sockaddr_in));
     }
     metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
 }
@@ -708,6 +727,10 @@ static void *event_loop(void *arg)
     struct event_thread *e = arg;
     t_event = e;
     pthread_setname_np(pthread_self(), "jg-event");
+    pthread_mutex_lock(&gate.lock);
+    while (!gate.opened)
+        pthread_cond_wait(&gate.open, &gate.lock);
+    pthread_mutex_unlock(&gate.lock);
     db_read_cache(EVENT_READ_CACHE);
     db_read_turns(1);
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(e->daemon, MHD_DAEMON_INFO_EPOLL_FD);
@@ -718,8 +741,11 @@ static void *event_loop(void *arg)
                           ? (ms > INT32_MAX ? INT32_MAX : (int)ms)
                           : -1;
         if (poll(fds, 2, timeout) < 0 && errno != EINTR) {
+            /* Not expected (the descriptors are the thread's own): said, and tried again. */
             log_error("event loop failed", "poll: %s", strerror(errno));
-            break;
+            struct timespec pause = {0, 10 * 1000000};
+            nanosleep(&pause, NULL);
+            continue;
         }
         if (fds[1].revents & POLLIN) {
             uint64_t n;
@@ -733,16 +759,33 @@ static void *event_loop(void *arg)
     return NULL;
 }
 
-/* Stops the event threads and their daemons (each closes its connections and its copy of the
- * listening socket). */
-static void stop_events(void)
+/* Opens the gate: the event threads start their loops, or (quit) leave at once. */
+static void gate_open(int quit)
+{
+    __atomic_store_n(&events_quit, quit, __ATOMIC_RELEASE);
+    pthread_mutex_lock(&gate.lock);
+    gate.opened = 1;
+    pthread_cond_broadcast(&gate.open);
+    pthread_mutex_unlock(&gate.lock);
+}
+
+/* Stops the event threads: no connection is served after. */
+static void halt_events(void)
 {
     __atomic_store_n(&events_quit, 1, __ATOMIC_RELEASE);
     for (unsigned i = 0; i < nevents; i++)
         if (events[i].running) {
             event_wake(&events[i]);
             pthread_join(events[i].thread, NULL);
+            events[i].running = 0;
         }
+}
+
+/* Stops the event threads, then their daemons (each closes its connections and its copy of the
+ * listening socket). */
+static void stop_events(void)
+{
+    halt_events();
     for (unsigned i = 0; i < nevents; i++) {
         if (events[i].daemon)
             MHD_stop_daemon(events[i].daemon);
@@ -760,13 +803,17 @@ static void stop_events(void)
 static int start_events(const struct server_config *cfg, const struct sockaddr_storage *ss,
                         unsigned threads)
 {
-    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
+    /* No MHD_USE_ITC: libmicrohttpd 0.9.75 drops it from a daemon without threads of its own
+     * (the event threads' eventfd wakes them instead). */
+    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ss->ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     events = xcalloc(threads, sizeof *events);
     nevents = threads;
-    events_quit = 0;
-    peers_init(cfg->max_connections_per_ip, cfg->max_connections);
+    gate.opened = 0;
+    /* Each daemon holds at least one connection: the server, at least one per thread. */
+    peers_init(cfg->max_connections_per_ip,
+               cfg->max_connections > threads ? cfg->max_connections : threads);
     int listen_fd = -1;
     for (unsigned i = 0; i < threads; i++)
         events[i].wake = -1;
@@ -792,11 +839,8 @@ static int start_events(const struct server_config *cfg, const struct sockaddr_s
             (size_t)(32 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
             MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_UNESCAPE_CALLBACK,
             unescape, NULL, MHD_OPTION_END);
-        if (!events[i].daemon) {
-            if (fd >= 0)
-                close(fd);
+        if (!events[i].daemon) /* fd: closed by libmicrohttpd on some failures, so left */
             break;
-        }
         if (!i) {
             const union MHD_DaemonInfo *di =
                 MHD_get_daemon_info(events[0].daemon, MHD_DAEMON_INFO_LISTEN_FD);
@@ -807,11 +851,14 @@ static int start_events(const struct server_config *cfg, const struct sockaddr_s
     }
     for (unsigned i = 0; i < threads && events[threads - 1].daemon; i++)
         events[i].running = !pthread_create(&events[i].thread, NULL, event_loop, &events[i]);
+    int all = 1;
     for (unsigned i = 0; i < threads; i++)
-        if (!events[i].running) {
-            stop_events();
-            return -1;
-        }
+        all = all && events[i].running;
+    gate_open(!all);
+    if (!all) {
+        stop_events();
+        return -1;
+    }
     return 0;
 }
 
@@ -918,6 +965,7 @@ void server_stop(void)
     /* Every handed-off request is answered and its connection resumed before the daemon
      * stops: libmicrohttpd must not stop with a connection suspended. */
     stop_pools();
+    halt_events(); /* before the watcher stops: an event thread may open a connection till then */
     deadline_stop();
     stop_events();
     metrics_free();

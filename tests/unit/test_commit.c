@@ -277,7 +277,7 @@ static void insert_outside(const char *k)
 }
 
 struct turns {
-    int64_t in_turn, after_turn, after_own_commit, outside_no_turns;
+    int64_t in_turn, after_turn, after_own_commit, inside_rows, after_rows, outside_no_turns;
 };
 
 static void *turn_thread(void *arg)
@@ -293,6 +293,16 @@ static void *turn_thread(void *arg)
     assert_non_null(w);
     assert_int_equal(db_write_end(w, insert(w, "turn-b")), 0);
     t->after_own_commit = count("turn-b"); /* same turn, but a commit came: a new snapshot */
+    struct db_stmt *rows;
+    assert_int_equal(db_prepare(db_read(), "SELECT k FROM t", &rows), 0);
+    assert_int_equal(db_step(rows), DB_ROW); /* a statement partway through its rows */
+    w = db_write_begin();
+    assert_non_null(w);
+    assert_int_equal(db_write_end(w, insert(w, "turn-d")), 0);
+    t->inside_rows = count("turn-d"); /* the snapshot is kept while rows still read it */
+    db_done(rows);
+    t->after_rows = count("turn-d"); /* and renewed at the next read after */
+    db_read_turn_end();
     db_read_turns(0);
     insert_outside("turn-c");
     t->outside_no_turns = count("turn-c");
@@ -300,17 +310,20 @@ static void *turn_thread(void *arg)
 }
 
 /* Reading in turns: a write from outside the process is not seen until the turn ends, a write
- * this process acknowledged is seen at once, and without turns every statement reads afresh. */
+ * this process acknowledged is seen at once (or, while a statement still reads the snapshot, at
+ * the first read after it), and without turns every statement reads afresh. */
 static void test_turn_reads_one_snapshot(void **state)
 {
     (void)state;
-    struct turns t = {-1, -1, -1, -1};
+    struct turns t = {-1, -1, -1, -1, -1, -1};
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, turn_thread, &t), 0);
     assert_int_equal(pthread_join(th, NULL), 0);
     assert_int_equal(t.in_turn, 0);
     assert_int_equal(t.after_turn, 1);
     assert_int_equal(t.after_own_commit, 1);
+    assert_int_equal(t.inside_rows, 0);
+    assert_int_equal(t.after_rows, 1);
     assert_int_equal(t.outside_no_turns, 1);
     assert_int_equal(count("turn-a"), 1); /* this thread never read in turns */
 }
