@@ -93,26 +93,25 @@ int peers_admit(const struct sockaddr *addr, socklen_t len)
     if (!key_of(addr, len, &k))
         return 1;
     pthread_mutex_lock(&g.lock);
-    size_t i = g.slots ? find(&k) : 0;
-    int ok = !g.slots || (i != SIZE_MAX && g.slots[i].count < g.limit);
+    size_t i = g.slots ? find(&k) : SIZE_MAX;
+    int ok = !g.slots;
+    if (i != SIZE_MAX && g.slots[i].count < g.limit) {
+        if (!g.slots[i].family)
+            g.slots[i] = k;
+        g.slots[i].count++;
+        ok = 1;
+    }
     pthread_mutex_unlock(&g.lock);
     return ok;
 }
 
-int peers_join(const struct sockaddr *addr, socklen_t len)
+int peers_counted(const struct sockaddr *addr, socklen_t len)
 {
     struct peer k;
-    if (!key_of(addr, len, &k))
-        return 0;
     pthread_mutex_lock(&g.lock);
-    size_t i = g.slots ? find(&k) : SIZE_MAX;
-    if (i != SIZE_MAX) {
-        if (!g.slots[i].family)
-            g.slots[i] = k;
-        g.slots[i].count++;
-    }
+    int counted = g.slots && key_of(addr, len, &k);
     pthread_mutex_unlock(&g.lock);
-    return i != SIZE_MAX;
+    return counted;
 }
 
 void peers_leave(const struct sockaddr *addr, socklen_t len)

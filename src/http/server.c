@@ -147,7 +147,7 @@ const char *server_cookie(const struct req *req, const char *name)
 struct conn {
     struct watch *watch;       /* its deadlines (deadline.h) */
     char ip[INET6_ADDRSTRLEN]; /* its client's address, as text */
-    int counted;               /* in its address's count (peers_join) */
+    int counted;               /* in its address's count (peers_admit) */
 };
 
 static void client_ip(struct MHD_Connection *conn, char *out, size_t cap)
@@ -524,7 +524,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
-/* Admits a connection while its address is below --max-connections-per-ip. */
+/* Admits (and counts) a connection while its address is below --max-connections-per-ip. */
 static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
 {
     (void)cls;
@@ -555,7 +555,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         struct conn *k = xcalloc(1, sizeof *k);
         k->watch = ci ? deadline_open(ci->connect_fd) : NULL;
         client_ip(conn, k->ip, sizeof k->ip);
-        k->counted = addr && peers_join(addr, len);
+        k->counted = addr && peers_counted(addr, len); /* by on_accept */
         *socket_context = k;
     } else {
         struct conn *k = *socket_context;

@@ -27,10 +27,10 @@ static struct sockaddr_in v4(uint32_t host)
 
 #define SA(a) ((const struct sockaddr *)&(a)), (socklen_t)sizeof(a)
 
-/* A connection from a that libmicrohttpd accepts (when admitted) and opens: 1 if counted. */
+/* A connection from a, accepted: 1 when admitted (and counted). */
 static int open_from(const struct sockaddr *a, socklen_t len)
 {
-    return peers_admit(a, len) ? peers_join(a, len) : 0;
+    return peers_admit(a, len);
 }
 
 static void test_limit_per_address(void **state)
@@ -42,6 +42,7 @@ static void test_limit_per_address(void **state)
         assert_int_equal(open_from(SA(a)), 1);
     assert_int_equal(open_from(SA(a)), 0); /* the fourth from a */
     assert_int_equal(peers_count(SA(a)), 3);
+    assert_int_equal(peers_counted(SA(a)), 1);
     assert_int_equal(open_from(SA(b)), 1); /* another address is still served */
     peers_leave(SA(a));
     assert_int_equal(peers_count(SA(a)), 2);
@@ -75,8 +76,8 @@ static void test_families(void **state)
     memset(&u, 0, sizeof u);
     u.sun_family = AF_UNIX;
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(peers_admit(SA(u)), 1); /* not an IP address: not limited */
-        assert_int_equal(peers_join(SA(u)), 0);  /* nor counted */
+        assert_int_equal(peers_admit(SA(u)), 1);   /* not an IP address: not limited */
+        assert_int_equal(peers_counted(SA(u)), 0); /* nor counted */
     }
     assert_int_equal(peers_count(SA(u)), 0);
     peers_leave(SA(x));
@@ -94,7 +95,7 @@ static void test_no_limit(void **state)
     struct sockaddr_in a = v4(0x0a000001);
     for (int i = 0; i < 1000; i++) {
         assert_int_equal(peers_admit(SA(a)), 1);
-        assert_int_equal(peers_join(SA(a)), 0); /* nothing to count */
+        assert_int_equal(peers_counted(SA(a)), 0); /* nothing to count */
     }
     assert_int_equal(peers_count(SA(a)), 0);
     peers_leave(SA(a));
@@ -125,21 +126,6 @@ static void test_leaving_keeps_the_others_found(void **state)
     peers_free();
 }
 
-/* An admitted connection that libmicrohttpd drops before it opens is never counted. */
-static void test_admitted_but_never_opened(void **state)
-{
-    (void)state;
-    peers_init(1, 16);
-    struct sockaddr_in a = v4(0x7f000001);
-    for (int i = 0; i < 5; i++)
-        assert_int_equal(peers_admit(SA(a)), 1);
-    assert_int_equal(peers_count(SA(a)), 0);
-    assert_int_equal(open_from(SA(a)), 1);
-    assert_int_equal(peers_admit(SA(a)), 0);
-    peers_leave(SA(a));
-    peers_free();
-}
-
 /* More addresses than the table was sized for (a server's count drifting): refused, not hung. */
 static void test_full_table_refuses(void **state)
 {
@@ -151,7 +137,6 @@ static void test_full_table_refuses(void **state)
     }
     struct sockaddr_in extra = v4(0x0c000000);
     assert_int_equal(peers_admit(SA(extra)), 0);
-    assert_int_equal(peers_join(SA(extra)), 0);
     peers_leave(SA(extra)); /* never counted: nothing happens */
     assert_int_equal(peers_count(SA(extra)), 0);
     struct sockaddr_in first = v4(0x0b000000);
@@ -167,7 +152,6 @@ int main(void)
         cmocka_unit_test(test_families),
         cmocka_unit_test(test_no_limit),
         cmocka_unit_test(test_leaving_keeps_the_others_found),
-        cmocka_unit_test(test_admitted_but_never_opened),
         cmocka_unit_test(test_full_table_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
