@@ -3,6 +3,7 @@
  * DB_INTERN_MAX texts and then answers NULL for new ones. */
 #include "db/db.h"
 #include "core/alloc.h"
+#include "core/hash.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -14,10 +15,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static size_t hash_of(const char *s)
 {
-    size_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    return (size_t)hash_bytes(s, strlen(s));
 }
 
 static void grow(void)

@@ -7,6 +7,7 @@
  */
 #include "http/cache.h"
 #include "core/alloc.h"
+#include "core/hash.h"
 #include "core/timeutil.h"
 #include "db/db.h"
 
@@ -22,14 +23,6 @@ struct cache_slot {
     char *text;
     size_t len;
 };
-
-static uint64_t hash_of(const char *key, size_t len)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)key[i]) * 1099511628211ull;
-    return h;
-}
 
 static int64_t now_of(struct cache *c)
 {
@@ -57,7 +50,7 @@ static struct cache_slot *lookup(struct cache *c, const char *key, int is_text)
     size_t len = key_len(key, &ok);
     if (!ok || !c->slots)
         return NULL;
-    uint64_t h = hash_of(key, len);
+    uint64_t h = hash_bytes(key, len);
     struct cache_slot *s = &c->slots[h % (uint64_t)c->nslots];
     if (!s->key || s->hash != h || s->is_text != is_text || strcmp(s->key, key))
         return NULL;
@@ -108,7 +101,7 @@ static void put(struct cache *c, const char *key, uint64_t generation, int is_te
     if (!ok || c->nslots <= 0 || (is_text && (!text || len > CACHE_MAX_TEXT)))
         return;
     struct cache_slot v = {
-        xstrndup(key, klen), hash_of(key, klen), generation, now_of(c), is_text, num, NULL, 0};
+        xstrndup(key, klen), hash_bytes(key, klen), generation, now_of(c), is_text, num, NULL, 0};
     if (is_text) {
         v.text = xmalloc(len + 1);
         memcpy(v.text, text, len);

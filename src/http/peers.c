@@ -7,6 +7,7 @@
  */
 #include "http/peers.h"
 #include "core/alloc.h"
+#include "core/hash.h"
 
 #include <netinet/in.h>
 #include <pthread.h>
@@ -69,9 +70,7 @@ static int key_of(const struct sockaddr *addr, socklen_t len, struct peer *k)
 
 static size_t hash_of(const struct peer *k)
 {
-    uint64_t h = 1469598103934665603ull ^ k->family; /* FNV-1a */
-    for (int i = 0; i < 16; i++)
-        h = (h ^ k->addr[i]) * 1099511628211ull;
+    uint64_t h = hash_bytes(k->addr, sizeof k->addr) ^ k->family;
     return (size_t)(h ^ (h >> 29));
 }
 

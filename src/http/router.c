@@ -11,6 +11,7 @@
 #include "http/static.h"
 #include "core/alloc.h"
 #include "core/err.h"
+#include "core/hash.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 
@@ -28,11 +29,11 @@ static int nroutes;
  * every path it matches, so that finding a path's route skips the others at one comparison. */
 static uint64_t path_key(const char *path, size_t *len)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
     size_t i = 0;
     for (int slashes = 0; path[i] && !(path[i] == '/' && ++slashes == 4); i++)
-        h = (h ^ (unsigned char)path[i]) * 1099511628211ull;
+        ;
     *len = i;
+    uint64_t h = hash_bytes(path, i);
     return h ? h : 1;
 }
 

@@ -150,19 +150,27 @@ struct conn {
     int counted;               /* in its address's count (peers_admit) */
 };
 
-static void client_ip(struct MHD_Connection *conn, char *out, size_t cap)
+/* The client's address of conn, and its length; NULL when unknown. */
+static const struct sockaddr *client_addr(struct MHD_Connection *conn, socklen_t *len)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    out[0] = '\0';
     if (!ci || !ci->client_addr)
-        return;
-    if (ci->client_addr->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
-                  out, (socklen_t)cap);
-    else if (ci->client_addr->sa_family == AF_INET6)
-        inet_ntop(AF_INET6,
-                  &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr, out,
+        return NULL;
+    *len = ci->client_addr->sa_family == AF_INET6 ? (socklen_t)sizeof(struct sockaddr_in6)
+                                                  : (socklen_t)sizeof(struct sockaddr_in);
+    return ci->client_addr;
+}
+
+/* addr as text into out (empty when it is neither IPv4 nor IPv6). */
+static void client_ip(const struct sockaddr *addr, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (addr && addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)addr)->sin_addr, out,
+                  (socklen_t)cap);
+    else if (addr && addr->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)addr)->sin6_addr, out,
                   (socklen_t)cap);
 }
 
@@ -531,18 +539,6 @@ static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen
     return peers_admit(addr, len) ? MHD_YES : MHD_NO;
 }
 
-/* The client's address of conn, and its length; NULL when unknown. */
-static const struct sockaddr *client_addr(struct MHD_Connection *conn, socklen_t *len)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (!ci || !ci->client_addr)
-        return NULL;
-    *len = ci->client_addr->sa_family == AF_INET6 ? (socklen_t)sizeof(struct sockaddr_in6)
-                                                  : (socklen_t)sizeof(struct sockaddr_in);
-    return ci->client_addr;
-}
-
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
@@ -554,7 +550,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         struct conn *k = xcalloc(1, sizeof *k);
         k->watch = ci ? deadline_open(ci->connect_fd) : NULL;
-        client_ip(conn, k->ip, sizeof k->ip);
+        client_ip(addr, k->ip, sizeof k->ip);
         k->counted = addr && peers_counted(addr, len); /* by on_accept */
         *socket_context = k;
     } else {
