@@ -47,42 +47,52 @@ static void reasons_text(unsigned mask, char *buf, size_t cap)
     snprintf(buf + len, cap - len, "]");
 }
 
-/* Inserts n entries in one write; returns 0 or an error. */
+/* Binds e's columns to the row being loaded into st; returns 0 or an error. */
+static int bind_entry(struct db_stmt *st, const struct entry *e)
+{
+    char reasons[400];
+    reasons_text(e->mask, reasons, sizeof reasons);
+    int rc = db_bind_int(st, 1, e->at);
+    if (!rc)
+        rc = db_bind_text(st, 2, e->station, -1);
+    if (!rc)
+        rc = db_bind_text(st, 3, e->region, -1);
+    if (!rc)
+        rc = db_bind_text(st, 4, e->cylinder, -1);
+    if (!rc)
+        rc = e->filler > 0 ? db_bind_int(st, 5, e->filler) : db_bind_null(st, 5);
+    if (!rc)
+        rc = db_bind_text(st, 6, e->medium, -1);
+    if (!rc)
+        rc = db_bind_int(st, 7, e->mask == 0);
+    if (!rc)
+        rc = db_bind_text(st, 8, reasons, -1);
+    if (!rc)
+        rc = db_bind_text(st, 9, e->source, -1);
+    if (!rc)
+        rc = e->actor > 0 ? db_bind_int(st, 10, e->actor) : db_bind_null(st, 10);
+    return rc;
+}
+
+/* Inserts n entries in one write, as a load (db.h: many rows to a statement with SQLite, a
+ * COPY with PostgreSQL), not a statement per row; returns 0 or an error. */
 static int write_batch(const struct entry *e, size_t n)
 {
     struct db *w = db_write_begin();
-    int rc = w ? 0 : ERR_DB;
+    struct db_stmt *st = NULL;
+    int rc = w ? db_load_begin(w,
+                               "INSERT INTO cylinder_checks(at, station, region, cylinder, filler,"
+                               " medium, allowed, reasons, source, actor)"
+                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               &st)
+               : ERR_DB;
     for (size_t i = 0; !rc && i < n; i++) {
-        struct db_stmt *st;
-        char reasons[400];
-        reasons_text(e[i].mask, reasons, sizeof reasons);
-        rc = db_prepare(w,
-                        "INSERT INTO cylinder_checks(at, station, region, cylinder, filler, medium,"
-                        " allowed, reasons, source, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        &st);
+        rc = bind_entry(st, &e[i]);
         if (!rc)
-            rc = db_bind_int(st, 1, e[i].at);
-        if (!rc)
-            rc = db_bind_text(st, 2, e[i].station, -1);
-        if (!rc)
-            rc = db_bind_text(st, 3, e[i].region, -1);
-        if (!rc)
-            rc = db_bind_text(st, 4, e[i].cylinder, -1);
-        if (!rc)
-            rc = e[i].filler > 0 ? db_bind_int(st, 5, e[i].filler) : db_bind_null(st, 5);
-        if (!rc)
-            rc = db_bind_text(st, 6, e[i].medium, -1);
-        if (!rc)
-            rc = db_bind_int(st, 7, e[i].mask == 0);
-        if (!rc)
-            rc = db_bind_text(st, 8, reasons, -1);
-        if (!rc)
-            rc = db_bind_text(st, 9, e[i].source, -1);
-        if (!rc)
-            rc = e[i].actor > 0 ? db_bind_int(st, 10, e[i].actor) : db_bind_null(st, 10);
-        if (!rc)
-            rc = db_run(st);
+            rc = db_load_row(st);
     }
+    if (st)
+        rc = db_load_end(st, rc);
     return w ? db_write_end(w, rc) : rc;
 }
 

@@ -291,6 +291,16 @@ static void sq_finalize(struct db_stmt *st)
  * entities: 8.1 s one per statement, 4.7 s a hundred per statement; the whole registry demo
  * 60-78 s before, 49 s after). The row values are kept here until the batch is full (texts
  * copied, as SQLITE_TRANSIENT would) and bound then.
+ *
+ * Into a table without triggers the statement is INSERT OR FAIL: a row that breaks a
+ * constraint stops it without undoing the rows it inserted before, which lets SQLite run a
+ * multi-row INSERT with no statement journal at all. A load is all or nothing only as a whole
+ * anyway (a failure fails db_load_end, and the caller's write rolls back): earlier batches are
+ * not undone by ABORT either. Without it, a load inside a savepoint (a group-committed write)
+ * paid, at the end of each statement, a walk of the savepoint's in-memory journal from its
+ * start (the filling check's log: 20 us per row, against 7 with one statement per row). A
+ * table with triggers keeps ABORT: an outer statement's OR clause overrides the conflict
+ * policy of its triggers' statements (their INSERT OR IGNORE would fail).
  */
 #define LOAD_ROWS 64
 
@@ -329,17 +339,44 @@ static sqlite3_stmt *load_statement(struct load *l, int n)
     return h;
 }
 
+/* Whether the table named by the len bytes at name has triggers: 1, 0, or -1 on error. */
+static int has_triggers(sqlite3 *h, const char *name, size_t len)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(h, "SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?",
+                           -1, &q, NULL) != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_bind_text(q, 1, name, (int)len, SQLITE_STATIC);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int sq_load_begin(struct db *db, const char *sql, struct db_stmt **out)
 {
+    static const char insert[] = "INSERT INTO ", fail[] = "INSERT OR FAIL INTO ";
     const char *values = strstr(sql, " VALUES (");
     int ncols = 0;
     for (const char *p = values; p && *p; p++)
         ncols += *p == '?';
-    if (!values || !ncols)
+    if (strncmp(sql, insert, sizeof insert - 1) || !values || !ncols)
         return ERR_DB; /* not "INSERT INTO t(...) VALUES (?, ...)" (db.h) */
     struct load *l = xcalloc(1, sizeof *l);
     l->h = H(db);
-    l->head = xstrndup(sql, (size_t)(values - sql) + 8);
+    /* "INSERT OR FAIL INTO t(...) VALUES " unless t has triggers (see above). */
+    const char *table = sql + sizeof insert - 1;
+    int triggers = has_triggers(l->h, table, strcspn(table, "("));
+    if (triggers < 0) {
+        free(l);
+        return ERR_DB;
+    }
+    const char *verb = triggers ? insert : fail;
+    size_t vlen = strlen(verb), rest = (size_t)(values - table) + 8;
+    l->head = xmalloc(vlen + rest + 1);
+    memcpy(l->head, verb, vlen);
+    memcpy(l->head + vlen, table, rest);
+    l->head[vlen + rest] = '\0';
     l->tuple = xstrdup(values + 8);
     l->ncols = ncols;
     int most = sqlite3_limit(l->h, SQLITE_LIMIT_VARIABLE_NUMBER, -1) / ncols;

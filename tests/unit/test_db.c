@@ -138,12 +138,46 @@ static void test_load(void **state)
     db_close(db);
 }
 
+/* A load keeps the conflict policy of the table's triggers (their INSERT OR IGNORE still
+ * ignores), and one that fails inside a savepoint leaves nothing once the savepoint is rolled
+ * back, as a group-committed write does. */
+static void test_load_triggers_and_savepoints(void **state)
+{
+    (void)state;
+    struct db *db;
+    assert_int_equal(db_open_memory(&db), 0);
+    assert_int_equal(db_exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, x REAL,"
+                                 " s TEXT, b BLOB, z TEXT);"
+                                 " CREATE TABLE seen (n INTEGER PRIMARY KEY);"
+                                 " CREATE TRIGGER t_seen AFTER INSERT ON t BEGIN"
+                                 " INSERT OR IGNORE INTO seen(n) VALUES (new.n % 7); END"),
+                     0);
+    assert_int_equal(db_exec(db, "BEGIN; SAVEPOINT w"), 0);
+    assert_int_equal(load_rows(db, 150, 0), 0); /* n = 3i: every remainder of 7, many times */
+    struct db_stmt *st;
+    assert_int_equal(db_prepare(db, "SELECT (SELECT count(*) FROM t), count(*) FROM seen", &st), 0);
+    assert_int_equal(db_row(st), 0);
+    assert_int_equal(db_col_int(st, 0), 150);
+    assert_int_equal(db_col_int(st, 1), 7);
+    db_done(st);
+    assert_int_equal(db_exec(db, "RELEASE w; DROP TRIGGER t_seen; DELETE FROM t; SAVEPOINT w"), 0);
+    assert_int_not_equal(load_rows(db, 150, 140), 0); /* fails in its third batch */
+    assert_int_equal(db_exec(db, "ROLLBACK TO w; RELEASE w"), 0);
+    assert_int_equal(db_prepare(db, "SELECT count(*) FROM t", &st), 0);
+    assert_int_equal(db_row(st), 0);
+    assert_int_equal(db_col_int(st, 0), 0);
+    db_done(st);
+    assert_int_equal(db_exec(db, "COMMIT"), 0);
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dialect_blocks),
         cmocka_unit_test(test_memory_engine),
         cmocka_unit_test(test_load),
+        cmocka_unit_test(test_load_triggers_and_savepoints),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
