@@ -128,6 +128,10 @@ int cmd_serve(int argc, char **argv)
         db_global_shutdown();
         return 1;
     }
+    /* Statistics for the planner (db.h); a city served without them is slower, not wrong. */
+    struct db *w = db_write_begin();
+    if (!w || db_write_end(w, db_refresh_stats(w)))
+        log_error("query statistics not refreshed", "%s", v[O_DB]);
     if (v[O_WEB] && *v[O_WEB])
         static_init(v[O_WEB]);
     struct server_config cfg = {

@@ -596,6 +596,22 @@ static void caller_cols(struct db_stmt *st, int first, struct cylinder_facts *f)
     f->caller.disabled = db_col_int(st, first + 4) != 0;
 }
 
+/* One statement for the whole check: the station's row drives, the filler, the cylinder
+ * and its type are index look-ups joined to it; so are the caller's session and user, so
+ * that who asks is judged in the same snapshot as what is asked (and costs no second
+ * read transaction). */
+const char cylinders_facts_sql[] =
+    "SELECT s.region, s.licence_expires, s.media, f.id, f.active, f.cert_expires, c.station,"
+    " c.status, c.manufactured, c.last_inspection, c.last_filled_at, " TYPE_COLS
+    ", ss.expires_at, u.id, u.role, u.entity, u.disabled"
+    " FROM cylinder_stations s"
+    " LEFT JOIN cylinder_fillers f ON f.id = ? AND f.station = s.uscc"
+    " LEFT JOIN cylinders c ON c.code = ?"
+    " LEFT JOIN cylinder_types t ON t.code = c.type"
+    " LEFT JOIN sessions ss ON ss.token_hash = ?"
+    " LEFT JOIN users u ON u.id = ss.user_id"
+    " WHERE s.uscc = ?";
+
 int cylinders_facts_read(struct db *db, const char *station, const char *cylinder, int64_t filler,
                          const char *medium, struct cylinder_facts *f)
 {
@@ -606,23 +622,8 @@ int cylinders_facts_read_as(struct db *db, const char *station, const char *cyli
                             int64_t filler, const char *medium, const unsigned char *token_hash,
                             struct cylinder_facts *f)
 {
-    /* One statement for the whole check: the station's row drives, the filler, the cylinder
-     * and its type are index look-ups joined to it; so are the caller's session and user, so
-     * that who asks is judged in the same snapshot as what is asked (and costs no second
-     * read transaction). */
-    static const char sql[] =
-        "SELECT s.region, s.licence_expires, s.media, f.id, f.active, f.cert_expires, c.station,"
-        " c.status, c.manufactured, c.last_inspection, c.last_filled_at, " TYPE_COLS
-        ", ss.expires_at, u.id, u.role, u.entity, u.disabled"
-        " FROM cylinder_stations s"
-        " LEFT JOIN cylinder_fillers f ON f.id = ? AND f.station = s.uscc"
-        " LEFT JOIN cylinders c ON c.code = ?"
-        " LEFT JOIN cylinder_types t ON t.code = c.type"
-        " LEFT JOIN sessions ss ON ss.token_hash = ?"
-        " LEFT JOIN users u ON u.id = ss.user_id"
-        " WHERE s.uscc = ?";
     struct db_stmt *st;
-    int rc = db_prepare(db, sql, &st);
+    int rc = db_prepare(db, cylinders_facts_sql, &st);
     if (!rc)
         rc = db_bind_int(st, 1, filler);
     if (!rc)

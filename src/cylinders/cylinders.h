@@ -169,6 +169,10 @@ int cylinders_type_rules(struct db *db, const char *code, struct cylinder_type_r
  * Returns 0, ERR_NOTFOUND when station is not a registered filling station, or an error. */
 int cylinders_facts_read(struct db *db, const char *station, const char *cylinder, int64_t filler,
                          const char *medium, struct cylinder_facts *f /* out */);
+/* The statement both read with (its parameters: filler, cylinder, token hash, station), for
+ * tests of its plan: on SQLite, with statistics, the cylinder is one entry of the covering
+ * index cylinders_check. */
+extern const char cylinders_facts_sql[];
 /* The same, and in the same statement (one snapshot) the session whose token hashes to
  * token_hash (authz_token_hash; NULL: none) and its user, into f->caller. */
 int cylinders_facts_read_as(struct db *db, const char *station, const char *cylinder,

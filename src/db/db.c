@@ -356,6 +356,11 @@ int db_analyze(struct db *w)
     return w->ops->analyze(w);
 }
 
+int db_refresh_stats(struct db *w)
+{
+    return w->ops->refresh_stats ? w->ops->refresh_stats(w) : 0;
+}
+
 int db_checkpoint(struct db *db)
 {
     return db ? db->ops->checkpoint(db) : ERR_DB;

@@ -180,6 +180,11 @@ int db_backup(struct db *db, const char *dest);
 int db_checkpoint(struct db *db);
 /* Refreshes the query planner's statistics after a bulk change; returns 0 or ERR_DB. */
 int db_analyze(struct db *w);
+/* Refreshes them at a server's start inside the write w, where the engine keeps none up to
+ * date by itself: SQLite (a sampled ANALYZE, 50-350 ms at city scale), so that plans chosen
+ * by statistics hold for a city whose rows came one by one; PostgreSQL's autovacuum analyzes
+ * on its own. Returns 0 or ERR_DB. */
+int db_refresh_stats(struct db *w);
 /* Tunes the write connection w for one long bulk transaction (a large page cache), or back.
  * Durability is unchanged: the commit is still synchronous. */
 void db_bulk_mode(struct db *w, int on);

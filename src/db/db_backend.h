@@ -79,6 +79,7 @@ struct db_ops {
     int (*discard)(struct db *db);
     int (*backup)(struct db *db, const char *dest);
     int (*analyze)(struct db *db);
+    int (*refresh_stats)(struct db *db); /* NULL: the engine keeps its statistics itself */
     int (*checkpoint)(struct db *db);
     void (*bulk_mode)(struct db *db, int on);
     void (*read_cache)(struct db *db, int64_t bytes); /* NULL: the backend keeps no page cache */

@@ -811,6 +811,7 @@ const struct db_ops db_sqlite_ops = {
     .discard = sq_discard,
     .backup = sq_backup,
     .analyze = sq_analyze,
+    .refresh_stats = sq_analyze,
     .checkpoint = sq_checkpoint,
     .bulk_mode = sq_bulk_mode,
     .bulk_table = sq_bulk_table,

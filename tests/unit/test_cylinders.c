@@ -551,6 +551,44 @@ static void test_facts_read_as(void **state)
     db_close(db);
 }
 
+/* With the statistics a server refreshes at its start, the check reads its cylinder from the
+ * covering index alone (migration 022), not from the unique index and then the table. */
+static void test_facts_plan(void **state)
+{
+    (void)state;
+    struct db *db;
+    assert_int_equal(db_open_memory(&db), 0);
+    assert_int_equal(
+        db_exec(db,
+                "INSERT INTO regions VALUES ('371500','聊城市','city',NULL,0),"
+                " ('371502','东昌府区','county','371500',1);"
+                " INSERT INTO entities(uscc, name, kind, region, updated_at)"
+                " VALUES ('" HERE "', '聊城甲液化气有限公司', 'enterprise', '371502', 0);"
+                " INSERT INTO cylinder_stations VALUES ('" HERE "', '371502', 'TS1', '2035-06-30',"
+                " '[\"LPG\"]', 0, 0);"
+                " WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)"
+                " INSERT INTO cylinders(code, type, manufactured, station, region,"
+                " last_inspection, next_inspection, life_ends, created_at, updated_at)"
+                " SELECT printf('LC%08d', i), 'YSP', '2020-01-01', '" HERE "', '371502',"
+                " '2024-01-01', '2028-01-01', '2028-01-01', 0, 0 FROM n"),
+        0);
+    assert_int_equal(db_refresh_stats(db), 0);
+    struct db_stmt *st;
+    char sql[2048];
+    snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", cylinders_facts_sql);
+    assert_int_equal(db_prepare_once(db, sql, &st), 0);
+    int covered = 0, rows = 0;
+    while (db_step(st) == DB_ROW) {
+        const char *detail = db_col_text(st, 3);
+        rows++;
+        covered += strstr(detail, "SEARCH c USING COVERING INDEX cylinders_check (code=?)") != 0;
+    }
+    db_finalize(st);
+    assert_int_equal(rows, 6);
+    assert_int_equal(covered, 1);
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -576,6 +614,7 @@ int main(void)
         cmocka_unit_test(test_types_in_the_database),
         cmocka_unit_test(test_caller_holds),
         cmocka_unit_test(test_facts_read_as),
+        cmocka_unit_test(test_facts_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
