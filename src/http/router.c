@@ -126,8 +126,18 @@ static int match(const char *pattern, const char *path, struct req *req)
     return 1;
 }
 
+/* Whether method is an item of list ("GET, POST"). */
+static int listed(const char *list, const char *method)
+{
+    size_t n = strlen(method);
+    for (const char *p = list; (p = strstr(p, method)) != NULL; p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
 /* Finds the route for req; returns its index, -1 for no path, -2 for a wrong method (Allow
- * header set on resp). */
+ * header set on resp, each method once). */
 static int find_route(struct req *req, struct resp *resp)
 {
     const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
@@ -148,7 +158,8 @@ static int find_route(struct req *req, struct resp *resp)
             match(routes[i]->pattern, req->path, req);
             return i;
         }
-        strbuf_item(&allow, ", ", routes[i]->method);
+        if (!listed(allow.len ? allow.buf : "", routes[i]->method))
+            strbuf_item(&allow, ", ", routes[i]->method);
     }
     int found = allow.len > 0;
     if (found)

@@ -958,10 +958,13 @@ void server_stop(void)
         struct timespec pause = {0, 10 * 1000000};
         nanosleep(&pause, NULL);
     }
-    /* Every handed-off request is answered and its connection resumed before the daemon
-     * stops: libmicrohttpd must not stop with a connection suspended. */
+    /* The event threads stop first, so that none hands a request to a pool while it is freed
+     * (on_request reads the pool, then submits to it); then every handed-off request is
+     * answered and its connection resumed before the daemons stop: libmicrohttpd must not stop
+     * with a connection suspended. The watcher stops after the event threads, which may open a
+     * connection until they stop. */
+    halt_events();
     stop_pools();
-    halt_events(); /* before the watcher stops: an event thread may open a connection till then */
     deadline_stop();
     stop_events();
     metrics_free();

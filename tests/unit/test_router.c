@@ -88,6 +88,20 @@ static void test_scope(void **state)
     assert_int_equal(scope_allows(&county, NULL), ERR_FORBIDDEN);
 }
 
+/* The Allow list of a 405 names each method once, whole: two GET routes matching one path
+ * (a literal and a parameter) must not make "GET, GET". */
+static void test_allow_listed(void **state)
+{
+    (void)state;
+    assert_false(listed("", "GET"));
+    assert_true(listed("GET", "GET"));
+    assert_true(listed("PUT, GET", "GET"));
+    assert_true(listed("GET, PUT", "PUT"));
+    assert_false(listed("GET, PUT", "POST"));
+    assert_false(listed("GETX, XGET", "GET"));
+    assert_false(listed("PATCH", "PAT"));
+}
+
 static void test_table(void **state)
 {
     (void)state;
@@ -136,7 +150,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_match_literal), cmocka_unit_test(test_match_params),
         cmocka_unit_test(test_status_map),    cmocka_unit_test(test_scope),
-        cmocka_unit_test(test_table),         cmocka_unit_test(test_media_types),
+        cmocka_unit_test(test_allow_listed),  cmocka_unit_test(test_table),
+        cmocka_unit_test(test_media_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
