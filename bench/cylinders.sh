@@ -8,7 +8,7 @@
 #                      (bench/flask_check.py, keeping every answer as jianguan does), under
 #                      gunicorn with (2 x cores) + 1 sync workers (gunicorn's own advice, and
 #                      faster here than one per core: 5000 against 4700 req/s on 2 cores)
-#                      nginx, the check and Flask are run in turns (BENCH_CYLINDERS_ROUNDS, 3),
+#                      nginx, the check and Flask are run in turns (BENCH_CYLINDERS_ROUNDS, 5),
 #                      the check set against that round's nginx and Flask, and each goal judged
 #                      on the median of its rounds' ratios; then, once each, Flask's check without
 #                      its log (what keeping the answers costs it) and under Flask's own server
@@ -18,7 +18,7 @@
 # Goals: the check at >= 50% of nginx's rate and >= 10x Flask's.
 # Usage: bench/cylinders.sh build/jianguan   (bench/run.sh calls it unless BENCH_CYLINDERS=0)
 # Env:   BENCH_DURATION (10s), BENCH_WARMUP (2s), BENCH_CYLINDERS_CONNS (64),
-#        BENCH_CYLINDERS_ROUNDS (3), BENCH_REBUILD=1,
+#        BENCH_CYLINDERS_ROUNDS (5), BENCH_REBUILD=1,
 #        BENCH_RESULTS (bench/RESULTS.md)
 # The database is `jianguan demo --scale city --seed 1`, built once and cached at
 # bench/tmp/cylinders-city.db (with a .stamp), rebuilt when the binary's schema version
@@ -213,7 +213,7 @@ check_mark() {
     CPU0=$(awk '{ print $14 + $15 }' "/proc/$JG_PID/stat")
     read -r ST0 STS0 < <(cpu_snap)
 }
-ROUNDS=${BENCH_CYLINDERS_ROUNDS:-3}
+ROUNDS=${BENCH_CYLINDERS_ROUNDS:-5}
 ((ROUNDS >= 1)) || { echo "cylinders bench: BENCH_CYLINDERS_ROUNDS must be 1 or more" >&2; exit 1; }
 proc_tree_ticks() { # pid: CPU ticks of a process and its children (gunicorn and its workers)
     local p sum=0
@@ -380,13 +380,14 @@ ${WARN:+$'\n'wrk reported:${WARN}$'\n'}
 Notes: every check is answered on the event thread from the thread's read connection, in the
 snapshot that the pass of the thread's event loop holds (one read transaction per pass, about 58
 checks, not one per check; renewed by any commit): one prepared statement joins station,
-filler, cylinder, type and the caller's session and user (the scanner's token is admitted from a
-per-thread cache and re-read in that statement, so a revoked token is refused at its next
-check), and the answer is queued for the check log. ${LOGGED} check
-records reached the database over the rounds (warm-ups included); the background writer
-(\`jg-checklog\`) inserts them in one group commit a second. Server CPU per check is split
-by thread above: "answering" is the event threads (HTTP, the statement, the JSON), "logging it"
-is the writer, whose insert into \`cylinder_checks\` updates three indexes (\`station, at\`;
+filler, cylinder (one entry of the covering index \`cylinders_check\`), type and the caller's
+session and user (the scanner's token is admitted from a per-thread cache and re-read in that
+statement, so a revoked token is refused at its next check), and the answer is queued for the
+check log. ${LOGGED} check records reached the database over the rounds (warm-ups included);
+the background writer (\`jg-checklog\`) inserts them in one group commit a second, as a load
+(64 rows to a statement). Server CPU per check is split by thread above: "answering" is the
+event threads (HTTP, the statement, the JSON), "logging it" is the writer and the checkpointer
+it starts, whose insert into \`cylinder_checks\` updates three indexes (\`station, at\`;
 \`at\`; \`cylinder, at\`, the last at a random place for each row). With wrk on the same two cores, the server's
 CPU per check bounds the rate: 2 cores / (server + wrk CPU per request), so wrk's share weighs
 on a fast server and hardly on a slow one: per check, Flask's processes spent ${XCPU}× the CPU
