@@ -142,11 +142,12 @@ int db_row(struct db_stmt *st);
 int db_run(struct db_stmt *st);
 
 /* Loading many rows into one table inside the caller's write transaction (a demo city, a
- * database moved between engines): PostgreSQL streams them with COPY, SQLite runs the INSERT
- * per row. insert_sql is exactly "INSERT INTO table(col, ...) VALUES (?, ...)", one
- * placeholder per column. Bind a row's values with db_bind_*, then db_load_row; finish with
- * db_load_end, which frees the statement. A constraint a row breaks may be reported only by
- * db_load_end; it then fails the whole load. Each returns 0 or an error as db_step. */
+ * database moved between engines, the filling check's log): PostgreSQL streams them with COPY,
+ * SQLite inserts them 64 to a statement. insert_sql is exactly
+ * "INSERT INTO table(col, ...) VALUES (?, ...)", one placeholder per column. Bind a row's
+ * values with db_bind_*, then db_load_row; finish with db_load_end, which frees the statement. A
+ * constraint a row breaks may be reported only by db_load_end; it then fails the whole load. Each
+ * returns 0 or an error as db_step. */
 int db_load_begin(struct db *w, const char *insert_sql, struct db_stmt **out);
 int db_load_row(struct db_stmt *st);
 int db_load_end(struct db_stmt *st, int rc);

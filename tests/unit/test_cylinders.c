@@ -507,20 +507,30 @@ static void test_caller_holds(void **state)
     assert_false(cylinders_caller_holds(&f, &p, 1000));
 }
 
+/* A database with the station HERE in the county 371502. */
+static struct db *station_db(void)
+{
+    struct db *db;
+    assert_int_equal(db_open_memory(&db), 0);
+    assert_int_equal(db_exec(db, "INSERT INTO regions VALUES ('371500','聊城市','city',NULL,0),"
+                                 " ('371502','东昌府区','county','371500',1);"
+                                 " INSERT INTO entities(uscc, name, kind, region, updated_at)"
+                                 " VALUES ('" HERE
+                                 "', '聊城甲液化气有限公司', 'enterprise', '371502', 0);"
+                                 " INSERT INTO cylinder_stations VALUES ('" HERE
+                                 "', '371502', 'TS1', '2035-06-30',"
+                                 " '[\"LPG\"]', 0, 0);"),
+                     0);
+    return db;
+}
+
 static void test_facts_read_as(void **state)
 {
     (void)state;
-    struct db *db;
-    assert_int_equal(db_open_memory(&db), 0);
+    struct db *db = station_db();
     assert_int_equal(
         db_exec(db,
-                "INSERT INTO regions VALUES ('371500','聊城市','city',NULL,0),"
-                " ('371502','东昌府区','county','371500',1);"
-                " INSERT INTO entities(uscc, name, kind, region, updated_at)"
-                " VALUES ('" HERE "', '聊城甲液化气有限公司', 'enterprise', '371502', 0);"
-                " INSERT INTO cylinder_stations VALUES ('" HERE "', '371502', 'TS1', '2035-06-30',"
-                " '[\"LPG\"]', 0, 0);"
-                " INSERT INTO users(username, display_name, role, region, entity, password_hash,"
+                "INSERT INTO users(username, display_name, role, region, entity, password_hash,"
                 " disabled, created_at) VALUES ('scan', 'scan', 'station', '371502', '" HERE "',"
                 " '!', 0, 0)"),
         0);
@@ -556,21 +566,13 @@ static void test_facts_read_as(void **state)
 static void test_facts_plan(void **state)
 {
     (void)state;
-    struct db *db;
-    assert_int_equal(db_open_memory(&db), 0);
+    struct db *db = station_db();
     assert_int_equal(
-        db_exec(db,
-                "INSERT INTO regions VALUES ('371500','聊城市','city',NULL,0),"
-                " ('371502','东昌府区','county','371500',1);"
-                " INSERT INTO entities(uscc, name, kind, region, updated_at)"
-                " VALUES ('" HERE "', '聊城甲液化气有限公司', 'enterprise', '371502', 0);"
-                " INSERT INTO cylinder_stations VALUES ('" HERE "', '371502', 'TS1', '2035-06-30',"
-                " '[\"LPG\"]', 0, 0);"
-                " WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)"
-                " INSERT INTO cylinders(code, type, manufactured, station, region,"
-                " last_inspection, next_inspection, life_ends, created_at, updated_at)"
-                " SELECT printf('LC%08d', i), 'YSP', '2020-01-01', '" HERE "', '371502',"
-                " '2024-01-01', '2028-01-01', '2028-01-01', 0, 0 FROM n"),
+        db_exec(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)"
+                    " INSERT INTO cylinders(code, type, manufactured, station, region,"
+                    " last_inspection, next_inspection, life_ends, created_at, updated_at)"
+                    " SELECT printf('LC%08d', i), 'YSP', '2020-01-01', '" HERE "', '371502',"
+                    " '2024-01-01', '2028-01-01', '2028-01-01', 0, 0 FROM n"),
         0);
     assert_int_equal(db_refresh_stats(db), 0);
     struct db_stmt *st;
