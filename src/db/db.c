@@ -358,7 +358,7 @@ int db_analyze(struct db *w)
 
 int db_refresh_stats(struct db *w)
 {
-    return w->ops->refresh_stats ? w->ops->refresh_stats(w) : 0;
+    return w->ops->analyzes_itself ? 0 : w->ops->analyze(w);
 }
 
 int db_checkpoint(struct db *db)

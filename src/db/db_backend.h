@@ -35,7 +35,8 @@ struct db_stmt {
 enum db_role { DB_WRITER, DB_READER, DB_MEMORY };
 
 struct db_ops {
-    const char *name; /* "sqlite", "postgresql": also the migrations' dialect */
+    const char *name;    /* "sqlite", "postgresql": also the migrations' dialect */
+    int analyzes_itself; /* it keeps the planner's statistics up to date: no db_refresh_stats */
     /* Opens a connection to target for role; 0 or ERR_DB (logged). */
     int (*open)(const char *target, enum db_role role, struct db **out);
     void (*close)(struct db *db); /* the cached statements are finalized before */
@@ -79,7 +80,6 @@ struct db_ops {
     int (*discard)(struct db *db);
     int (*backup)(struct db *db, const char *dest);
     int (*analyze)(struct db *db);
-    int (*refresh_stats)(struct db *db); /* NULL: the engine keeps its statistics itself */
     int (*checkpoint)(struct db *db);
     void (*bulk_mode)(struct db *db, int on);
     void (*read_cache)(struct db *db, int64_t bytes); /* NULL: the backend keeps no page cache */

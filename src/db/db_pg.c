@@ -951,6 +951,7 @@ static int pg_loaded(struct db *db, const char *table)
 
 const struct db_ops db_pg_ops = {
     .name = "postgresql",
+    .analyzes_itself = 1, /* autovacuum */
     .open = pg_open,
     .close = pg_close,
     .exec = pg_exec,

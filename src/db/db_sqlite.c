@@ -371,12 +371,10 @@ static int sq_load_begin(struct db *db, const char *sql, struct db_stmt **out)
         free(l);
         return ERR_DB;
     }
-    const char *verb = triggers ? insert : fail;
-    size_t vlen = strlen(verb), rest = (size_t)(values - table) + 8;
-    l->head = xmalloc(vlen + rest + 1);
-    memcpy(l->head, verb, vlen);
-    memcpy(l->head + vlen, table, rest);
-    l->head[vlen + rest] = '\0';
+    struct strbuf head;
+    strbuf_init(&head, (size_t)1 << 20);
+    strbuf_printf(&head, "%s%.*s", triggers ? insert : fail, (int)(values - table) + 8, table);
+    l->head = strbuf_take(&head, NULL);
     l->tuple = xstrdup(values + 8);
     l->ncols = ncols;
     int most = sqlite3_limit(l->h, SQLITE_LIMIT_VARIABLE_NUMBER, -1) / ncols;
@@ -811,7 +809,6 @@ const struct db_ops db_sqlite_ops = {
     .discard = sq_discard,
     .backup = sq_backup,
     .analyze = sq_analyze,
-    .refresh_stats = sq_analyze,
     .checkpoint = sq_checkpoint,
     .bulk_mode = sq_bulk_mode,
     .bulk_table = sq_bulk_table,

@@ -104,15 +104,6 @@ int peers_admit(const struct sockaddr *addr, socklen_t len)
     return ok;
 }
 
-int peers_counted(const struct sockaddr *addr, socklen_t len)
-{
-    struct peer k;
-    pthread_mutex_lock(&g.lock);
-    int counted = g.slots && key_of(addr, len, &k);
-    pthread_mutex_unlock(&g.lock);
-    return counted;
-}
-
 void peers_leave(const struct sockaddr *addr, socklen_t len)
 {
     struct peer k;

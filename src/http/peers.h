@@ -17,13 +17,11 @@ void peers_init(unsigned limit, unsigned max);
 void peers_free(void);
 
 /* A connection from addr was accepted: returns 1 and counts it when its address is below the
- * limit, else 0. An address that is not IPv4 or IPv6, or no limit, admits without counting
- * (peers_counted). The check and the count are one step, so that event threads accepting from
- * one address at once cannot pass the limit together. */
+ * limit, else 0. An address that is not IPv4 or IPv6, or no limit, admits without counting.
+ * The check and the count are one step, so that event threads accepting from one address at
+ * once cannot pass the limit together. */
 int peers_admit(const struct sockaddr *addr, socklen_t len);
-/* Whether peers_admit counts the connections from addr: those are to be left as they close. */
-int peers_counted(const struct sockaddr *addr, socklen_t len);
-/* A connection that peers_admit counted has closed. */
+/* A connection that peers_admit admitted has closed: forgotten if it was counted. */
 void peers_leave(const struct sockaddr *addr, socklen_t len);
 /* The connections counted now from addr's address (for tests). */
 unsigned peers_count(const struct sockaddr *addr, socklen_t len);

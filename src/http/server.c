@@ -147,7 +147,6 @@ const char *server_cookie(const struct req *req, const char *name)
 struct conn {
     struct watch *watch;       /* its deadlines (deadline.h) */
     char ip[INET6_ADDRSTRLEN]; /* its client's address, as text */
-    int counted;               /* in its address's count (peers_admit) */
 };
 
 /* The client's address of conn, and its length; NULL when unknown. */
@@ -551,13 +550,12 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         struct conn *k = xcalloc(1, sizeof *k);
         k->watch = ci ? deadline_open(ci->connect_fd) : NULL;
         client_ip(addr, k->ip, sizeof k->ip);
-        k->counted = addr && peers_counted(addr, len); /* by on_accept */
         *socket_context = k;
     } else {
         struct conn *k = *socket_context;
         if (k) {
             deadline_close(k->watch);
-            if (k->counted && addr)
+            if (addr) /* admitted by on_accept (peers_leave ignores one it did not count) */
                 peers_leave(addr, len);
         }
         free(k);
